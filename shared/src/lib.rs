@@ -1,0 +1,10 @@
+//! dicoso's functional core: the domain of "đi cơ sở 1+2", with no I/O.
+//!
+//! Everything here takes time, ids and randomness as arguments, so the phone (offline
+//! forecast) and the server (official rating) run the same code and cannot disagree.
+
+pub mod dossier;
+pub mod error;
+pub mod policy;
+pub mod summary;
+pub mod verdict;
