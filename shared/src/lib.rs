@@ -3,6 +3,7 @@
 //! Everything here takes time, ids and randomness as arguments, so the phone (offline
 //! forecast) and the server (official rating) run the same code and cannot disagree.
 
+pub mod doc;
 pub mod dossier;
 pub mod error;
 pub mod policy;

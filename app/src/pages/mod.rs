@@ -1,0 +1,9 @@
+//! One page per file, one per main area.
+
+pub mod confirmations;
+pub mod meetings;
+pub mod not_found;
+pub mod registrations;
+pub mod summary;
+pub mod trips;
+pub mod year;

@@ -1,0 +1,103 @@
+//! dicoso's server: serves the app (server-rendered, path-only HTML), its versioned assets
+//! and service worker, and keeps documents in SQLite.
+
+pub mod assets;
+pub mod store;
+
+use app::{App, BuildInfo, shell};
+use axum::extract::{FromRef, State};
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use leptos::config::LeptosOptions;
+use leptos_axum::{LeptosRoutes, generate_route_list};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// Everything a request handler may need.
+#[derive(Clone)]
+pub struct AppState {
+    pub leptos: LeptosOptions,
+    pub build: Arc<BuildInfo>,
+    pub store: store::Store,
+    /// The directory `cargo xtask dist` wrote: pages' assets, `sw.js`, manifest, icons.
+    pub site_dir: PathBuf,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos.clone()
+    }
+}
+
+impl AppState {
+    pub fn new(site_dir: PathBuf, build: BuildInfo, store: store::Store) -> Self {
+        let leptos = LeptosOptions::builder()
+            .output_name("dicoso")
+            .site_root(site_dir.to_string_lossy().as_ref())
+            .site_pkg_dir("pkg")
+            .build();
+        AppState {
+            leptos,
+            build: Arc::new(build),
+            store,
+            site_dir,
+        }
+    }
+}
+
+/// The whole HTTP surface of the server.
+pub fn app(state: AppState) -> Router {
+    let build = state.build.clone();
+    let render = move || shell((*build).clone());
+    let pages = Router::new()
+        .leptos_routes_with_context(
+            &state,
+            generate_route_list(App),
+            without_nonce,
+            render.clone(),
+        )
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            assets::page_headers,
+        ));
+    Router::new()
+        .route("/api/health", get(health))
+        .merge(pages)
+        .merge(assets::routes(&state, render))
+        .with_state(state)
+}
+
+/// leptos_axum gives every response a random script nonce. We send no Content-Security-
+/// Policy that would use it, and it would make a page's HTML differ between requests, so
+/// the page a service worker cached could never be compared with the server's.
+pub(crate) fn without_nonce() {
+    let _ = leptos::prelude::take_context::<leptos::nonce::Nonce>();
+}
+
+#[derive(serde::Serialize)]
+struct Health {
+    status: &'static str,
+    build: String,
+    database: &'static str,
+}
+
+async fn health(State(state): State<AppState>) -> Response {
+    let database_ok = state.store.check().await.is_ok();
+    let body = Json(Health {
+        status: if database_ok { "ok" } else { "degraded" },
+        build: state.build.version.clone(),
+        database: if database_ok { "ok" } else { "unavailable" },
+    });
+    let code = if database_ok {
+        axum::http::StatusCode::OK
+    } else {
+        axum::http::StatusCode::SERVICE_UNAVAILABLE
+    };
+    let mut response = (code, body).into_response();
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}

@@ -1,0 +1,485 @@
+//! Automerge documents and their typed mapping.
+//!
+//! One document per writer and purpose. So far: a cadre's own log of trips
+//! ([`DossierDoc`], "hồ sơ đi cơ sở"), kept on the phone and later synced.
+//!
+//! Layout of a dossier document (schema 1):
+//! ```text
+//! { schema: 1, kind: "cadre-dossier",
+//!   trips: { <trip id>: { start: "YYYY-MM-DD", end: "YYYY-MM-DD",
+//!                         host_unit: str, content_type: str, created_at: ms } } }
+//! ```
+//! Trips live in a map keyed by an id the writer chose, so two devices adding trips
+//! offline merge without conflict.
+
+use crate::verdict::fmt_day;
+use automerge::transaction::{CommitOptions, Transactable};
+use automerge::{
+    ActorId, AutoCommit, ChangeHash, ObjId, ObjType, ROOT, ReadDoc, ScalarValue, Value,
+};
+use chrono::NaiveDate;
+
+pub const SCHEMA_VERSION: u64 = 1;
+const KIND_DOSSIER: &str = "cadre-dossier";
+
+/// The actor of every document's first change. With a fixed actor and time, every device
+/// that creates "the same" document offline writes byte-identical first changes, so their
+/// `trips` maps are one object and neither device's trips hide the other's.
+const GENESIS_ACTOR: [u8; 16] = *b"dicoso-genesis-1";
+
+/// Longest trip the form accepts; a typo such as 2205 for 2025 should not pass silently.
+pub const MAX_TRIP_DAYS: i64 = 62;
+pub const MAX_HOST_UNIT_CHARS: usize = 200;
+
+#[derive(Debug, thiserror::Error)]
+pub enum DocError {
+    #[error("dữ liệu trên máy không đọc được: {0}")]
+    Automerge(#[from] automerge::AutomergeError),
+    #[error("tài liệu không đúng định dạng: {0}")]
+    Schema(String),
+}
+
+/// What a user typed for a trip, before validation.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TripInput {
+    pub start: String,
+    pub end: String,
+    pub host_unit: String,
+    pub content_type: String,
+}
+
+/// Why a [`TripInput`] was refused. Messages are for the cadre, in Vietnamese.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TripInputError {
+    #[error("Chưa nhập ngày bắt đầu.")]
+    MissingStart,
+    #[error("Chưa nhập ngày kết thúc.")]
+    MissingEnd,
+    #[error("Ngày “{0}” không hợp lệ.")]
+    BadDate(String),
+    #[error("Ngày kết thúc ({end}) trước ngày bắt đầu ({start}).")]
+    EndBeforeStart { start: String, end: String },
+    #[error("Chuyến đi dài {days} ngày, quá {max} ngày: kiểm tra lại ngày tháng.")]
+    TooLong { days: i64, max: i64 },
+    #[error("Chưa nhập đơn vị cơ sở đến làm việc.")]
+    MissingHostUnit,
+    #[error("Tên đơn vị quá dài (tối đa {0} ký tự).")]
+    HostUnitTooLong(usize),
+    #[error("Chưa chọn nội dung đi cơ sở.")]
+    MissingContentType,
+    #[error("Nội dung “{0}” không có trong quy định đang áp dụng.")]
+    UnknownContentType(String),
+}
+
+/// A trip as stored in a cadre's dossier document.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct TripEntry {
+    pub id: String,
+    pub start: NaiveDate,
+    pub end: NaiveDate,
+    /// Đơn vị cơ sở: the unit visited.
+    pub host_unit: String,
+    /// A content-type code of the policy in force ("3.1" … in Kiên Giang).
+    pub content_type: String,
+    /// Milliseconds since the Unix epoch, as given by the caller.
+    pub created_at: i64,
+}
+
+impl TripEntry {
+    /// Calendar days the trip touches, both ends included.
+    pub fn days(&self) -> i64 {
+        (self.end - self.start).num_days() + 1
+    }
+}
+
+impl TripInput {
+    /// Checks the input against the content types the policy in force knows.
+    pub fn validate(
+        &self,
+        known_content_types: &[&str],
+    ) -> Result<(NaiveDate, NaiveDate), TripInputError> {
+        let start = parse_day(&self.start, TripInputError::MissingStart)?;
+        let end = parse_day(&self.end, TripInputError::MissingEnd)?;
+        if end < start {
+            return Err(TripInputError::EndBeforeStart {
+                start: fmt_day(start),
+                end: fmt_day(end),
+            });
+        }
+        let days = (end - start).num_days() + 1;
+        if days > MAX_TRIP_DAYS {
+            return Err(TripInputError::TooLong {
+                days,
+                max: MAX_TRIP_DAYS,
+            });
+        }
+        let host = self.host_unit.trim();
+        if host.is_empty() {
+            return Err(TripInputError::MissingHostUnit);
+        }
+        if host.chars().count() > MAX_HOST_UNIT_CHARS {
+            return Err(TripInputError::HostUnitTooLong(MAX_HOST_UNIT_CHARS));
+        }
+        let code = self.content_type.trim();
+        if code.is_empty() {
+            return Err(TripInputError::MissingContentType);
+        }
+        if !known_content_types.contains(&code) {
+            return Err(TripInputError::UnknownContentType(code.to_owned()));
+        }
+        Ok((start, end))
+    }
+}
+
+fn parse_day(text: &str, missing: TripInputError) -> Result<NaiveDate, TripInputError> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(missing);
+    }
+    NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .or_else(|_| NaiveDate::parse_from_str(text, "%d/%m/%Y"))
+        .map_err(|_| TripInputError::BadDate(text.to_owned()))
+}
+
+/// The trips of a dossier document, with the entries that could not be read kept apart
+/// rather than dropped, so nothing a newer app version wrote disappears unseen.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TripList {
+    pub trips: Vec<TripEntry>,
+    pub unreadable: Vec<String>,
+}
+
+/// A cadre's dossier as an Automerge document.
+#[derive(Debug, Clone)]
+pub struct DossierDoc {
+    doc: AutoCommit,
+    /// Heads already written to storage: [`DossierDoc::save_incremental`] starts there.
+    /// (AutoCommit's own cursor starts empty after a load and would repeat everything.)
+    saved_heads: Vec<ChangeHash>,
+}
+
+impl DossierDoc {
+    /// A new, empty dossier whose later changes are written by `actor`.
+    pub fn new(actor: ActorId) -> Self {
+        let mut doc = AutoCommit::new().with_actor(ActorId::from(GENESIS_ACTOR));
+        // These puts cannot fail on a fresh document; if they ever did, the schema check on
+        // load would say so.
+        let _ = doc.put(ROOT, "schema", SCHEMA_VERSION);
+        let _ = doc.put(ROOT, "kind", KIND_DOSSIER);
+        let _ = doc.put_object(ROOT, "trips", ObjType::Map);
+        doc.commit_with(CommitOptions::default().with_time(0));
+        doc.set_actor(actor);
+        DossierDoc {
+            doc,
+            saved_heads: Vec::new(),
+        }
+    }
+
+    /// Loads a saved document (full save or concatenated incremental saves).
+    pub fn load(bytes: &[u8], actor: ActorId) -> Result<Self, DocError> {
+        let mut doc = AutoCommit::load(bytes)?.with_actor(actor);
+        let saved_heads = doc.get_heads();
+        let this = DossierDoc { doc, saved_heads };
+        this.trips_obj()?;
+        Ok(this)
+    }
+
+    fn trips_obj(&self) -> Result<ObjId, DocError> {
+        match self.doc.get(ROOT, "kind")? {
+            Some((Value::Scalar(s), _)) if s.as_str() == Some(KIND_DOSSIER) => {}
+            _ => return Err(DocError::Schema("không phải hồ sơ đi cơ sở".into())),
+        }
+        match self.doc.get(ROOT, "trips")? {
+            Some((Value::Object(ObjType::Map), id)) => Ok(id),
+            _ => Err(DocError::Schema("thiếu danh sách chuyến đi".into())),
+        }
+    }
+
+    /// Adds a validated trip under `id` (chosen by the caller, unique per trip).
+    pub fn add_trip(
+        &mut self,
+        id: &str,
+        start: NaiveDate,
+        end: NaiveDate,
+        host_unit: &str,
+        content_type: &str,
+        now_ms: i64,
+    ) -> Result<(), DocError> {
+        let trips = self.trips_obj()?;
+        let trip = self.doc.put_object(&trips, id, ObjType::Map)?;
+        self.doc.put(&trip, "start", start.to_string())?;
+        self.doc.put(&trip, "end", end.to_string())?;
+        self.doc.put(&trip, "host_unit", host_unit.trim())?;
+        self.doc.put(&trip, "content_type", content_type.trim())?;
+        self.doc
+            .put(&trip, "created_at", ScalarValue::Timestamp(now_ms))?;
+        self.doc
+            .commit_with(CommitOptions::default().with_time(now_ms / 1000));
+        Ok(())
+    }
+
+    /// The trips, most recent start first.
+    pub fn trips(&self) -> Result<TripList, DocError> {
+        let trips = self.trips_obj()?;
+        let mut list = TripList::default();
+        for id in self.doc.keys(&trips) {
+            match self.read_trip(&trips, &id) {
+                Some(entry) => list.trips.push(entry),
+                None => list.unreadable.push(id),
+            }
+        }
+        list.trips
+            .sort_by(|a, b| b.start.cmp(&a.start).then(b.created_at.cmp(&a.created_at)));
+        Ok(list)
+    }
+
+    fn read_trip(&self, trips: &ObjId, id: &str) -> Option<TripEntry> {
+        let trip = match self.doc.get(trips, id).ok()?? {
+            (Value::Object(ObjType::Map), obj) => obj,
+            _ => return None,
+        };
+        let text = |key: &str| -> Option<String> {
+            match self.doc.get(&trip, key).ok()?? {
+                (Value::Scalar(s), _) => s.as_str().map(str::to_owned),
+                _ => None,
+            }
+        };
+        let created_at = match self.doc.get(&trip, "created_at").ok()?? {
+            (Value::Scalar(s), _) => match s.as_ref() {
+                ScalarValue::Timestamp(t) | ScalarValue::Int(t) => *t,
+                _ => return None,
+            },
+            _ => return None,
+        };
+        Some(TripEntry {
+            id: id.to_owned(),
+            start: text("start")?.parse().ok()?,
+            end: text("end")?.parse().ok()?,
+            host_unit: text("host_unit")?,
+            content_type: text("content_type")?,
+            created_at,
+        })
+    }
+
+    /// The whole document, compacted.
+    pub fn save(&mut self) -> Vec<u8> {
+        let bytes = self.doc.save();
+        self.saved_heads = self.doc.get_heads();
+        bytes
+    }
+
+    /// The changes since the last save, to append to what is stored.
+    pub fn save_incremental(&mut self) -> Vec<u8> {
+        let bytes = self.doc.save_after(&self.saved_heads);
+        self.saved_heads = self.doc.get_heads();
+        bytes
+    }
+
+    /// Merges another copy of the same document into this one.
+    pub fn merge(&mut self, other: &mut DossierDoc) -> Result<(), DocError> {
+        self.doc.merge(&mut other.doc)?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TYPES: &[&str] = &["3.1", "3.2", "3.3", "3.4", "3.5"];
+
+    fn input(start: &str, end: &str, host: &str, ct: &str) -> TripInput {
+        TripInput {
+            start: start.into(),
+            end: end.into(),
+            host_unit: host.into(),
+            content_type: ct.into(),
+        }
+    }
+
+    fn day(s: &str) -> NaiveDate {
+        s.parse().expect("test date")
+    }
+
+    /// An input and what validation says of it: the (start, end) days, or the error.
+    type Row = (
+        TripInput,
+        Result<(&'static str, &'static str), TripInputError>,
+    );
+
+    #[test]
+    fn trip_input_validation_table() {
+        use TripInputError::*;
+        let rows: &[Row] = &[
+            (
+                input("2026-03-02", "2026-03-06", "Xã A", "3.1"),
+                Ok(("2026-03-02", "2026-03-06")),
+            ),
+            (
+                input("02/03/2026", "02/03/2026", " Xã A ", "3.4"),
+                Ok(("2026-03-02", "2026-03-02")),
+            ),
+            (input("", "2026-03-06", "Xã A", "3.1"), Err(MissingStart)),
+            (input("2026-03-02", " ", "Xã A", "3.1"), Err(MissingEnd)),
+            (
+                input("2026-02-30", "2026-03-06", "Xã A", "3.1"),
+                Err(BadDate("2026-02-30".into())),
+            ),
+            (
+                input("2026-03-06", "2026-03-02", "Xã A", "3.1"),
+                Err(EndBeforeStart {
+                    start: "06/03/2026".into(),
+                    end: "02/03/2026".into(),
+                }),
+            ),
+            (
+                input("2026-01-01", "2026-12-31", "Xã A", "3.1"),
+                Err(TooLong { days: 365, max: 62 }),
+            ),
+            (
+                input("2026-03-02", "2026-03-06", "  ", "3.1"),
+                Err(MissingHostUnit),
+            ),
+            (
+                input("2026-03-02", "2026-03-06", &"x".repeat(201), "3.1"),
+                Err(HostUnitTooLong(200)),
+            ),
+            (
+                input("2026-03-02", "2026-03-06", "Xã A", ""),
+                Err(MissingContentType),
+            ),
+            (
+                input("2026-03-02", "2026-03-06", "Xã A", "9.9"),
+                Err(UnknownContentType("9.9".into())),
+            ),
+        ];
+        for (row, expected) in rows {
+            let got = row.validate(TYPES);
+            let expected = expected.clone().map(|(s, e)| (day(s), day(e)));
+            assert_eq!(got, expected, "{row:?}");
+        }
+    }
+
+    #[test]
+    fn trips_survive_save_and_load() {
+        let actor = ActorId::from(*b"device-a-0000000");
+        let mut doc = DossierDoc::new(actor.clone());
+        doc.add_trip(
+            "t1",
+            day("2026-03-02"),
+            day("2026-03-06"),
+            "Xã A",
+            "3.1",
+            1_000,
+        )
+        .expect("add");
+        doc.add_trip(
+            "t2",
+            day("2026-04-01"),
+            day("2026-04-01"),
+            "Chi đoàn ấp B",
+            "3.4",
+            2_000,
+        )
+        .expect("add");
+        let bytes = doc.save();
+        let loaded = DossierDoc::load(&bytes, actor).expect("load");
+        let list = loaded.trips().expect("trips");
+        assert_eq!(
+            list.trips.iter().map(|t| t.id.as_str()).collect::<Vec<_>>(),
+            ["t2", "t1"]
+        );
+        assert_eq!(list.trips[1].days(), 5);
+        assert!(list.unreadable.is_empty());
+    }
+
+    #[test]
+    fn incremental_saves_concatenate() {
+        let actor = ActorId::from(*b"device-a-0000000");
+        let mut doc = DossierDoc::new(actor.clone());
+        let mut stored = doc.save();
+        doc.add_trip(
+            "t1",
+            day("2026-03-02"),
+            day("2026-03-06"),
+            "Xã A",
+            "3.1",
+            1_000,
+        )
+        .expect("add");
+        stored.extend(doc.save_incremental());
+        let mut loaded = DossierDoc::load(&stored, actor.clone()).expect("load");
+        assert_eq!(loaded.trips().expect("trips").trips.len(), 1);
+        // After a load, an incremental save holds only what changed since.
+        assert!(loaded.save_incremental().is_empty());
+        loaded
+            .add_trip(
+                "t2",
+                day("2026-04-01"),
+                day("2026-04-02"),
+                "Xã B",
+                "3.2",
+                2_000,
+            )
+            .expect("add");
+        let delta = loaded.save_incremental();
+        assert!(
+            !delta.is_empty() && delta.len() < stored.len(),
+            "{} vs {}",
+            delta.len(),
+            stored.len()
+        );
+        stored.extend(delta);
+        let reloaded = DossierDoc::load(&stored, actor).expect("load");
+        assert_eq!(reloaded.trips().expect("trips").trips.len(), 2);
+    }
+
+    /// Two devices that create the dossier offline must not hide each other's trips.
+    #[test]
+    fn independently_created_dossiers_merge_both_trips() {
+        let mut a = DossierDoc::new(ActorId::from(*b"device-a-0000000"));
+        let mut b = DossierDoc::new(ActorId::from(*b"device-b-0000000"));
+        a.add_trip(
+            "ta",
+            day("2026-03-02"),
+            day("2026-03-06"),
+            "Xã A",
+            "3.1",
+            1_000,
+        )
+        .expect("add");
+        b.add_trip(
+            "tb",
+            day("2026-05-02"),
+            day("2026-05-03"),
+            "Xã B",
+            "3.3",
+            2_000,
+        )
+        .expect("add");
+        a.merge(&mut b).expect("merge");
+        let ids: Vec<_> = a
+            .trips()
+            .expect("trips")
+            .trips
+            .into_iter()
+            .map(|t| t.id)
+            .collect();
+        assert_eq!(ids, ["tb", "ta"]);
+    }
+
+    #[test]
+    fn garbage_and_foreign_documents_are_refused() {
+        let actor = ActorId::from(*b"device-a-0000000");
+        assert!(matches!(
+            DossierDoc::load(b"not automerge", actor.clone()),
+            Err(DocError::Automerge(_))
+        ));
+        let mut other = AutoCommit::new();
+        other.put(ROOT, "kind", "something-else").expect("put");
+        assert!(matches!(
+            DossierDoc::load(&other.save(), actor),
+            Err(DocError::Schema(_))
+        ));
+    }
+}

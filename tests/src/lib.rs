@@ -1,0 +1,321 @@
+//! The end-to-end harness: starts the real `dicoso` server on loopback and a headless
+//! Chromium (through chromedriver) with a profile of its own, i.e. a device of its own.
+//!
+//! `cargo xtask test` builds the site and the server and points the tests at them with
+//! `DICOSO_SITE` and `DICOSO_BIN`; run alone, the tests look in `target/`.
+
+use anyhow::{Context, Result, bail};
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{Value, json};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default()
+}
+
+fn from_env_or(var: &str, default: &str) -> PathBuf {
+    std::env::var_os(var)
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join(default))
+}
+
+/// The site built by `cargo xtask dist`.
+pub fn site_dir() -> PathBuf {
+    from_env_or("DICOSO_SITE", "target/site")
+}
+
+pub fn server_bin() -> PathBuf {
+    from_env_or("DICOSO_BIN", "target/debug/dicoso")
+}
+
+/// A port nobody listens on now. The same port is reused across server restarts, since a
+/// service worker and IndexedDB belong to an origin, port included.
+pub fn free_port() -> Result<u16> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+fn wait_for_port(port: u16, what: &str) -> Result<()> {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        if Instant::now() > deadline {
+            bail!("{what} did not start listening on port {port}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Ok(())
+}
+
+/// A running `dicoso serve`; killed with SIGKILL when dropped.
+pub struct Server {
+    child: Child,
+    pub port: u16,
+}
+
+impl Server {
+    pub fn start(site: &Path, data: &Path, port: u16) -> Result<Server> {
+        let bin = server_bin();
+        if !bin.exists() || !site.join("build.json").exists() {
+            bail!(
+                "{} or {} is missing: run `cargo xtask test`",
+                bin.display(),
+                site.display()
+            );
+        }
+        let child = Command::new(&bin)
+            .arg("serve")
+            .arg("--addr")
+            .arg(format!("127.0.0.1:{port}"))
+            .arg("--data-dir")
+            .arg(data)
+            .arg("--site-dir")
+            .arg(site)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .spawn()
+            .with_context(|| format!("cannot start {}", bin.display()))?;
+        let server = Server { child, port };
+        wait_for_port(port, "the server")?;
+        Ok(server)
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port)
+    }
+
+    /// SIGKILL: no chance to flush or say goodbye, as when a phone or a server dies.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// Headless Chromium with a fresh profile: one device.
+pub struct Browser {
+    pub client: Client,
+    driver: Child,
+    _profile: tempfile::TempDir,
+}
+
+impl Browser {
+    pub async fn start() -> Result<Browser> {
+        let port = free_port()?;
+        let driver =
+            Command::new(std::env::var_os("CHROMEDRIVER").unwrap_or_else(|| "chromedriver".into()))
+                .arg(format!("--port={port}"))
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .context("cannot start chromedriver (cargo xtask test installs it)")?;
+        wait_for_port(port, "chromedriver")?;
+        let profile = tempfile::tempdir()?;
+        let caps = json!({
+            "goog:chromeOptions": {
+                "binary": std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()),
+                "args": [
+                    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                    "--no-first-run", "--disable-background-networking",
+                    "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
+                    "--window-size=412,915",
+                    format!("--user-data-dir={}", profile.path().display()),
+                ]
+            }
+        });
+        let Value::Object(caps) = caps else {
+            bail!("capabilities must be an object")
+        };
+        let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(caps)
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+            .context("cannot open a Chromium session")?;
+        Ok(Browser {
+            client,
+            driver,
+            _profile: profile,
+        })
+    }
+
+    pub async fn close(mut self) -> Result<()> {
+        let _ = self.client.clone().close().await;
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+        Ok(())
+    }
+
+    /// Runs `script` (a function body) until it returns something truthy.
+    pub async fn wait_until(&self, what: &str, script: &str) -> Result<Value> {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let value = self
+                .client
+                .execute(script, vec![])
+                .await
+                .unwrap_or(Value::Null);
+            let truthy = !matches!(&value, Value::Null | Value::Bool(false))
+                && value != json!("")
+                && value != json!(0);
+            if truthy {
+                return Ok(value);
+            }
+            if Instant::now() > deadline {
+                let text = self.text("body").await.unwrap_or_default();
+                bail!("timed out waiting for {what}; the page says:\n{text}");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Waits until the WebAssembly has hydrated the page.
+    pub async fn wait_hydrated(&self) -> Result<()> {
+        self.wait_until(
+            "hydration",
+            "return document.querySelector('main[data-hydrated=\"true\"]') !== null",
+        )
+        .await
+        .map(|_| ())
+    }
+
+    pub async fn text(&self, css: &str) -> Result<String> {
+        Ok(self.client.find(Locator::Css(css)).await?.text().await?)
+    }
+
+    /// Waits until the element's text contains `needle`.
+    pub async fn wait_text(&self, css: &str, needle: &str) -> Result<String> {
+        let script = format!(
+            "const e = document.querySelector({css}); return e && e.innerText.includes({needle}) ? e.innerText : null;",
+            css = json!(css),
+            needle = json!(needle),
+        );
+        let value = self
+            .wait_until(&format!("“{needle}” in {css}"), &script)
+            .await?;
+        Ok(value.as_str().unwrap_or_default().to_owned())
+    }
+
+    /// Sets a form control's value as a user's input would, firing `input` and `change`.
+    pub async fn set_value(&self, css: &str, value: &str) -> Result<()> {
+        let script = format!(
+            "const e = document.querySelector({css}); e.value = {value};
+             e.dispatchEvent(new Event('input', {{bubbles: true}}));
+             e.dispatchEvent(new Event('change', {{bubbles: true}})); return true;",
+            css = json!(css),
+            value = json!(value),
+        );
+        self.client.execute(&script, vec![]).await?;
+        Ok(())
+    }
+
+    /// Fills and submits the trip form.
+    pub async fn add_trip(&self, start: &str, end: &str, host: &str, content: &str) -> Result<()> {
+        self.set_value("input[name=start]", start).await?;
+        self.set_value("input[name=end]", end).await?;
+        let host_input = self
+            .client
+            .find(Locator::Css("input[name=host_unit]"))
+            .await?;
+        host_input.clear().await?;
+        host_input.send_keys(host).await?;
+        self.set_value("select[name=content_type]", content).await?;
+        self.client
+            .find(Locator::Css("form button[type=submit]"))
+            .await?
+            .click()
+            .await?;
+        Ok(())
+    }
+
+    /// Waits until a service worker controls the page (it then serves the app offline).
+    pub async fn wait_service_worker(&self) -> Result<String> {
+        let value = self
+            .wait_until(
+                "the service worker to control the page",
+                "return navigator.serviceWorker && navigator.serviceWorker.controller
+                    ? navigator.serviceWorker.controller.scriptURL : null",
+            )
+            .await?;
+        Ok(value.as_str().unwrap_or_default().to_owned())
+    }
+
+    /// The names of the Cache Storage caches.
+    pub async fn cache_names(&self) -> Result<Vec<String>> {
+        let value = self
+            .client
+            .execute_async(
+                "const done = arguments[0]; caches.keys().then(done, () => done([]));",
+                vec![],
+            )
+            .await?;
+        Ok(serde_json::from_value(value).unwrap_or_default())
+    }
+
+    /// Why Chromium would not offer to install the app (empty when it is installable).
+    pub async fn installability_errors(&self) -> Result<Vec<Value>> {
+        let reply = self
+            .client
+            .issue_cmd(Cdp {
+                cmd: "Page.getInstallabilityErrors",
+                params: json!({}),
+            })
+            .await?;
+        reply["installabilityErrors"]
+            .as_array()
+            .cloned()
+            .with_context(|| format!("unexpected reply: {reply}"))
+    }
+
+    /// Saves a screenshot as `<name>.png` when `E2E_SCREENSHOTS` names a directory, so a
+    /// person can look at what the test saw.
+    pub async fn screenshot(&self, name: &str) -> Result<()> {
+        if let Some(dir) = std::env::var_os("E2E_SCREENSHOTS") {
+            let png = self.client.screenshot().await?;
+            std::fs::create_dir_all(&dir)?;
+            std::fs::write(PathBuf::from(dir).join(format!("{name}.png")), png)?;
+        }
+        Ok(())
+    }
+
+    pub async fn trip_count(&self) -> Result<usize> {
+        let v = self
+            .client
+            .execute("return document.querySelectorAll('li.trip').length", vec![])
+            .await?;
+        Ok(v.as_u64().unwrap_or(0) as usize)
+    }
+}
+
+/// A Chrome DevTools Protocol command sent through chromedriver.
+#[derive(Debug)]
+struct Cdp {
+    cmd: &'static str,
+    params: Value,
+}
+
+impl fantoccini::wd::WebDriverCompatibleCommand for Cdp {
+    fn endpoint(
+        &self,
+        base: &url::Url,
+        session: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base.join(&format!(
+            "session/{}/goog/cdp/execute",
+            session.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        let body = json!({ "cmd": self.cmd, "params": self.params });
+        (http::Method::POST, Some(body.to_string()))
+    }
+}

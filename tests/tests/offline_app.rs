@@ -1,0 +1,209 @@
+//! The walking skeleton's promises (issue 2), checked in a real browser against the real
+//! server: hydration, a trip stored on the device, reload, the server gone, a new build.
+
+use anyhow::Result;
+use chrono::Datelike;
+use e2e::{Browser, Server, free_port, site_dir, workspace_root};
+use std::path::Path;
+use xtask::site::{BuildInfo, StageInputs, stage};
+
+/// A date of the current year (the Năm nay page counts the device's current year).
+fn this_year(month_day: &str) -> String {
+    format!("{}-{month_day}", chrono::Local::now().year())
+}
+
+#[tokio::test]
+async fn a_trip_is_kept_on_the_device_through_reloads_and_with_the_server_down() -> Result<()> {
+    let data = tempfile::tempdir()?;
+    let port = free_port()?;
+    let mut server = Server::start(&site_dir(), data.path(), port)?;
+    let browser = Browser::start().await?;
+    let b = &browser;
+
+    b.client.goto(&server.url("/chuyen-di")).await?;
+    b.wait_hydrated().await?;
+    b.wait_text("main", "Chưa có chuyến đi nào.").await?;
+    b.wait_text("header .badge", "Trực tuyến").await?;
+
+    b.add_trip(
+        &this_year("03-02"),
+        &this_year("03-06"),
+        "Đoàn xã Vĩnh Hòa",
+        "3.1",
+    )
+    .await?;
+    b.wait_text("main", "Đã lưu chuyến đi trên máy.").await?;
+    let list = b.wait_text("ul.trips", "Đoàn xã Vĩnh Hòa").await?;
+    assert!(list.contains("5 ngày"), "{list}");
+    assert!(
+        list.contains(&format!("02/03–06/03/{}", chrono::Local::now().year())),
+        "{list}"
+    );
+
+    // Bad input names the problem in Vietnamese and stores nothing.
+    b.add_trip(
+        &this_year("05-10"),
+        &this_year("05-01"),
+        "Chi đoàn ấp Tân Lập",
+        "3.4",
+    )
+    .await?;
+    let error = b.wait_text("form .error", "trước ngày bắt đầu").await?;
+    assert!(error.starts_with("Ngày kết thúc (01/05/"), "{error}");
+    assert_eq!(b.trip_count().await?, 1);
+    b.screenshot("trips-error").await?;
+
+    // Reload: the trip comes back from IndexedDB.
+    b.wait_service_worker().await?;
+    assert_eq!(
+        b.installability_errors().await?,
+        Vec::<serde_json::Value>::new(),
+        "installable"
+    );
+    b.client.refresh().await?;
+    b.wait_hydrated().await?;
+    b.wait_text("ul.trips", "Đoàn xã Vĩnh Hòa").await?;
+
+    // The server dies. The app still starts, from the service worker, with the data.
+    server.kill();
+    b.client.refresh().await?;
+    b.wait_hydrated().await?;
+    b.wait_text("ul.trips", "Đoàn xã Vĩnh Hòa").await?;
+    b.wait_text("header .badge", "Mất kết nối máy chủ").await?;
+
+    // Offline, a second trip is stored, and the other pages open too.
+    b.add_trip(
+        &this_year("04-01"),
+        &this_year("04-01"),
+        "Chi đoàn ấp Tân Lập",
+        "3.4",
+    )
+    .await?;
+    b.wait_text("ul.trips", "Chi đoàn ấp Tân Lập").await?;
+    b.client.goto(&server.url("/")).await?;
+    b.wait_hydrated().await?;
+    let days = b.wait_text("[data-stat=recorded-days]", "6").await?;
+    assert_eq!(days.trim(), "6");
+    b.screenshot("year-offline").await?;
+    b.client.goto(&server.url("/sinh-hoat")).await?;
+    b.wait_hydrated().await?;
+    b.wait_text("main h1", "Sinh hoạt chi đoàn").await?;
+
+    // Back online: still both trips.
+    let server = Server::start(&site_dir(), data.path(), port)?;
+    b.client.goto(&server.url("/chuyen-di")).await?;
+    b.wait_hydrated().await?;
+    b.wait_text("ul.trips", "Chi đoàn ấp Tân Lập").await?;
+    assert_eq!(b.trip_count().await?, 2);
+    browser.close().await
+}
+
+/// Stages "build B": the same WebAssembly as the real build but a changed stylesheet, so
+/// every piece of the update machinery (versions, names, precache, activation) moves.
+fn stage_build_b(site_a: &Path, info_a: &BuildInfo, out: &Path) -> Result<BuildInfo> {
+    let bindgen = out.with_extension("bindgen");
+    std::fs::create_dir_all(&bindgen)?;
+    let file = |url: &str| site_a.join(url.trim_start_matches('/'));
+    std::fs::copy(file(&info_a.js), bindgen.join("dicoso.js"))?;
+    std::fs::copy(file(&info_a.wasm), bindgen.join("dicoso_bg.wasm"))?;
+    for url in info_a
+        .precache
+        .iter()
+        .filter(|u| u.starts_with("/pkg/snippets/"))
+    {
+        let to = bindgen.join(url.trim_start_matches("/pkg/"));
+        std::fs::create_dir_all(to.parent().unwrap_or(&bindgen))?;
+        std::fs::copy(file(url), to)?;
+    }
+    let mut css = std::fs::read_to_string(file(&info_a.css))?;
+    css.push_str("\n:root { --build-marker: \"B\"; }\n");
+    let css_path = out.with_extension("css");
+    std::fs::write(&css_path, css)?;
+    stage(
+        &StageInputs {
+            bindgen_dir: &bindgen,
+            css: &css_path,
+            public_dir: &workspace_root().join("public"),
+            brotli_quality: 1,
+        },
+        out,
+    )
+}
+
+#[tokio::test]
+async fn a_new_build_replaces_the_old_assets_and_still_starts_offline() -> Result<()> {
+    let site_a = site_dir();
+    let info_a: BuildInfo =
+        serde_json::from_str(&std::fs::read_to_string(site_a.join("build.json"))?)?;
+    let scratch = tempfile::tempdir()?;
+    let site_b = scratch.path().join("site-b");
+    let info_b = stage_build_b(&site_a, &info_a, &site_b)?;
+    assert_ne!(info_a.version, info_b.version);
+
+    let data = tempfile::tempdir()?;
+    let port = free_port()?;
+    let mut server = Server::start(&site_a, data.path(), port)?;
+    let browser = Browser::start().await?;
+    let b = &browser;
+    b.client.goto(&server.url("/chuyen-di")).await?;
+    b.wait_hydrated().await?;
+    b.wait_service_worker().await?;
+    b.add_trip(
+        &this_year("06-01"),
+        &this_year("06-05"),
+        "Đoàn phường 2",
+        "3.3",
+    )
+    .await?;
+    b.wait_text("ul.trips", "Đoàn phường 2").await?;
+    assert_eq!(
+        b.cache_names().await?,
+        [format!("dicoso-{}", info_a.version)]
+    );
+
+    // Deploy build B on the same origin.
+    server.kill();
+    let server = Server::start(&site_b, data.path(), port)?;
+    b.client.refresh().await?;
+    b.wait_hydrated().await?;
+    let marker = "return getComputedStyle(document.documentElement).getPropertyValue('--build-marker').trim()";
+    assert_eq!(b.client.execute(marker, vec![]).await?, "\"B\"");
+    // The new worker takes over and the old build's cache is gone.
+    let only_b = [format!("dicoso-{}", info_b.version)];
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let names = b.cache_names().await?;
+        if names == only_b {
+            break;
+        }
+        anyhow::ensure!(
+            std::time::Instant::now() < deadline,
+            "caches after the update: {names:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+
+    // Offline again: build B starts from the cache, its own assets only, data intact.
+    drop(server);
+    b.client.refresh().await?;
+    b.wait_hydrated().await?;
+    b.wait_text("ul.trips", "Đoàn phường 2").await?;
+    assert_eq!(b.client.execute(marker, vec![]).await?, "\"B\"");
+    let loaded: Vec<String> = serde_json::from_value(
+        b.client
+            .execute(
+                "return performance.getEntriesByType('resource').map(e => new URL(e.name).pathname)
+                   .filter(p => p.startsWith('/pkg/'))",
+                vec![],
+            )
+            .await?,
+    )?;
+    assert!(!loaded.is_empty());
+    for path in &loaded {
+        assert!(
+            info_b.precache.contains(path),
+            "{path} is not an asset of build B"
+        );
+    }
+    browser.close().await
+}

@@ -1,0 +1,199 @@
+//! `cargo xtask`: dicoso's build program. See the README for the two commands a newcomer
+//! needs (`cargo xtask run`, `cargo xtask test`).
+
+use anyhow::{Context, Result, bail};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+use xtask::site::{self, StageInputs};
+use xtask::tools::{self, cargo, root, run, say, target_dir};
+
+const USAGE: &str = "usage: cargo xtask <command>
+
+  run [--addr ADDR] [--data-dir DIR]   build (release) and serve the app; default 127.0.0.1:3000, ./data
+  test                                 install what is missing, build, and run every test
+  dist [--release]                     build the front end into target/site
+";
+
+fn main() -> Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let (command, rest) = args
+        .split_first()
+        .map(|(c, r)| (c.as_str(), r))
+        .unwrap_or(("", &[]));
+    match command {
+        "run" => run_app(rest),
+        "test" => test(rest),
+        "dist" => dist(rest.iter().any(|a| a == "--release")).map(|_| ()),
+        "" | "help" | "--help" | "-h" => {
+            print!("{USAGE}");
+            Ok(())
+        }
+        other => bail!("unknown command {other:?}\n\n{USAGE}"),
+    }
+}
+
+/// Builds the front end (WebAssembly + JS glue) and stages the site in `target/site`.
+fn dist(release: bool) -> Result<PathBuf> {
+    tools::ensure_wasm_target()?;
+    if release {
+        tools::ensure_node_tools()?;
+    }
+    let started = Instant::now();
+    let profile = if release { "wasm-release" } else { "dev" };
+    say(&format!(
+        "building the front end (wasm32, profile {profile})"
+    ));
+    run(cargo().current_dir(root()).args([
+        "build",
+        "--package",
+        "app",
+        "--lib",
+        "--target",
+        "wasm32-unknown-unknown",
+        "--no-default-features",
+        "--features",
+        "hydrate",
+        "--profile",
+        profile,
+    ]))?;
+    let profile_dir = if release { "wasm-release" } else { "debug" };
+    let wasm = target_dir()
+        .join("wasm32-unknown-unknown")
+        .join(profile_dir)
+        .join("app.wasm");
+    let work = target_dir().join("front-end");
+    if work.exists() {
+        std::fs::remove_dir_all(&work)?;
+    }
+    let bindgen_dir = work.join("bindgen");
+    say("generating JS bindings (wasm-bindgen)");
+    wasm_bindgen_cli_support::Bindgen::new()
+        .input_path(&wasm)
+        .web(true)?
+        .typescript(false)
+        .out_name("dicoso")
+        .generate(&bindgen_dir)
+        .map_err(|e| anyhow::anyhow!("wasm-bindgen: {e}"))?;
+    if release {
+        say("optimising for size (wasm-opt -Oz)");
+        let file = bindgen_dir.join("dicoso_bg.wasm");
+        run(Command::new(tools::wasm_opt())
+            .arg("-Oz")
+            // The features rustc's wasm32 target enables by default.
+            .args([
+                "--enable-bulk-memory",
+                "--enable-nontrapping-float-to-int",
+                "--enable-sign-ext",
+                "--enable-mutable-globals",
+                "--enable-reference-types",
+                "--enable-multivalue",
+            ])
+            .arg(&file)
+            .arg("-o")
+            .arg(&file))?;
+    }
+    let staged = work.join("site");
+    let info = site::stage(
+        &StageInputs {
+            bindgen_dir: &bindgen_dir,
+            css: &root().join("style/main.css"),
+            public_dir: &root().join("public"),
+            brotli_quality: if release { 11 } else { 5 },
+        },
+        &staged,
+    )?;
+    let site_dir = target_dir().join("site");
+    site::replace_dir(&staged, &site_dir)?;
+    let wasm_file = site_dir.join(info.wasm.trim_start_matches('/'));
+    let size = |p: &Path| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
+    say(&format!(
+        "site ready in {} (build {}, {:.1}s): wasm {} KB, gzip {} KB, brotli {} KB",
+        site_dir.display(),
+        info.version,
+        started.elapsed().as_secs_f64(),
+        size(&wasm_file) / 1024,
+        size(&PathBuf::from(format!("{}.gz", wasm_file.display()))) / 1024,
+        size(&PathBuf::from(format!("{}.br", wasm_file.display()))) / 1024,
+    ));
+    Ok(site_dir)
+}
+
+fn run_app(args: &[String]) -> Result<()> {
+    let site_dir = dist(true)?;
+    say("building the server (release)");
+    run(cargo().current_dir(root()).args([
+        "build",
+        "--package",
+        "server",
+        "--release",
+        "--bin",
+        "dicoso",
+    ]))?;
+    let mut serve = Command::new(target_dir().join("release/dicoso"));
+    serve
+        .current_dir(root())
+        .arg("serve")
+        .arg("--site-dir")
+        .arg(&site_dir)
+        .args(args);
+    say("starting dicoso (Ctrl+C to stop)");
+    run(&mut serve)
+}
+
+fn test(args: &[String]) -> Result<()> {
+    let started = Instant::now();
+    tools::ensure_wasm_target()?;
+    tools::ensure_node_tools()?;
+    tools::ensure_chromium()?;
+    let runner = tools::ensure_test_runner()?;
+    // The tests drive the front end that ships: release WebAssembly, optimised.
+    let site_dir = dist(true)?;
+    say("building the server and the tests");
+    run(cargo()
+        .current_dir(root())
+        .args(["build", "--package", "server", "--bin", "dicoso"]))?;
+    let bin = target_dir().join("debug/dicoso");
+
+    say("running the workspace's tests (unit, server, end-to-end in headless Chromium)");
+    run(cargo()
+        .current_dir(root())
+        .args(["test", "--workspace", "--no-fail-fast"])
+        .args(args)
+        .env("DICOSO_BIN", &bin)
+        .env("DICOSO_SITE", &site_dir))?;
+
+    say("running the WebAssembly tests (shared in Node, the IndexedDB store in headless Chromium)");
+    let wasm_test = |package: &str, features: &[&str]| -> Result<()> {
+        let mut cmd = cargo();
+        cmd.current_dir(root().join(package))
+            .args([
+                "test",
+                "--target",
+                "wasm32-unknown-unknown",
+                "--package",
+                package,
+            ])
+            .args(features)
+            .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER", &runner)
+            .env("CHROMEDRIVER", chromedriver()?)
+            .env("WASM_BINDGEN_TEST_TIMEOUT", "120");
+        run(&mut cmd).with_context(|| format!("WebAssembly tests of {package}"))
+    };
+    wasm_test("shared", &[])?;
+    wasm_test("app", &["--features", "hydrate", "--no-default-features"])?;
+    say(&format!(
+        "all tests passed in {:.0}s",
+        started.elapsed().as_secs_f64()
+    ));
+    Ok(())
+}
+
+fn chromedriver() -> Result<PathBuf> {
+    let path = PathBuf::from("/usr/bin/chromedriver");
+    if path.exists() {
+        Ok(path)
+    } else {
+        bail!("chromedriver is not installed")
+    }
+}
