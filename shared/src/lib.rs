@@ -8,4 +8,5 @@ pub mod dossier;
 pub mod error;
 pub mod policy;
 pub mod summary;
+pub mod sync;
 pub mod verdict;

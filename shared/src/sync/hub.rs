@@ -1,0 +1,588 @@
+//! The sans-IO sync core: connections, per-(peer, document) sync states, documents.
+
+use std::collections::{BTreeMap, VecDeque};
+
+use automerge::AutoCommit;
+use automerge::sync::{self, SyncDoc};
+
+use super::doc_id::DocumentId;
+use super::message::{DecodeError, Message, PROTOCOL_V1, PeerId, PeerMetadata};
+
+/// The access-control seam: asked per document before a sync message is applied or
+/// answered, with the identity the shell authenticated for the connection (never the
+/// `senderId` a peer claims on the wire).
+pub trait Access {
+    /// Who is at the other end of a connection, as the shell authenticated it.
+    type Identity;
+
+    /// May `who` receive `document`? If not, it is told `doc-unavailable`.
+    fn can_read(&self, who: &Self::Identity, document: &DocumentId) -> bool;
+
+    /// May `who` change `document`? If not, its sync messages are answered but their
+    /// changes are not applied (a read-only `automerge::sync::State`).
+    fn can_write(&self, who: &Self::Identity, document: &DocumentId) -> bool;
+
+    /// May `who` bring a document we do not have (a `sync` for an unknown id)?
+    fn can_create(&self, _who: &Self::Identity, _document: &DocumentId) -> bool {
+        false
+    }
+
+    /// Hook for a `request` of a document we do not have: return a document to serve
+    /// (e.g. a fresh one from a template) instead of answering `doc-unavailable`.
+    fn create_requested(
+        &self,
+        _who: &Self::Identity,
+        _document: &DocumentId,
+    ) -> Option<AutoCommit> {
+        None
+    }
+}
+
+/// The shell's name for a connection (e.g. a counter); the core never invents one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ConnectionId(pub u64);
+
+/// What the shell must do, in order.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    /// Write this frame to the connection (one WebSocket binary message).
+    Send {
+        connection: ConnectionId,
+        frame: Vec<u8>,
+    },
+    /// Close the connection; the core has already forgotten it.
+    Close {
+        connection: ConnectionId,
+        reason: ProtocolError,
+    },
+    /// Load the document from storage and call [`SyncHub::loaded`] (with `None` if absent).
+    Load { document: DocumentId },
+    /// Append this chunk (`save_after` the heads before the change) to the document's
+    /// storage. It also means: the document changed through sync; refresh what shows it.
+    Persist {
+        document: DocumentId,
+        chunk: Vec<u8>,
+    },
+    /// The handshake completed; sync can flow.
+    Connected {
+        connection: ConnectionId,
+        remote: PeerId,
+    },
+    /// The remote does not have (or will not share) the document.
+    Unavailable {
+        connection: ConnectionId,
+        document: DocumentId,
+    },
+}
+
+/// Why a connection is closed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ProtocolError {
+    #[error("undecodable message: {0}")]
+    Decode(#[from] DecodeError),
+    /// The exact text the stock automerge-repo server sends.
+    #[error("unsupported protocol version")]
+    UnsupportedVersion,
+    #[error("unexpected `{0}` message")]
+    Unexpected(&'static str),
+    #[error("senderId does not match the peer that joined")]
+    SenderMismatch,
+    #[error("invalid Automerge sync message for document {0}")]
+    BadSyncMessage(DocumentId),
+    #[error("the remote reported an error: {0}")]
+    Remote(String),
+}
+
+enum Phase {
+    /// Server side: waiting for the client's `join`.
+    AwaitingJoin,
+    /// Client side: `join` sent, waiting for the server's `peer`.
+    AwaitingPeer,
+    Ready(PeerId),
+}
+
+struct Connection<I> {
+    identity: I,
+    /// Clients offer every document they hold; servers only answer what peers ask about.
+    announces: bool,
+    phase: Phase,
+    documents: BTreeMap<DocumentId, PeerDocument>,
+}
+
+/// Our sync with one peer about one document.
+#[derive(Default)]
+struct PeerDocument {
+    state: sync::State,
+    /// Has the peer sent us anything about this document? (automerge-repo sends `request`
+    /// rather than `sync` only while it has heard nothing and has no data.)
+    heard: bool,
+}
+
+struct Pending {
+    connection: ConnectionId,
+    message: sync::Message,
+    is_request: bool,
+}
+
+enum Slot {
+    /// `Action::Load` is out; sync messages wait here, in order.
+    Loading(Vec<Pending>),
+    Ready(Box<AutoCommit>),
+}
+
+/// The sync core. One per process (browser tab or server), many connections.
+///
+/// The shell's loop: call [`connect`](Self::connect) / [`accept`](Self::accept) for a new
+/// socket, [`handle_frame`](Self::handle_frame) for each binary message,
+/// [`closed`](Self::closed) when it drops, [`loaded`](Self::loaded) to answer a
+/// `Load`, [`local_change`](Self::local_change) after editing a document through
+/// [`document_mut`](Self::document_mut); after each call, drain
+/// [`poll_action`](Self::poll_action) and execute the actions in order.
+pub struct SyncHub<A: Access> {
+    me: PeerId,
+    metadata: PeerMetadata,
+    access: A,
+    connections: BTreeMap<ConnectionId, Connection<A::Identity>>,
+    documents: BTreeMap<DocumentId, Slot>,
+    actions: VecDeque<Action>,
+}
+
+impl<A: Access> SyncHub<A> {
+    pub fn new(me: PeerId, metadata: PeerMetadata, access: A) -> Self {
+        Self {
+            me,
+            metadata,
+            access,
+            connections: BTreeMap::new(),
+            documents: BTreeMap::new(),
+            actions: VecDeque::new(),
+        }
+    }
+
+    /// The next thing the shell must do.
+    pub fn poll_action(&mut self) -> Option<Action> {
+        self.actions.pop_front()
+    }
+
+    pub fn access(&self) -> &A {
+        &self.access
+    }
+
+    /// To change the rules (e.g. after a role change); takes effect from the next message.
+    pub fn access_mut(&mut self) -> &mut A {
+        &mut self.access
+    }
+
+    // --- connections -------------------------------------------------------------------
+
+    /// We opened a connection to a server (browser side): sends `join`.
+    pub fn connect(&mut self, connection: ConnectionId, identity: A::Identity) {
+        self.connections.insert(
+            connection,
+            Connection {
+                identity,
+                announces: true,
+                phase: Phase::AwaitingPeer,
+                documents: BTreeMap::new(),
+            },
+        );
+        let join = Message::Join {
+            sender_id: self.me.clone(),
+            peer_metadata: self.metadata.clone(),
+            supported_protocol_versions: Some(vec![PROTOCOL_V1.to_owned()]),
+        };
+        self.send(connection, &join);
+    }
+
+    /// A client connected to us (server side), authenticated as `identity`.
+    pub fn accept(&mut self, connection: ConnectionId, identity: A::Identity) {
+        self.connections.insert(
+            connection,
+            Connection {
+                identity,
+                announces: false,
+                phase: Phase::AwaitingJoin,
+                documents: BTreeMap::new(),
+            },
+        );
+    }
+
+    /// The socket is gone: forget its sync states.
+    pub fn closed(&mut self, connection: ConnectionId) {
+        self.connections.remove(&connection);
+    }
+
+    /// One binary frame from the connection. Frames for unknown (closed) connections are
+    /// ignored.
+    pub fn handle_frame(&mut self, connection: ConnectionId, frame: &[u8]) {
+        let Some(conn) = self.connections.get_mut(&connection) else {
+            return;
+        };
+        let message = match Message::decode(frame) {
+            Ok(message) => message,
+            Err(e) => return self.fail(connection, e.into()),
+        };
+        let remote = match (&conn.phase, message) {
+            (
+                Phase::AwaitingJoin,
+                Message::Join {
+                    sender_id,
+                    supported_protocol_versions,
+                    ..
+                },
+            ) => {
+                // Like the stock server: no list means an old client speaking "1".
+                let speaks_v1 = supported_protocol_versions
+                    .is_none_or(|versions| versions.iter().any(|v| v == PROTOCOL_V1));
+                if !speaks_v1 {
+                    return self.fail_to(connection, sender_id, ProtocolError::UnsupportedVersion);
+                }
+                conn.phase = Phase::Ready(sender_id.clone());
+                let peer = Message::Peer {
+                    sender_id: self.me.clone(),
+                    peer_metadata: self.metadata.clone(),
+                    selected_protocol_version: PROTOCOL_V1.to_owned(),
+                    target_id: sender_id.clone(),
+                };
+                // Pushed directly: `conn` still borrows `self.connections`.
+                self.actions.push_back(Action::Send {
+                    connection,
+                    frame: peer.encode(),
+                });
+                sender_id
+            }
+            (
+                Phase::AwaitingPeer,
+                Message::Peer {
+                    sender_id,
+                    selected_protocol_version,
+                    ..
+                },
+            ) => {
+                if selected_protocol_version != PROTOCOL_V1 {
+                    return self.fail_to(connection, sender_id, ProtocolError::UnsupportedVersion);
+                }
+                conn.phase = Phase::Ready(sender_id.clone());
+                sender_id
+            }
+            (_, Message::Error { message, .. }) => {
+                // The remote closes after an error; no answer.
+                self.connections.remove(&connection);
+                self.actions.push_back(Action::Close {
+                    connection,
+                    reason: ProtocolError::Remote(message),
+                });
+                return;
+            }
+            (Phase::Ready(remote), message) => {
+                if message.sender_id() != remote {
+                    return self.fail(connection, ProtocolError::SenderMismatch);
+                }
+                return self.handle_ready(connection, message);
+            }
+            (_, message) => {
+                return self.fail(connection, ProtocolError::Unexpected(message.type_name()));
+            }
+        };
+        self.actions
+            .push_back(Action::Connected { connection, remote });
+        let announces = conn.announces;
+        if announces {
+            let ids: Vec<DocumentId> = self.documents.keys().copied().collect();
+            for document in ids {
+                self.sync_peer(connection, document);
+            }
+        }
+    }
+
+    fn handle_ready(&mut self, connection: ConnectionId, message: Message) {
+        match message {
+            Message::Sync {
+                document_id, data, ..
+            } => {
+                self.receive(connection, document_id, &data, false);
+            }
+            Message::Request {
+                document_id, data, ..
+            } => {
+                self.receive(connection, document_id, &data, true);
+            }
+            Message::DocUnavailable { document_id, .. } => {
+                if let Some(conn) = self.connections.get_mut(&connection) {
+                    conn.documents.remove(&document_id);
+                }
+                self.actions.push_back(Action::Unavailable {
+                    connection,
+                    document: document_id,
+                });
+            }
+            // Presence and remote-heads gossip: valid, not ours to act on.
+            Message::Ephemeral { .. }
+            | Message::RemoteHeadsChanged { .. }
+            | Message::RemoteSubscriptionChange { .. } => {}
+            other => self.fail(connection, ProtocolError::Unexpected(other.type_name())),
+        }
+    }
+
+    // --- documents ---------------------------------------------------------------------
+
+    pub fn document(&self, document: &DocumentId) -> Option<&AutoCommit> {
+        match self.documents.get(document) {
+            Some(Slot::Ready(doc)) => Some(doc),
+            _ => None,
+        }
+    }
+
+    /// Edit a document locally, then call [`local_change`](Self::local_change). Persisting
+    /// a local edit is the caller's business (it was saved before the UI said so).
+    pub fn document_mut(&mut self, document: &DocumentId) -> Option<&mut AutoCommit> {
+        match self.documents.get_mut(document) {
+            Some(Slot::Ready(doc)) => Some(doc),
+            _ => None,
+        }
+    }
+
+    /// A document this side holds (loaded at start or created locally): offered to
+    /// connected servers. If we already hold it, the two are merged.
+    pub fn insert_document(&mut self, document: DocumentId, mut doc: AutoCommit) {
+        match self.documents.get_mut(&document) {
+            Some(Slot::Loading(_)) => self.loaded(document, Some(doc)),
+            Some(Slot::Ready(existing)) => {
+                // Merging only fails on a corrupt change graph; keep ours then.
+                let _ = existing.merge(&mut doc);
+                self.local_change(document);
+            }
+            None => {
+                self.documents.insert(document, Slot::Ready(Box::new(doc)));
+                self.local_change(document);
+            }
+        }
+    }
+
+    /// Ask connected servers for a document we do not have (sent as `request`). The
+    /// answer is a `Persist` when it arrives, or `Unavailable`.
+    pub fn request(&mut self, document: DocumentId) {
+        self.documents
+            .entry(document)
+            .or_insert_with(|| Slot::Ready(Box::default()));
+        self.local_change(document);
+    }
+
+    /// The document changed here: send sync messages to every peer that follows it.
+    pub fn local_change(&mut self, document: DocumentId) {
+        let following: Vec<ConnectionId> = self
+            .connections
+            .iter()
+            .filter(|(_, c)| c.announces || c.documents.contains_key(&document))
+            .map(|(id, _)| *id)
+            .collect();
+        for connection in following {
+            self.sync_peer(connection, document);
+        }
+    }
+
+    /// The answer to `Action::Load`: the stored document, or `None` if there is none.
+    pub fn loaded(&mut self, document: DocumentId, doc: Option<AutoCommit>) {
+        let pending = match self.documents.remove(&document) {
+            Some(Slot::Loading(pending)) => pending,
+            Some(Slot::Ready(current)) => {
+                // Not ours to replace: we already hold it.
+                self.documents.insert(document, Slot::Ready(current));
+                return;
+            }
+            None => Vec::new(),
+        };
+        if let Some(doc) = doc {
+            self.documents.insert(document, Slot::Ready(Box::new(doc)));
+        }
+        for Pending {
+            connection,
+            message,
+            is_request,
+        } in pending
+        {
+            let Some(conn) = self.connections.get(&connection) else {
+                continue;
+            };
+            if !self.documents.contains_key(&document) {
+                let created = if is_request {
+                    self.access.create_requested(&conn.identity, &document)
+                } else if self.access.can_create(&conn.identity, &document) {
+                    Some(AutoCommit::new())
+                } else {
+                    None
+                };
+                let Some(created) = created else {
+                    self.send_unavailable(connection, document);
+                    continue;
+                };
+                self.documents
+                    .insert(document, Slot::Ready(Box::new(created)));
+            }
+            self.apply(connection, document, message, is_request);
+        }
+    }
+
+    // --- the sync protocol -------------------------------------------------------------
+
+    fn receive(
+        &mut self,
+        connection: ConnectionId,
+        document: DocumentId,
+        data: &[u8],
+        is_request: bool,
+    ) {
+        let Some(conn) = self.connections.get(&connection) else {
+            return;
+        };
+        if !self.access.can_read(&conn.identity, &document) {
+            return self.send_unavailable(connection, document);
+        }
+        // Decode before anything else: garbage must not even cause a load.
+        let Ok(message) = sync::Message::decode(data) else {
+            return self.fail(connection, ProtocolError::BadSyncMessage(document));
+        };
+        match self.documents.get_mut(&document) {
+            None => {
+                self.documents.insert(
+                    document,
+                    Slot::Loading(vec![Pending {
+                        connection,
+                        message,
+                        is_request,
+                    }]),
+                );
+                self.actions.push_back(Action::Load { document });
+            }
+            Some(Slot::Loading(pending)) => pending.push(Pending {
+                connection,
+                message,
+                is_request,
+            }),
+            Some(Slot::Ready(_)) => self.apply(connection, document, message, is_request),
+        }
+    }
+
+    fn apply(
+        &mut self,
+        connection: ConnectionId,
+        document: DocumentId,
+        message: sync::Message,
+        is_request: bool,
+    ) {
+        let (Some(Slot::Ready(doc)), Some(conn)) = (
+            self.documents.get_mut(&document),
+            self.connections.get_mut(&connection),
+        ) else {
+            return;
+        };
+        let before = doc.get_heads();
+        if is_request && before.is_empty() {
+            // Neither of us has it; we do not forward requests further.
+            return self.send_unavailable(connection, document);
+        }
+        let writable = self.access.can_write(&conn.identity, &document);
+        let peer = conn.documents.entry(document).or_default();
+        peer.heard = true;
+        peer.state.set_read_only(!writable);
+        let result = doc.sync().receive_sync_message(&mut peer.state, message);
+        // automerge applies the valid prefix of a partly bad message: persist what landed.
+        let after = doc.get_heads();
+        let changed = after != before;
+        if changed {
+            let chunk = doc.save_after(&before);
+            self.actions.push_back(Action::Persist { document, chunk });
+        }
+        if result.is_err() {
+            return self.fail(connection, ProtocolError::BadSyncMessage(document));
+        }
+        if changed {
+            self.local_change(document); // answers the sender too
+        } else {
+            self.sync_peer(connection, document);
+        }
+    }
+
+    /// Generate and send the next sync message for one peer and document, if any.
+    fn sync_peer(&mut self, connection: ConnectionId, document: DocumentId) {
+        let (Some(Slot::Ready(doc)), Some(conn)) = (
+            self.documents.get_mut(&document),
+            self.connections.get_mut(&connection),
+        ) else {
+            return;
+        };
+        let Phase::Ready(remote) = &conn.phase else {
+            return;
+        };
+        if !self.access.can_read(&conn.identity, &document) {
+            return;
+        }
+        let peer = conn.documents.entry(document).or_default();
+        let Some(message) = doc.sync().generate_sync_message(&mut peer.state) else {
+            return;
+        };
+        let data = message.encode();
+        let (sender_id, target_id, document_id) = (self.me.clone(), remote.clone(), document);
+        // What automerge-repo's DocSynchronizer calls a request: we have nothing and
+        // have heard nothing from this peer about the document.
+        let message =
+            if !peer.heard && peer.state.shared_heads.is_empty() && doc.get_heads().is_empty() {
+                Message::Request {
+                    sender_id,
+                    target_id,
+                    document_id,
+                    data,
+                }
+            } else {
+                Message::Sync {
+                    sender_id,
+                    target_id,
+                    document_id,
+                    data,
+                }
+            };
+        self.send(connection, &message);
+    }
+
+    // --- output helpers ----------------------------------------------------------------
+
+    fn send(&mut self, connection: ConnectionId, message: &Message) {
+        self.actions.push_back(Action::Send {
+            connection,
+            frame: message.encode(),
+        });
+    }
+
+    fn remote_of(&self, connection: ConnectionId) -> PeerId {
+        match self.connections.get(&connection).map(|c| &c.phase) {
+            Some(Phase::Ready(remote)) => remote.clone(),
+            _ => PeerId::default(),
+        }
+    }
+
+    fn send_unavailable(&mut self, connection: ConnectionId, document: DocumentId) {
+        let message = Message::DocUnavailable {
+            sender_id: self.me.clone(),
+            target_id: self.remote_of(connection),
+            document_id: document,
+        };
+        self.send(connection, &message);
+    }
+
+    /// Send `error` and close: the stock adapters' way of refusing a peer.
+    fn fail(&mut self, connection: ConnectionId, reason: ProtocolError) {
+        let remote = self.remote_of(connection);
+        self.fail_to(connection, remote, reason);
+    }
+
+    fn fail_to(&mut self, connection: ConnectionId, remote: PeerId, reason: ProtocolError) {
+        let error = Message::Error {
+            sender_id: self.me.clone(),
+            message: reason.to_string(),
+            target_id: remote,
+        };
+        self.send(connection, &error);
+        self.connections.remove(&connection);
+        self.actions.push_back(Action::Close { connection, reason });
+    }
+}

@@ -1,0 +1,597 @@
+//! Issue 4: the sans-IO sync core, driven by an in-memory network that only moves bytes
+//! and executes actions, as the real shells do.
+
+use std::collections::BTreeMap;
+
+use automerge::transaction::Transactable;
+use automerge::{AutoCommit, ROOT, ReadDoc};
+use shared::sync::{
+    Access, Action, ConnectionId, DocumentId, MAX_FRAME_BYTES, Message, PeerId, PeerMetadata,
+    ProtocolError, SyncHub,
+};
+
+/// Identities as the shell would authenticate them.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Who {
+    Cadre,
+    Reader,
+    Stranger,
+    Server,
+}
+
+struct Rules;
+
+impl Access for Rules {
+    type Identity = Who;
+    fn can_read(&self, who: &Who, _: &DocumentId) -> bool {
+        *who != Who::Stranger
+    }
+    fn can_write(&self, who: &Who, _: &DocumentId) -> bool {
+        matches!(who, Who::Cadre | Who::Server)
+    }
+    fn can_create(&self, who: &Who, doc: &DocumentId) -> bool {
+        self.can_write(who, doc)
+    }
+}
+
+const DOC: DocumentId = DocumentId::from_bytes([42; 16]);
+
+fn hub(name: &str) -> SyncHub<Rules> {
+    SyncHub::new(PeerId::new(name), PeerMetadata::default(), Rules)
+}
+
+fn drain(hub: &mut SyncHub<Rules>) -> Vec<Action> {
+    std::iter::from_fn(|| hub.poll_action()).collect()
+}
+
+fn text(doc: &AutoCommit, key: &str) -> Option<String> {
+    doc.get(ROOT, key)
+        .expect("read")
+        .and_then(|(v, _)| v.as_str().map(str::to_owned))
+}
+
+fn doc_with(key: &str, value: &str) -> AutoCommit {
+    let mut doc = AutoCommit::new();
+    doc.put(ROOT, key, value).expect("put");
+    doc
+}
+
+/// A server and clients; client `i` talks to the server over `ConnectionId(i)` on both
+/// ends. The server's storage is a list of appended chunks per document.
+struct Net {
+    server: SyncHub<Rules>,
+    clients: Vec<SyncHub<Rules>>,
+    online: Vec<bool>,
+    stored: BTreeMap<DocumentId, Vec<u8>>,
+    server_events: Vec<Action>,
+    client_events: Vec<Vec<Action>>,
+}
+
+impl Net {
+    fn new(clients: usize) -> Self {
+        Self {
+            server: hub("server"),
+            clients: (0..clients).map(|i| hub(&format!("client-{i}"))).collect(),
+            online: vec![false; clients],
+            stored: BTreeMap::new(),
+            server_events: Vec::new(),
+            client_events: vec![Vec::new(); clients],
+        }
+    }
+
+    fn connect(&mut self, i: usize, who: Who) {
+        self.online[i] = true;
+        self.server.accept(ConnectionId(i as u64), who);
+        self.clients[i].connect(ConnectionId(i as u64), Who::Server);
+        self.pump();
+    }
+
+    fn disconnect(&mut self, i: usize) {
+        self.online[i] = false;
+        self.server.closed(ConnectionId(i as u64));
+        self.clients[i].closed(ConnectionId(i as u64));
+    }
+
+    /// Runs until no hub has anything left to do.
+    fn pump(&mut self) {
+        for _ in 0..1000 {
+            let mut busy = false;
+            while let Some(action) = self.server.poll_action() {
+                busy = true;
+                match &action {
+                    Action::Send { connection, frame } => {
+                        let i = connection.0 as usize;
+                        if self.online[i] {
+                            self.clients[i].handle_frame(*connection, frame);
+                        }
+                    }
+                    Action::Load { document } => {
+                        let doc = self
+                            .stored
+                            .get(document)
+                            .map(|b| AutoCommit::load(b).expect("load"));
+                        self.server.loaded(*document, doc);
+                    }
+                    Action::Persist { document, chunk } => {
+                        self.stored
+                            .entry(*document)
+                            .or_default()
+                            .extend_from_slice(chunk);
+                    }
+                    Action::Close { connection, .. } => self.disconnect(connection.0 as usize),
+                    _ => {}
+                }
+                self.server_events.push(action);
+            }
+            for i in 0..self.clients.len() {
+                while let Some(action) = self.clients[i].poll_action() {
+                    busy = true;
+                    match &action {
+                        Action::Send { connection, frame } if self.online[i] => {
+                            self.server.handle_frame(*connection, frame);
+                        }
+                        Action::Close { .. } => self.disconnect(i),
+                        _ => {}
+                    }
+                    self.client_events[i].push(action);
+                }
+            }
+            if !busy {
+                return;
+            }
+        }
+        panic!("the hubs never went quiet");
+    }
+}
+
+#[test]
+fn issue_4_two_clients_editing_offline_converge_through_the_server() {
+    let mut net = Net::new(2);
+    net.connect(0, Who::Cadre);
+    net.connect(1, Who::Cadre);
+
+    // Client 0 creates the document; client 1 asks the server for it.
+    net.clients[0].insert_document(DOC, doc_with("title", "Chi đoàn A"));
+    net.pump();
+    assert!(
+        net.stored.contains_key(&DOC),
+        "the server persisted the new document"
+    );
+    net.clients[1].request(DOC);
+    net.pump();
+    let fetched = net.clients[1]
+        .document(&DOC)
+        .expect("client 1 has the document");
+    assert_eq!(text(fetched, "title").as_deref(), Some("Chi đoàn A"));
+
+    // Both go offline and edit.
+    net.disconnect(0);
+    net.disconnect(1);
+    for (i, (key, value)) in [("trip", "Xã Hòa Bình"), ("meeting", "Họp chi đoàn")]
+        .into_iter()
+        .enumerate()
+    {
+        let doc = net.clients[i].document_mut(&DOC).expect("document");
+        doc.put(ROOT, key, value).expect("put");
+        net.clients[i].local_change(DOC);
+        net.pump();
+    }
+
+    // Back online, one after the other: the server relays each edit to the other client.
+    net.connect(0, Who::Cadre);
+    net.connect(1, Who::Cadre);
+    for i in 0..2 {
+        let doc = net.clients[i].document(&DOC).expect("document");
+        assert_eq!(
+            text(doc, "trip").as_deref(),
+            Some("Xã Hòa Bình"),
+            "client {i}"
+        );
+        assert_eq!(
+            text(doc, "meeting").as_deref(),
+            Some("Họp chi đoàn"),
+            "client {i}"
+        );
+    }
+    let stored = AutoCommit::load(&net.stored[&DOC]).expect("stored chunks load");
+    assert_eq!(text(&stored, "trip").as_deref(), Some("Xã Hòa Bình"));
+    assert_eq!(text(&stored, "meeting").as_deref(), Some("Họp chi đoàn"));
+    let heads = |hub: &mut SyncHub<Rules>| hub.document_mut(&DOC).expect("doc").get_heads();
+    let (h0, h1, hs) = (
+        heads(&mut net.clients[0]),
+        heads(&mut net.clients[1]),
+        heads(&mut net.server),
+    );
+    assert_eq!(h0, h1);
+    assert_eq!(h0, hs);
+}
+
+#[test]
+fn handshake_is_join_then_peer_with_version_1() {
+    let mut client = hub("client-1");
+    let mut server = hub("server-1");
+    client.connect(ConnectionId(7), Who::Server);
+    let actions = drain(&mut client);
+    let [Action::Send { frame: join, .. }] = actions.as_slice() else {
+        panic!("expected join: {actions:?}")
+    };
+    assert_eq!(
+        Message::decode(join),
+        Ok(Message::Join {
+            sender_id: PeerId::new("client-1"),
+            peer_metadata: PeerMetadata::default(),
+            supported_protocol_versions: Some(vec!["1".into()]),
+        })
+    );
+    server.accept(ConnectionId(3), Who::Cadre);
+    server.handle_frame(ConnectionId(3), join);
+    let actions = drain(&mut server);
+    let Action::Send { frame: peer, .. } = &actions[0] else {
+        panic!("expected peer: {actions:?}")
+    };
+    assert_eq!(
+        Message::decode(peer),
+        Ok(Message::Peer {
+            sender_id: PeerId::new("server-1"),
+            peer_metadata: PeerMetadata::default(),
+            selected_protocol_version: "1".into(),
+            target_id: PeerId::new("client-1"),
+        })
+    );
+    assert_eq!(
+        actions[1],
+        Action::Connected {
+            connection: ConnectionId(3),
+            remote: PeerId::new("client-1")
+        }
+    );
+    client.handle_frame(ConnectionId(7), peer);
+    assert_eq!(
+        drain(&mut client),
+        vec![Action::Connected {
+            connection: ConnectionId(7),
+            remote: PeerId::new("server-1")
+        }]
+    );
+}
+
+/// Asserts the hub answered with an `error` frame and closed for `reason`.
+fn assert_refused(actions: &[Action], reason: &ProtocolError) {
+    let [
+        Action::Send { frame, .. },
+        Action::Close { reason: closed, .. },
+    ] = actions
+    else {
+        panic!("expected error + close, got {actions:?}");
+    };
+    let Ok(Message::Error { message, .. }) = Message::decode(frame) else {
+        panic!("expected an error frame");
+    };
+    assert_eq!(message, reason.to_string());
+    assert_eq!(closed, reason);
+}
+
+#[test]
+fn versions_we_do_not_speak_are_refused() {
+    let join = |versions: Option<Vec<String>>| Message::Join {
+        sender_id: PeerId::new("c"),
+        peer_metadata: PeerMetadata::default(),
+        supported_protocol_versions: versions,
+    };
+    let cases = [
+        ("only version 2", join(Some(vec!["2".into()])), false),
+        ("no versions listed at all", join(Some(vec![])), false),
+        ("no list: an old client, speaks 1", join(None), true),
+        (
+            "1 among others",
+            join(Some(vec!["2".into(), "1".into()])),
+            true,
+        ),
+    ];
+    for (name, message, accepted) in cases {
+        let mut server = hub("s");
+        server.accept(ConnectionId(1), Who::Cadre);
+        server.handle_frame(ConnectionId(1), &message.encode());
+        let actions = drain(&mut server);
+        if accepted {
+            assert!(
+                matches!(actions.last(), Some(Action::Connected { .. })),
+                "{name}: {actions:?}"
+            );
+        } else {
+            assert_refused(&actions, &ProtocolError::UnsupportedVersion);
+            // The connection is forgotten: later frames do nothing.
+            server.handle_frame(ConnectionId(1), &join(None).encode());
+            assert_eq!(drain(&mut server), vec![], "{name}");
+        }
+    }
+
+    // Client side: a server selecting another version.
+    let mut client = hub("c");
+    client.connect(ConnectionId(1), Who::Server);
+    drain(&mut client);
+    let peer = Message::Peer {
+        sender_id: PeerId::new("s"),
+        peer_metadata: PeerMetadata::default(),
+        selected_protocol_version: "2".into(),
+        target_id: PeerId::new("c"),
+    };
+    client.handle_frame(ConnectionId(1), &peer.encode());
+    assert_refused(&drain(&mut client), &ProtocolError::UnsupportedVersion);
+}
+
+/// A server holding DOC, with a client joined on connection 1.
+fn joined_server(who: Who) -> SyncHub<Rules> {
+    let mut server = hub("s");
+    server.insert_document(DOC, doc_with("title", "kept"));
+    server.accept(ConnectionId(1), who);
+    let join = Message::Join {
+        sender_id: PeerId::new("c"),
+        peer_metadata: PeerMetadata::default(),
+        supported_protocol_versions: None,
+    };
+    server.handle_frame(ConnectionId(1), &join.encode());
+    drain(&mut server);
+    server
+}
+
+fn sync_frame(document: DocumentId, data: Vec<u8>) -> Vec<u8> {
+    Message::Sync {
+        sender_id: PeerId::new("c"),
+        target_id: PeerId::new("s"),
+        document_id: document,
+        data,
+    }
+    .encode()
+}
+
+/// A real sync message carrying a change to DOC (a sibling of the server's copy).
+fn sync_with_change() -> Vec<u8> {
+    use automerge::sync::SyncDoc;
+    let mut doc = doc_with("intruder", "yes");
+    let message = doc
+        .sync()
+        .generate_sync_message(&mut automerge::sync::State::new())
+        .expect("message");
+    message.encode()
+}
+
+#[test]
+fn bad_input_closes_the_connection_and_leaves_the_document_alone() {
+    let valid_sync = sync_frame(DOC, sync_with_change());
+    let bad_doc_id: Vec<u8> = {
+        // Flip one character of the bs58check text: the checksum fails.
+        let text = DOC.to_string();
+        let mut frame = valid_sync.clone();
+        let at = frame
+            .windows(text.len())
+            .position(|w| w == text.as_bytes())
+            .expect("id in frame");
+        frame[at + 3] = if frame[at + 3] == b'2' { b'3' } else { b'2' };
+        frame
+    };
+    let unknown_type = {
+        let mut frame = Message::DocUnavailable {
+            sender_id: PeerId::new("c"),
+            target_id: PeerId::new("s"),
+            document_id: DOC,
+        }
+        .encode();
+        let at = frame
+            .windows(15)
+            .position(|w| w == b"doc-unavailable")
+            .expect("type");
+        frame[at..at + 3].copy_from_slice(b"xyz");
+        frame
+    };
+    let from_someone_else = Message::Sync {
+        sender_id: PeerId::new("mallory"),
+        target_id: PeerId::new("s"),
+        document_id: DOC,
+        data: sync_with_change(),
+    }
+    .encode();
+    let second_join = Message::Join {
+        sender_id: PeerId::new("c"),
+        peer_metadata: PeerMetadata::default(),
+        supported_protocol_versions: None,
+    }
+    .encode();
+
+    type Case = (&'static str, Vec<u8>, fn(&ProtocolError) -> bool);
+    let cases: Vec<Case> = vec![
+        ("malformed CBOR", vec![0xb9, 0x00, 0x05, 0x64], |r| {
+            matches!(r, ProtocolError::Decode(_))
+        }),
+        ("random garbage", b"hello, server".to_vec(), |r| {
+            matches!(r, ProtocolError::Decode(_))
+        }),
+        ("unknown message type", unknown_type, |r| {
+            matches!(r, ProtocolError::Decode(_))
+        }),
+        ("oversized frame", vec![0xa0; MAX_FRAME_BYTES + 1], |r| {
+            matches!(r, ProtocolError::Decode(_))
+        }),
+        ("invalid document id", bad_doc_id, |r| {
+            matches!(r, ProtocolError::Decode(_))
+        }),
+        (
+            "garbage Automerge bytes",
+            sync_frame(DOC, vec![0x42, 0xff, 0xff, 0xff]),
+            |r| matches!(r, ProtocolError::BadSyncMessage(d) if *d == DOC),
+        ),
+        (
+            "not a sync message at all",
+            sync_frame(DOC, b"not automerge".to_vec()),
+            |r| matches!(r, ProtocolError::BadSyncMessage(_)),
+        ),
+        ("senderId of another peer", from_someone_else, |r| {
+            matches!(r, ProtocolError::SenderMismatch)
+        }),
+        ("join twice", second_join, |r| {
+            matches!(r, ProtocolError::Unexpected("join"))
+        }),
+    ];
+    for (name, frame, expected) in cases {
+        let mut server = joined_server(Who::Cadre);
+        let heads_before = server.document_mut(&DOC).expect("doc").get_heads();
+        server.handle_frame(ConnectionId(1), &frame);
+        let actions = drain(&mut server);
+        let [
+            Action::Send { frame: error, .. },
+            Action::Close { reason, .. },
+        ] = actions.as_slice()
+        else {
+            panic!("{name}: expected error + close, got {actions:?}");
+        };
+        assert!(expected(reason), "{name}: {reason:?}");
+        assert!(
+            matches!(Message::decode(error), Ok(Message::Error { .. })),
+            "{name}"
+        );
+        let doc = server.document_mut(&DOC).expect("doc");
+        assert_eq!(doc.get_heads(), heads_before, "{name}: document untouched");
+        assert_eq!(text(doc, "title").as_deref(), Some("kept"), "{name}");
+    }
+}
+
+#[test]
+fn messages_before_join_are_refused() {
+    let mut server = hub("s");
+    server.accept(ConnectionId(1), Who::Cadre);
+    server.handle_frame(ConnectionId(1), &sync_frame(DOC, sync_with_change()));
+    assert_refused(&drain(&mut server), &ProtocolError::Unexpected("sync"));
+}
+
+#[test]
+fn gossip_we_do_not_implement_is_ignored_politely() {
+    let mut server = joined_server(Who::Cadre);
+    for message in [
+        Message::Ephemeral {
+            sender_id: PeerId::new("c"),
+            target_id: PeerId::new("s"),
+            count: 1,
+            session_id: "x".into(),
+            document_id: DOC,
+            data: vec![0xa0],
+        },
+        Message::RemoteHeadsChanged {
+            sender_id: PeerId::new("c"),
+            target_id: PeerId::new("s"),
+        },
+        Message::RemoteSubscriptionChange {
+            sender_id: PeerId::new("c"),
+            target_id: PeerId::new("s"),
+        },
+    ] {
+        server.handle_frame(ConnectionId(1), &message.encode());
+        assert_eq!(drain(&mut server), vec![], "{}", message.type_name());
+    }
+}
+
+/// A stock peer holding a sibling of DOC with one more change talks to the server until
+/// neither side has anything to say; returns every action the server took.
+fn converse_with_change(server: &mut SyncHub<Rules>) -> Vec<Action> {
+    use automerge::sync::{Message as SyncMessage, State, SyncDoc};
+    let mut peer = doc_with("intruder", "yes");
+    let mut state = State::new();
+    let mut all = Vec::new();
+    for _ in 0..10 {
+        let Some(message) = peer.sync().generate_sync_message(&mut state) else {
+            break;
+        };
+        server.handle_frame(ConnectionId(1), &sync_frame(DOC, message.encode()));
+        let actions = drain(server);
+        for action in &actions {
+            if let Action::Send { frame, .. } = action
+                && let Ok(Message::Sync { data, .. }) = Message::decode(frame)
+            {
+                let reply = SyncMessage::decode(&data).expect("server's sync message");
+                peer.sync()
+                    .receive_sync_message(&mut state, reply)
+                    .expect("apply");
+            }
+        }
+        all.extend(actions);
+    }
+    all
+}
+
+#[test]
+fn access_is_decided_per_document_before_anything_is_applied() {
+    // A stranger is told the document is unavailable; nothing is loaded or applied.
+    let mut server = joined_server(Who::Stranger);
+    let actions = converse_with_change(&mut server);
+    assert!(!actions.is_empty());
+    for action in &actions {
+        let Action::Send { frame, .. } = action else {
+            panic!("{actions:?}")
+        };
+        assert!(matches!(
+            Message::decode(frame),
+            Ok(Message::DocUnavailable { document_id, .. }) if document_id == DOC
+        ));
+    }
+    assert_eq!(text(server.document(&DOC).expect("doc"), "intruder"), None);
+
+    // A reader is answered (it learns our data) but its changes are not applied.
+    let mut server = joined_server(Who::Reader);
+    let actions = converse_with_change(&mut server);
+    assert!(
+        actions.iter().any(|a| matches!(a, Action::Send { .. })),
+        "{actions:?}"
+    );
+    assert!(
+        actions.iter().all(|a| !matches!(a, Action::Persist { .. })),
+        "{actions:?}"
+    );
+    assert_eq!(text(server.document(&DOC).expect("doc"), "intruder"), None);
+
+    // A writer's changes land and are persisted.
+    let mut server = joined_server(Who::Cadre);
+    let actions = converse_with_change(&mut server);
+    assert!(
+        actions
+            .iter()
+            .any(|a| matches!(a, Action::Persist { document, .. } if *document == DOC)),
+        "{actions:?}"
+    );
+    assert_eq!(
+        text(server.document(&DOC).expect("doc"), "intruder").as_deref(),
+        Some("yes")
+    );
+}
+#[test]
+fn request_for_an_unknown_document_is_answered_doc_unavailable() {
+    let mut net = Net::new(1);
+    net.connect(0, Who::Cadre);
+    let missing = DocumentId::from_bytes([9; 16]);
+    net.clients[0].request(missing);
+    net.pump();
+    assert!(
+        net.server_events
+            .contains(&Action::Load { document: missing })
+    );
+    assert!(!net.stored.contains_key(&missing), "nothing created");
+    assert!(
+        net.client_events[0].contains(&Action::Unavailable {
+            connection: ConnectionId(0),
+            document: missing
+        }),
+        "{:?}",
+        net.client_events[0]
+    );
+}
+
+#[test]
+fn a_document_the_server_lacks_is_loaded_first_then_synced() {
+    let mut net = Net::new(1);
+    net.stored
+        .insert(DOC, doc_with("title", "from storage").save());
+    net.connect(0, Who::Cadre);
+    net.clients[0].request(DOC);
+    net.pump();
+    assert!(net.server_events.contains(&Action::Load { document: DOC }));
+    let doc = net.clients[0].document(&DOC).expect("fetched");
+    assert_eq!(text(doc, "title").as_deref(), Some("from storage"));
+}
