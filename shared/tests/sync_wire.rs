@@ -3,6 +3,9 @@
 //! `tagUint8Array: false`) from the message shapes in `network/messages.ts` and
 //! `automerge-repo-network-websocket/src/messages.ts`.
 
+// Native only: proptest is not a wasm32 dev-dependency.
+#![cfg(not(target_arch = "wasm32"))]
+
 use proptest::prelude::*;
 use shared::sync::{DecodeError, DocumentId, MAX_FRAME_BYTES, Message, PeerId, PeerMetadata};
 
