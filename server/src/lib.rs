@@ -3,6 +3,7 @@
 
 pub mod assets;
 pub mod store;
+pub mod sync;
 
 use app::{App, BuildInfo, shell};
 use axum::extract::{FromRef, State};
@@ -23,6 +24,8 @@ pub struct AppState {
     pub store: store::Store,
     /// The directory `cargo xtask dist` wrote: pages' assets, `sw.js`, manifest, icons.
     pub site_dir: PathBuf,
+    /// The sync hub behind `GET /sync`.
+    pub sync: sync::SyncService,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -32,6 +35,7 @@ impl FromRef<AppState> for LeptosOptions {
 }
 
 impl AppState {
+    /// Starts the sync hub task, so it must run inside a tokio runtime.
     pub fn new(site_dir: PathBuf, build: BuildInfo, store: store::Store) -> Self {
         let leptos = LeptosOptions::builder()
             .output_name("dicoso")
@@ -41,6 +45,7 @@ impl AppState {
         AppState {
             leptos,
             build: Arc::new(build),
+            sync: sync::SyncService::start(store.clone()),
             store,
             site_dir,
         }
@@ -64,6 +69,7 @@ pub fn app(state: AppState) -> Router {
         ));
     Router::new()
         .route("/api/health", get(health))
+        .route("/sync", get(sync::endpoint))
         .merge(pages)
         .merge(assets::routes(&state, render))
         .with_state(state)

@@ -4,6 +4,8 @@
 //! `cargo xtask test` builds the site and the server and points the tests at them with
 //! `DICOSO_SITE` and `DICOSO_BIN`; run alone, the tests look in `target/`.
 
+pub mod sync_client;
+
 use anyhow::{Context, Result, bail};
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{Value, json};

@@ -145,6 +145,7 @@ fn test(args: &[String]) -> Result<()> {
     let started = Instant::now();
     tools::ensure_wasm_target()?;
     tools::ensure_node_tools()?;
+    tools::ensure_interop_peer()?;
     tools::ensure_chromium()?;
     let runner = tools::ensure_test_runner()?;
     // The tests drive the front end that ships: release WebAssembly, optimised.

@@ -75,6 +75,24 @@ pub fn ensure_node_tools() -> Result<()> {
         .current_dir(root()))
 }
 
+/// The stock automerge-repo peer of `tests/interop` (the npm packages, exact versions).
+pub fn ensure_interop_peer() -> Result<()> {
+    let dir = root().join("tests/interop");
+    if dir.join("node_modules/@automerge/automerge-repo").exists() {
+        return Ok(());
+    }
+    if output(Command::new("npm").arg("--version")).is_none() {
+        ensure_debian_packages(&[("npm", "npm")])?;
+    }
+    say("installing the automerge-repo interop peer (npm, from tests/interop's lock file)");
+    // Not `npm ci`: it refuses this lock file, which lacks cbor-x's optional native
+    // packages (@cbor-extract/*; the registry we locked against does not serve them).
+    // `install --no-save` takes the locked versions and leaves the lock file alone.
+    run(Command::new("npm")
+        .args(["install", "--no-save", "--no-audit", "--no-fund"])
+        .current_dir(dir))
+}
+
 /// Installs Debian packages when their command is missing: (command, package).
 pub fn ensure_debian_packages(wanted: &[(&str, &str)]) -> Result<()> {
     let missing: Vec<&str> = wanted

@@ -1,0 +1,269 @@
+//! A small sync client for tests: a client-role [`SyncHub`] driven over a real WebSocket
+//! (tokio-tungstenite), as the phone will drive it over the browser's.
+//!
+//! `server/tests/sync_ws.rs` includes this file with `#[path]`, so it only uses
+//! dependencies both crates have.
+
+use std::collections::{HashMap, HashSet};
+use std::time::Duration;
+
+use anyhow::{Context, Result, anyhow, bail};
+use automerge::sync::Message as SyncMessage;
+use automerge::transaction::Transactable;
+use automerge::{AutoCommit, ChangeHash, ObjType, ROOT, ReadDoc, Value};
+use futures_util::{SinkExt, StreamExt};
+use shared::sync::{
+    Access, Action, ConnectionId, DocumentId, Message, PeerId, PeerMetadata, SyncHub,
+};
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::Message as WsMessage;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+/// How long any wait lasts before the test fails.
+const PATIENCE: Duration = Duration::from_secs(15);
+
+/// The client's one connection: to the server.
+const SERVER: ConnectionId = ConnectionId(1);
+
+/// A client trusts its server with everything.
+struct TrustServer;
+
+impl Access for TrustServer {
+    type Identity = ();
+    fn can_read(&self, _: &(), _: &DocumentId) -> bool {
+        true
+    }
+    fn can_write(&self, _: &(), _: &DocumentId) -> bool {
+        true
+    }
+}
+
+pub struct SyncClient {
+    hub: SyncHub<TrustServer>,
+    socket: WebSocketStream<MaybeTlsStream<TcpStream>>,
+    connected: bool,
+    /// Why the connection ended, once it has.
+    closed: Option<String>,
+    /// The heads the server last told us it has, per document.
+    server_heads: HashMap<DocumentId, Vec<ChangeHash>>,
+    unavailable: HashSet<DocumentId>,
+}
+
+impl SyncClient {
+    /// Connects to `ws://…/sync` and completes the handshake (`join` → `peer`).
+    pub async fn connect(url: &str) -> Result<SyncClient> {
+        let (socket, _) = tokio_tungstenite::connect_async(url)
+            .await
+            .with_context(|| format!("cannot open a WebSocket to {url}"))?;
+        // A fresh actor id is random: a good enough unique peer name.
+        let me = PeerId::new(format!("rust-test-{}", AutoCommit::new().get_actor()));
+        let metadata = PeerMetadata {
+            storage_id: None,
+            is_ephemeral: Some(true),
+        };
+        let mut hub = SyncHub::new(me, metadata, TrustServer);
+        hub.connect(SERVER, ());
+        let mut client = SyncClient {
+            hub,
+            socket,
+            connected: false,
+            closed: None,
+            server_heads: HashMap::new(),
+            unavailable: HashSet::new(),
+        };
+        client
+            .run_until("the server's `peer` answer", |c| c.connected)
+            .await?;
+        Ok(client)
+    }
+
+    /// Creates a document, lets `change` fill it, and offers it to the server.
+    pub fn create(
+        &mut self,
+        change: impl FnOnce(&mut AutoCommit) -> Result<(), automerge::AutomergeError>,
+    ) -> Result<DocumentId> {
+        let mut doc = AutoCommit::new();
+        // automerge-repo ids are random UUIDs; a fresh actor id is one.
+        let bytes: [u8; 16] = doc
+            .get_actor()
+            .to_bytes()
+            .try_into()
+            .map_err(|_| anyhow!("an actor id is not 16 bytes"))?;
+        let id = DocumentId::from_bytes(bytes);
+        change(&mut doc)?;
+        doc.commit();
+        self.hub.insert_document(id, doc);
+        Ok(id)
+    }
+
+    /// Edits a document we hold and syncs the change.
+    pub fn change(
+        &mut self,
+        id: DocumentId,
+        change: impl FnOnce(&mut AutoCommit) -> Result<(), automerge::AutomergeError>,
+    ) -> Result<()> {
+        let doc = self
+            .hub
+            .document_mut(&id)
+            .with_context(|| format!("no document {id} here"))?;
+        change(doc)?;
+        doc.commit();
+        self.hub.local_change(id);
+        Ok(())
+    }
+
+    /// Waits until the server says it has everything we have of the document.
+    pub async fn wait_synced(&mut self, id: DocumentId) -> Result<()> {
+        self.run_until(&format!("the server to hold {id}"), |c| c.in_sync(id))
+            .await
+    }
+
+    /// Asks the server for a document and waits until it arrived whole.
+    pub async fn fetch(&mut self, id: DocumentId) -> Result<&AutoCommit> {
+        self.hub.request(id);
+        self.run_until(&format!("document {id} from the server"), |c| {
+            c.unavailable.contains(&id) || c.has_content(id) && c.in_sync(id)
+        })
+        .await?;
+        if self.unavailable.contains(&id) {
+            bail!("the server says document {id} is unavailable");
+        }
+        self.document(id)
+    }
+
+    /// Waits until the document (which we follow) satisfies `check`.
+    pub async fn wait_for(
+        &mut self,
+        id: DocumentId,
+        check: impl Fn(&AutoCommit) -> bool,
+    ) -> Result<&AutoCommit> {
+        self.run_until(&format!("the expected change to {id}"), |c| {
+            c.hub.document(&id).is_some_and(&check)
+        })
+        .await?;
+        self.document(id)
+    }
+
+    pub fn document(&self, id: DocumentId) -> Result<&AutoCommit> {
+        self.hub
+            .document(&id)
+            .with_context(|| format!("no document {id} here"))
+    }
+
+    /// Why the server closed the connection, waiting for it to happen.
+    pub async fn wait_closed(&mut self) -> Result<String> {
+        self.run_until("the server to close the connection", |c| c.closed.is_some())
+            .await?;
+        Ok(self.closed.clone().unwrap_or_default())
+    }
+
+    // `get_heads` needs `&mut`: it ends any open transaction.
+    fn has_content(&mut self, id: DocumentId) -> bool {
+        self.hub
+            .document_mut(&id)
+            .is_some_and(|d| !d.get_heads().is_empty())
+    }
+
+    fn in_sync(&mut self, id: DocumentId) -> bool {
+        let Some(doc) = self.hub.document_mut(&id) else {
+            return false;
+        };
+        let mut ours = doc.get_heads();
+        ours.sort();
+        self.server_heads.get(&id).is_some_and(|theirs| {
+            let mut theirs = theirs.clone();
+            theirs.sort();
+            theirs == ours
+        })
+    }
+
+    /// Runs the protocol until `done` holds, the connection ends, or patience runs out.
+    async fn run_until(
+        &mut self,
+        what: &str,
+        mut done: impl FnMut(&mut Self) -> bool,
+    ) -> Result<()> {
+        let deadline = tokio::time::Instant::now() + PATIENCE;
+        loop {
+            self.execute().await;
+            if done(self) {
+                return Ok(());
+            }
+            if let Some(reason) = &self.closed {
+                bail!("the connection ended while waiting for {what}: {reason}");
+            }
+            let next = tokio::time::timeout_at(deadline, self.socket.next())
+                .await
+                .map_err(|_| anyhow!("timed out waiting for {what}"))?;
+            match next {
+                Some(Ok(WsMessage::Binary(frame))) => {
+                    self.observe(&frame);
+                    self.hub.handle_frame(SERVER, &frame);
+                }
+                Some(Ok(WsMessage::Close(frame))) => {
+                    self.closed = Some(frame.map(|f| f.to_string()).unwrap_or_default());
+                }
+                Some(Ok(_)) => {}
+                Some(Err(e)) => self.closed = Some(e.to_string()),
+                None => self.closed = Some("the stream ended".into()),
+            }
+        }
+    }
+
+    /// Notes the heads the server announces in its sync messages.
+    fn observe(&mut self, frame: &[u8]) {
+        match Message::decode(frame) {
+            Ok(Message::Sync {
+                document_id, data, ..
+            }) => {
+                if let Ok(message) = SyncMessage::decode(&data) {
+                    self.server_heads.insert(document_id, message.heads);
+                }
+            }
+            Ok(Message::Error { message, .. }) => {
+                self.closed = Some(format!("error from the server: {message}"));
+            }
+            _ => {}
+        }
+    }
+
+    async fn execute(&mut self) {
+        while let Some(action) = self.hub.poll_action() {
+            match action {
+                Action::Send { frame, .. } => {
+                    if let Err(e) = self.socket.send(WsMessage::Binary(frame.into())).await {
+                        self.closed = Some(e.to_string());
+                    }
+                }
+                Action::Close { reason, .. } => self.closed = Some(reason.to_string()),
+                // Nothing is stored on this side.
+                Action::Load { document } => self.hub.loaded(document, None),
+                Action::Connected { .. } => self.connected = true,
+                Action::Unavailable { document, .. } => {
+                    self.unavailable.insert(document);
+                }
+                Action::Persist { .. } => {}
+            }
+        }
+    }
+}
+
+/// Puts `text` at `key` of the root as collaborative text, as automerge-repo's JS does
+/// with a plain string.
+pub fn put_text(
+    doc: &mut AutoCommit,
+    key: &str,
+    text: &str,
+) -> Result<(), automerge::AutomergeError> {
+    let obj = doc.put_object(ROOT, key, ObjType::Text)?;
+    doc.splice_text(&obj, 0, 0, text)
+}
+
+/// The string at `key` of the root, whether text or a scalar string.
+pub fn get_text(doc: &AutoCommit, key: &str) -> Option<String> {
+    match doc.get(ROOT, key).ok()?? {
+        (Value::Object(ObjType::Text), obj) => doc.text(&obj).ok(),
+        (Value::Scalar(s), _) => s.as_str().map(str::to_owned),
+        _ => None,
+    }
+}
