@@ -76,6 +76,7 @@ pub mod browser {
 
     use automerge::ActorId;
     use indexed_db_futures::database::Database;
+    use indexed_db_futures::object_store::ObjectStore;
     use indexed_db_futures::prelude::*;
     use indexed_db_futures::transaction::TransactionMode;
     use js_sys::Uint8Array;
@@ -135,10 +136,8 @@ pub mod browser {
         Ok(actor)
     }
 
-    /// Every chunk, concatenated: a valid Automerge byte stream.
-    pub async fn read_chunks(db: &Database) -> Result<(Vec<u8>, usize), String> {
-        let tx = db.transaction(CHUNKS).build().map_err(fail("đọc"))?;
-        let store = tx.object_store(CHUNKS).map_err(fail("đọc"))?;
+    /// Every chunk of `store`, concatenated (a valid Automerge byte stream), and their count.
+    async fn concat_chunks(store: &ObjectStore<'_>) -> Result<(Vec<u8>, usize), String> {
         let all = store
             .get_all::<JsValue>()
             .primitive()
@@ -148,11 +147,17 @@ pub mod browser {
         let mut bytes = Vec::new();
         let mut count = 0;
         for value in all {
-            let value = value.map_err(fail("đọc"))?;
-            bytes.extend(Uint8Array::from(value).to_vec());
+            bytes.extend(Uint8Array::from(value.map_err(fail("đọc"))?).to_vec());
             count += 1;
         }
         Ok((bytes, count))
+    }
+
+    /// Every chunk, concatenated, and how many there are.
+    pub async fn read_chunks(db: &Database) -> Result<(Vec<u8>, usize), String> {
+        let tx = db.transaction(CHUNKS).build().map_err(fail("đọc"))?;
+        let store = tx.object_store(CHUNKS).map_err(fail("đọc"))?;
+        concat_chunks(&store).await
     }
 
     /// Appends one chunk; returns after the transaction has committed.
@@ -174,23 +179,14 @@ pub mod browser {
 
     /// Replaces all chunks with one full save, reading and writing in one transaction so a
     /// chunk appended meanwhile by another tab is never dropped.
-    async fn compact(db: &Database, actor: ActorId) -> Result<(), String> {
+    pub async fn compact(db: &Database, actor: ActorId) -> Result<(), String> {
         let tx = db
             .transaction(CHUNKS)
             .with_mode(TransactionMode::Readwrite)
             .build()
             .map_err(fail("ghi"))?;
         let store = tx.object_store(CHUNKS).map_err(fail("ghi"))?;
-        let all = store
-            .get_all::<JsValue>()
-            .primitive()
-            .map_err(fail("đọc"))?
-            .await
-            .map_err(fail("đọc"))?;
-        let mut bytes = Vec::new();
-        for value in all {
-            bytes.extend(Uint8Array::from(value.map_err(fail("đọc"))?).to_vec());
-        }
+        let (bytes, _) = concat_chunks(&store).await?;
         let mut doc = DossierDoc::load(&bytes, actor).map_err(|e| e.to_string())?;
         store.clear().map_err(fail("ghi"))?;
         store
