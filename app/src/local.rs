@@ -33,6 +33,9 @@ pub fn provide_local_store() {
     // Effects run only in the browser, after hydration.
     Effect::new(move |_| {
         store.hydrated.set(true);
+        // Separate tasks: the answer on persistence must never hold up reading the data.
+        #[cfg(feature = "hydrate")]
+        leptos::task::spawn_local(browser::ask_for_persistent_storage());
         #[cfg(feature = "hydrate")]
         leptos::task::spawn_local(async move {
             let loaded = match browser::load_trips().await {
@@ -91,6 +94,18 @@ pub mod browser {
 
     fn fail(what: &str) -> impl Fn(indexed_db_futures::error::Error) -> String + '_ {
         move |e| format!("Không {what} được dữ liệu trên máy ({e}).")
+    }
+
+    /// Asks the browser not to evict this site's storage under pressure (cheap phones run
+    /// short of space): without it, days of offline work could vanish before they sync.
+    /// The browser may say no; the app works either way.
+    pub async fn ask_for_persistent_storage() {
+        let Some(storage) = web_sys::window().map(|w| w.navigator().storage()) else {
+            return;
+        };
+        if let Ok(promise) = storage.persist() {
+            let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+        }
     }
 
     pub async fn open_db(name: &str) -> Result<Database, String> {
