@@ -4,6 +4,7 @@
 pub mod assets;
 pub mod store;
 pub mod sync;
+pub mod sync_client;
 
 use app::{App, BuildInfo, shell};
 use axum::extract::{FromRef, State};

@@ -1,4 +1,5 @@
 //! `dicoso`: the server binary and its command-line tools.
+mod bench_sync;
 mod evaluate;
 
 use anyhow::Context;
@@ -21,6 +22,9 @@ enum Command {
     Serve(ServeArgs),
     /// Evaluate dossiers against a policy and print verdicts.
     Evaluate(evaluate::EvaluateArgs),
+    /// Benchmark `/sync`: simulated clients create and edit documents; prints throughput,
+    /// bytes per change and the server's peak RSS.
+    BenchSync(bench_sync::BenchSyncArgs),
 }
 
 #[derive(clap::Args)]
@@ -47,6 +51,7 @@ fn main() -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Evaluate(args) => evaluate::run(args),
+        Command::BenchSync(args) => bench_sync::run(args),
     }
 }
 

@@ -1,10 +1,6 @@
 //! `GET /sync` on a real listener: bad input closes only the connection that sent it,
 //! well-behaved clients keep syncing, and what SQLite holds still loads.
 
-#[allow(dead_code)] // the e2e crate uses the rest
-#[path = "../../tests/src/sync_client.rs"]
-mod sync_client;
-
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail, ensure};
@@ -12,9 +8,9 @@ use automerge::AutoCommit;
 use automerge::sync::SyncDoc;
 use futures_util::{SinkExt, StreamExt};
 use server::store::Store;
+use server::sync_client::{SyncClient, get_text, put_text};
 use server::{AppState, app};
 use shared::sync::{DocumentId, MAX_FRAME_BYTES, Message, PROTOCOL_V1, PeerId, PeerMetadata};
-use sync_client::{SyncClient, get_text, put_text};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};

@@ -4,7 +4,7 @@
 //! `cargo xtask test` builds the site and the server and points the tests at them with
 //! `DICOSO_SITE` and `DICOSO_BIN`; run alone, the tests look in `target/`.
 
-pub mod sync_client;
+pub use server::sync_client;
 
 use anyhow::{Context, Result, bail};
 use fantoccini::{Client, ClientBuilder, Locator};

@@ -1,13 +1,10 @@
-//! A small sync client for tests: a client-role [`SyncHub`] driven over a real WebSocket
-//! (tokio-tungstenite), as the phone will drive it over the browser's.
-//!
-//! `server/tests/sync_ws.rs` includes this file with `#[path]`, so it only uses
-//! dependencies both crates have.
+//! A small sync client: a client-role [`SyncHub`] driven over a real WebSocket
+//! (tokio-tungstenite), as the phone will drive it over the browser's. Used by the tests
+//! (`server/tests/sync_ws.rs`, the e2e crate) and by `dicoso bench-sync`.
 
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
-use anyhow::{Context, Result, anyhow, bail};
 use automerge::sync::Message as SyncMessage;
 use automerge::transaction::Transactable;
 use automerge::{AutoCommit, ChangeHash, ObjType, ROOT, ReadDoc, Value};
@@ -19,14 +16,38 @@ use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
-/// How long any wait lasts before the test fails.
+/// How long any wait lasts by default before it fails.
 const PATIENCE: Duration = Duration::from_secs(15);
 
 /// The client's one connection: to the server.
 const SERVER: ConnectionId = ConnectionId(1);
 
+#[derive(Debug, thiserror::Error)]
+pub enum SyncClientError {
+    #[error("cannot open a WebSocket to {url}")]
+    Connect {
+        url: String,
+        #[source]
+        source: tokio_tungstenite::tungstenite::Error,
+    },
+    #[error("timed out waiting for {0}")]
+    TimedOut(String),
+    #[error("the connection ended while waiting for {what}: {reason}")]
+    Closed { what: String, reason: String },
+    #[error("no document {0} here")]
+    NoDocument(DocumentId),
+    #[error("the server says document {0} is unavailable")]
+    Unavailable(DocumentId),
+    #[error("an actor id is not 16 bytes")]
+    ActorId,
+    #[error(transparent)]
+    Automerge(#[from] automerge::AutomergeError),
+}
+
+pub type Result<T, E = SyncClientError> = std::result::Result<T, E>;
+
 /// A client trusts its server with everything.
-struct TrustServer;
+pub struct TrustServer;
 
 impl Access for TrustServer {
     type Identity = ();
@@ -38,6 +59,13 @@ impl Access for TrustServer {
     }
 }
 
+/// Bytes of WebSocket frames (headers included) this client sent and received.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct WireBytes {
+    pub sent: u64,
+    pub received: u64,
+}
+
 pub struct SyncClient {
     hub: SyncHub<TrustServer>,
     socket: WebSocketStream<MaybeTlsStream<TcpStream>>,
@@ -47,14 +75,24 @@ pub struct SyncClient {
     /// The heads the server last told us it has, per document.
     server_heads: HashMap<DocumentId, Vec<ChangeHash>>,
     unavailable: HashSet<DocumentId>,
+    patience: Duration,
+    wire: WireBytes,
 }
 
 impl SyncClient {
     /// Connects to `ws://…/sync` and completes the handshake (`join` → `peer`).
     pub async fn connect(url: &str) -> Result<SyncClient> {
+        Self::connect_with_patience(url, PATIENCE).await
+    }
+
+    /// As [`SyncClient::connect`], with every later wait bounded by `patience`.
+    pub async fn connect_with_patience(url: &str, patience: Duration) -> Result<SyncClient> {
         let (socket, _) = tokio_tungstenite::connect_async(url)
             .await
-            .with_context(|| format!("cannot open a WebSocket to {url}"))?;
+            .map_err(|source| SyncClientError::Connect {
+                url: url.to_owned(),
+                source,
+            })?;
         // A fresh actor id is random: a good enough unique peer name.
         let me = PeerId::new(format!("rust-test-{}", AutoCommit::new().get_actor()));
         let metadata = PeerMetadata {
@@ -70,11 +108,18 @@ impl SyncClient {
             closed: None,
             server_heads: HashMap::new(),
             unavailable: HashSet::new(),
+            patience,
+            wire: WireBytes::default(),
         };
         client
             .run_until("the server's `peer` answer", |c| c.connected)
             .await?;
         Ok(client)
+    }
+
+    /// The WebSocket frame bytes exchanged so far (TCP/IP overhead not counted).
+    pub fn wire_bytes(&self) -> WireBytes {
+        self.wire
     }
 
     /// Creates a document, lets `change` fill it, and offers it to the server.
@@ -88,7 +133,7 @@ impl SyncClient {
             .get_actor()
             .to_bytes()
             .try_into()
-            .map_err(|_| anyhow!("an actor id is not 16 bytes"))?;
+            .map_err(|_| SyncClientError::ActorId)?;
         let id = DocumentId::from_bytes(bytes);
         change(&mut doc)?;
         doc.commit();
@@ -105,7 +150,7 @@ impl SyncClient {
         let doc = self
             .hub
             .document_mut(&id)
-            .with_context(|| format!("no document {id} here"))?;
+            .ok_or(SyncClientError::NoDocument(id))?;
         change(doc)?;
         doc.commit();
         self.hub.local_change(id);
@@ -118,6 +163,18 @@ impl SyncClient {
             .await
     }
 
+    /// Waits until the server says it has everything we have of every one of `ids`.
+    pub async fn wait_all_synced(&mut self, ids: &[DocumentId]) -> Result<()> {
+        // Checked documents stay checked: their heads only change when we edit them.
+        let mut pending: Vec<DocumentId> = ids.to_vec();
+        let what = format!("the server to hold {} documents", ids.len());
+        self.run_until(&what, |c| {
+            pending.retain(|id| !c.in_sync(*id));
+            pending.is_empty()
+        })
+        .await
+    }
+
     /// Asks the server for a document and waits until it arrived whole.
     pub async fn fetch(&mut self, id: DocumentId) -> Result<&AutoCommit> {
         self.hub.request(id);
@@ -126,7 +183,7 @@ impl SyncClient {
         })
         .await?;
         if self.unavailable.contains(&id) {
-            bail!("the server says document {id} is unavailable");
+            return Err(SyncClientError::Unavailable(id));
         }
         self.document(id)
     }
@@ -147,7 +204,7 @@ impl SyncClient {
     pub fn document(&self, id: DocumentId) -> Result<&AutoCommit> {
         self.hub
             .document(&id)
-            .with_context(|| format!("no document {id} here"))
+            .ok_or(SyncClientError::NoDocument(id))
     }
 
     /// Why the server closed the connection, waiting for it to happen.
@@ -155,6 +212,11 @@ impl SyncClient {
         self.run_until("the server to close the connection", |c| c.closed.is_some())
             .await?;
         Ok(self.closed.clone().unwrap_or_default())
+    }
+
+    /// Closes the WebSocket politely.
+    pub async fn close(mut self) {
+        let _ = self.socket.close(None).await;
     }
 
     // `get_heads` needs `&mut`: it ends any open transaction.
@@ -183,20 +245,24 @@ impl SyncClient {
         what: &str,
         mut done: impl FnMut(&mut Self) -> bool,
     ) -> Result<()> {
-        let deadline = tokio::time::Instant::now() + PATIENCE;
+        let deadline = tokio::time::Instant::now() + self.patience;
         loop {
             self.execute().await;
             if done(self) {
                 return Ok(());
             }
             if let Some(reason) = &self.closed {
-                bail!("the connection ended while waiting for {what}: {reason}");
+                return Err(SyncClientError::Closed {
+                    what: what.to_owned(),
+                    reason: reason.clone(),
+                });
             }
             let next = tokio::time::timeout_at(deadline, self.socket.next())
                 .await
-                .map_err(|_| anyhow!("timed out waiting for {what}"))?;
+                .map_err(|_| SyncClientError::TimedOut(what.to_owned()))?;
             match next {
                 Some(Ok(WsMessage::Binary(frame))) => {
+                    self.wire.received += ws_frame_len(frame.len(), false);
                     self.observe(&frame);
                     self.hub.handle_frame(SERVER, &frame);
                 }
@@ -231,8 +297,11 @@ impl SyncClient {
         while let Some(action) = self.hub.poll_action() {
             match action {
                 Action::Send { frame, .. } => {
+                    let len = frame.len();
                     if let Err(e) = self.socket.send(WsMessage::Binary(frame.into())).await {
                         self.closed = Some(e.to_string());
+                    } else {
+                        self.wire.sent += ws_frame_len(len, true);
                     }
                 }
                 Action::Close { reason, .. } => self.closed = Some(reason.to_string()),
@@ -246,6 +315,17 @@ impl SyncClient {
             }
         }
     }
+}
+
+/// The size of one unfragmented WebSocket frame with `payload` bytes (RFC 6455 §5.2):
+/// clients mask (4 more bytes), servers don't.
+fn ws_frame_len(payload: usize, masked: bool) -> u64 {
+    let header = match payload {
+        0..=125 => 2,
+        126..=65535 => 4,
+        _ => 10,
+    };
+    (header + if masked { 4 } else { 0 } + payload) as u64
 }
 
 /// Puts `text` at `key` of the root as collaborative text, as automerge-repo's JS does

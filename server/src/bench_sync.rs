@@ -1,0 +1,296 @@
+//! `dicoso bench-sync`: N simulated clients, each with its own WebSocket, create M documents
+//! each, edit them, and wait until the server's sync messages carry the same heads. Reports
+//! documents synced per second, WebSocket bytes per change and the server's peak RSS.
+//!
+//! Without `--addr` the server is this same binary started as a child (`dicoso serve` on a
+//! free loopback port, scratch data and site directories), so its `/proc/<pid>/status`
+//! VmHWM is the server's alone, not the clients'.
+
+use std::path::Path;
+use std::process::{ExitCode, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use automerge::ROOT;
+use automerge::transaction::Transactable;
+use server::sync_client::{SyncClient, SyncClientError, WireBytes, put_text};
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+
+/// How long the child server may take to say where it listens.
+const STARTUP: Duration = Duration::from_secs(30);
+
+#[derive(clap::Args)]
+pub struct BenchSyncArgs {
+    /// Simulated clients, each with its own WebSocket connection.
+    #[arg(long, default_value_t = 100)]
+    clients: usize,
+    /// Documents each client creates.
+    #[arg(long, default_value_t = 50)]
+    documents: usize,
+    /// Changes each client makes to each of its documents after creating it.
+    #[arg(long, default_value_t = 1)]
+    edits: usize,
+    /// A running server's endpoint (`ws://127.0.0.1:PORT/sync`); loopback only. Without
+    /// it, a server is started as a child process.
+    #[arg(long)]
+    addr: Option<String>,
+    /// A client still busy after this long counts as failed.
+    #[arg(long, default_value_t = 120)]
+    timeout_secs: u64,
+}
+
+pub fn run(args: BenchSyncArgs) -> Result<ExitCode> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(bench(args))
+}
+
+async fn bench(args: BenchSyncArgs) -> Result<ExitCode> {
+    let mut child = None;
+    let url = match &args.addr {
+        Some(addr) => {
+            ensure_loopback(addr)?;
+            addr.clone()
+        }
+        None => {
+            let server = ChildServer::start().await?;
+            let url = server.url.clone();
+            child = Some(server);
+            url
+        }
+    };
+    let patience = Duration::from_secs(args.timeout_secs);
+    let started = Instant::now();
+    let tasks: Vec<_> = (0..args.clients)
+        .map(|n| {
+            let url = url.clone();
+            let (documents, edits) = (args.documents, args.edits);
+            tokio::spawn(async move {
+                tokio::time::timeout(patience, one_client(n, &url, documents, edits, patience))
+                    .await
+                    .unwrap_or_else(|_| Err(SyncClientError::TimedOut("the whole run".into())))
+            })
+        })
+        .collect();
+    let mut wire = WireBytes::default();
+    let mut synced = 0usize;
+    let mut failures = Vec::new();
+    for task in tasks {
+        match task.await {
+            Ok(Ok(bytes)) => {
+                wire.sent += bytes.sent;
+                wire.received += bytes.received;
+                synced += args.documents;
+            }
+            Ok(Err(e)) => failures.push(format!("{e:#}")),
+            Err(e) => failures.push(format!("client task failed: {e}")),
+        }
+    }
+    let wall = started.elapsed();
+    let server_rss = match &child {
+        Some(server) => peak_rss_kib(server.pid)
+            .map(|kib| {
+                format!(
+                    "{:.1} MiB (VmHWM of the child `dicoso serve`, pid {})",
+                    mib(kib),
+                    server.pid
+                )
+            })
+            .unwrap_or_else(|e| format!("unknown: {e:#}")),
+        None => "n/a: the server runs elsewhere (--addr)".into(),
+    };
+    let own_rss = peak_rss_kib(std::process::id())
+        .map(|kib| format!("{:.1} MiB", mib(kib)))
+        .unwrap_or_else(|e| format!("unknown: {e:#}"));
+    if let Some(server) = child {
+        server.stop().await;
+    }
+
+    let ok_clients = args.clients - failures.len();
+    // Every document gets one change at creation plus `edits` more.
+    let changes = ok_clients * args.documents * (1 + args.edits);
+    let total = wire.sent + wire.received;
+    let per = |n: usize| {
+        if n == 0 {
+            "n/a".to_owned()
+        } else {
+            format!("{:.0}", total as f64 / n as f64)
+        }
+    };
+    let build = if cfg!(debug_assertions) {
+        "dev"
+    } else {
+        "release"
+    };
+    println!("bench-sync ({build} build) against {url}");
+    println!(
+        "  {} clients × {} documents, 1 creation + {} edit(s) per document",
+        args.clients, args.documents, args.edits
+    );
+    println!("  wall time: {:.2} s", wall.as_secs_f64());
+    println!(
+        "  documents synced (server heads = client heads): {synced} of {}",
+        args.clients * args.documents
+    );
+    println!(
+        "  documents synced per second: {:.1}",
+        synced as f64 / wall.as_secs_f64()
+    );
+    println!(
+        "  WebSocket bytes (frames incl. headers, both directions, successful clients): \
+         {total} (sent {}, received {})",
+        wire.sent, wire.received
+    );
+    println!(
+        "  bytes on the wire per change (creation or edit): {}; per document: {}",
+        per(changes),
+        per(ok_clients * args.documents)
+    );
+    println!("  server peak RSS: {server_rss}");
+    println!("  bench process (clients) peak RSS: {own_rss}");
+    if failures.is_empty() {
+        println!("  failures: none");
+        Ok(ExitCode::SUCCESS)
+    } else {
+        println!("  failures: {} client(s); first ones:", failures.len());
+        for failure in failures.iter().take(5) {
+            println!("    {failure}");
+        }
+        Ok(ExitCode::FAILURE)
+    }
+}
+
+/// One simulated device: creates its documents, waits until the server holds them, then
+/// makes `edits` rounds of changes, each round waited for.
+async fn one_client(
+    n: usize,
+    url: &str,
+    documents: usize,
+    edits: usize,
+    patience: Duration,
+) -> Result<WireBytes, SyncClientError> {
+    let mut client = SyncClient::connect_with_patience(url, patience).await?;
+    let mut ids = Vec::with_capacity(documents);
+    for d in 0..documents {
+        let note = format!("thiết bị {n}, chuyến đi cơ sở {d}");
+        ids.push(client.create(|doc| put_text(doc, "note", &note))?);
+    }
+    client.wait_all_synced(&ids).await?;
+    for round in 1..=edits {
+        for &id in &ids {
+            client.change(id, |doc| doc.put(ROOT, "edits", round as i64))?;
+        }
+        client.wait_all_synced(&ids).await?;
+    }
+    let wire = client.wire_bytes();
+    client.close().await;
+    Ok(wire)
+}
+
+/// The bench sends traffic to this machine only.
+fn ensure_loopback(addr: &str) -> Result<()> {
+    let Some(rest) = addr.strip_prefix("ws://") else {
+        bail!("--addr must be a ws:// URL, e.g. ws://127.0.0.1:3000/sync");
+    };
+    let authority = rest.split('/').next().unwrap_or_default();
+    let host = if authority.starts_with('[') {
+        authority.split(']').next().map(|h| format!("{h}]"))
+    } else {
+        authority.split(':').next().map(str::to_owned)
+    };
+    match host.as_deref() {
+        Some("127.0.0.1" | "[::1]") => Ok(()),
+        _ => bail!("--addr must point at 127.0.0.1 or [::1], not {addr}"),
+    }
+}
+
+/// `dicoso serve` (this very binary) on a free loopback port, with scratch directories.
+struct ChildServer {
+    child: Child,
+    pid: u32,
+    url: String,
+    _dir: tempfile::TempDir,
+}
+
+impl ChildServer {
+    async fn start() -> Result<ChildServer> {
+        let dir = tempfile::tempdir()?;
+        let site = dir.path().join("site");
+        write_site(&site)?;
+        let exe = std::env::current_exe().context("cannot find the dicoso binary")?;
+        let mut child = Command::new(exe)
+            .args(["serve", "--addr", "127.0.0.1:0", "--data-dir"])
+            .arg(dir.path().join("data"))
+            .arg("--site-dir")
+            .arg(&site)
+            .env("RUST_LOG", "warn")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .kill_on_drop(true)
+            .spawn()
+            .context("cannot start `dicoso serve`")?;
+        let pid = child.id().context("the server exited at once")?;
+        let stdout = child.stdout.take().context("no stdout from the server")?;
+        let mut lines = BufReader::new(stdout).lines();
+        let addr = tokio::time::timeout(STARTUP, async {
+            while let Some(line) = lines.next_line().await? {
+                if let Some((_, rest)) = line.split_once("http://") {
+                    return Ok(rest.trim_end_matches('/').to_owned());
+                }
+            }
+            bail!("the server exited before saying where it listens")
+        })
+        .await
+        .context("the server did not start in time")??;
+        // Keep reading its stdout (logs), so the server never blocks on a full pipe.
+        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        Ok(ChildServer {
+            child,
+            pid,
+            url: format!("ws://{addr}/sync"),
+            _dir: dir,
+        })
+    }
+
+    async fn stop(mut self) {
+        let _ = self.child.kill().await;
+    }
+}
+
+/// A site directory with only `build.json`: `/sync` needs no front end.
+fn write_site(site: &Path) -> Result<()> {
+    std::fs::create_dir_all(site)?;
+    let build = app::BuildInfo {
+        version: "bench".into(),
+        js: "/pkg/dicoso.js".into(),
+        wasm: "/pkg/dicoso_bg.wasm".into(),
+        css: "/pkg/main.css".into(),
+        precache: Vec::new(),
+    };
+    std::fs::write(site.join("build.json"), serde_json::to_vec(&build)?)?;
+    Ok(())
+}
+
+/// Peak resident set size of a process, from `/proc/<pid>/status` (Linux).
+fn peak_rss_kib(pid: u32) -> Result<u64> {
+    let path = format!("/proc/{pid}/status");
+    let status = std::fs::read_to_string(&path).with_context(|| format!("cannot read {path}"))?;
+    let line = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .with_context(|| format!("no VmHWM in {path}"))?;
+    let kib = line
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .with_context(|| format!("bad VmHWM in {path}: {line}"))?;
+    Ok(kib)
+}
+
+fn mib(kib: u64) -> f64 {
+    kib as f64 / 1024.0
+}
