@@ -10,6 +10,7 @@ use leptos::prelude::*;
 use leptos_meta::{MetaTags, Title, provide_meta_context};
 use leptos_router::components::{A, Route, Router, Routes};
 use leptos_router::path;
+use std::sync::Arc;
 
 /// The main areas, in the order the navigation shows them: (path, label).
 pub const AREAS: &[(&str, &str)] = &[
@@ -22,7 +23,7 @@ pub const AREAS: &[(&str, &str)] = &[
 ];
 
 /// The whole HTML document, rendered on the server only.
-pub fn shell(build: BuildInfo) -> impl IntoView {
+pub fn shell(build: Arc<BuildInfo>) -> impl IntoView {
     view! {
         <!DOCTYPE html>
         <html lang="vi">

@@ -2,6 +2,22 @@
 
 use leptos::prelude::*;
 
+/// A main area whose recording is not built yet: its title, the honest empty state, and
+/// a sentence on what the area is for and that this version cannot do it yet.
+#[component]
+pub fn AreaNotYetBuilt(
+    title: &'static str,
+    empty: &'static str,
+    detail: &'static str,
+) -> impl IntoView {
+    view! {
+        <leptos_meta::Title text=format!("{title} – dicoso") />
+        <h1>{title}</h1>
+        <p class="empty">{empty}</p>
+        <p class="muted">{detail}</p>
+    }
+}
+
 /// Whether this device can reach the dicoso server right now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Link {

@@ -81,7 +81,7 @@ pub mod browser {
     use indexed_db_futures::database::Database;
     use indexed_db_futures::object_store::ObjectStore;
     use indexed_db_futures::prelude::*;
-    use indexed_db_futures::transaction::TransactionMode;
+    use indexed_db_futures::transaction::{Transaction, TransactionMode};
     use js_sys::Uint8Array;
     use shared::doc::{DossierDoc, TripInput, TripList};
     use wasm_bindgen::{JsCast, JsValue};
@@ -124,12 +124,16 @@ pub mod browser {
             .map_err(|e| format!("Không mở được kho dữ liệu trên máy ({e})."))
     }
 
-    async fn actor(db: &Database) -> Result<ActorId, String> {
-        let tx = db
-            .transaction(META)
+    /// A read-write transaction on one object store.
+    fn readwrite<'a>(db: &'a Database, store: &'a str) -> Result<Transaction<'a>, String> {
+        db.transaction(store)
             .with_mode(TransactionMode::Readwrite)
             .build()
-            .map_err(fail("mở"))?;
+            .map_err(fail("ghi"))
+    }
+
+    async fn actor(db: &Database) -> Result<ActorId, String> {
+        let tx = readwrite(db, META)?;
         let meta = tx.object_store(META).map_err(fail("mở"))?;
         let stored: Option<JsValue> = meta
             .get("actor")
@@ -177,11 +181,7 @@ pub mod browser {
 
     /// Appends one chunk; returns after the transaction has committed.
     pub async fn append_chunk(db: &Database, chunk: &[u8]) -> Result<(), String> {
-        let tx = db
-            .transaction(CHUNKS)
-            .with_mode(TransactionMode::Readwrite)
-            .build()
-            .map_err(fail("ghi"))?;
+        let tx = readwrite(db, CHUNKS)?;
         let store = tx.object_store(CHUNKS).map_err(fail("ghi"))?;
         store
             .add(JsValue::from(Uint8Array::from(chunk)))
@@ -195,11 +195,7 @@ pub mod browser {
     /// Replaces all chunks with one full save, reading and writing in one transaction so a
     /// chunk appended meanwhile by another tab is never dropped.
     pub async fn compact(db: &Database, actor: ActorId) -> Result<(), String> {
-        let tx = db
-            .transaction(CHUNKS)
-            .with_mode(TransactionMode::Readwrite)
-            .build()
-            .map_err(fail("ghi"))?;
+        let tx = readwrite(db, CHUNKS)?;
         let store = tx.object_store(CHUNKS).map_err(fail("ghi"))?;
         let (bytes, _) = concat_chunks(&store).await?;
         let mut doc = DossierDoc::load(&bytes, actor).map_err(|e| e.to_string())?;

@@ -56,7 +56,7 @@ impl AppState {
 /// The whole HTTP surface of the server.
 pub fn app(state: AppState) -> Router {
     let build = state.build.clone();
-    let render = move || shell((*build).clone());
+    let render = move || shell(build.clone());
     let pages = Router::new()
         .leptos_routes_with_context(
             &state,
