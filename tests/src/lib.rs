@@ -277,6 +277,27 @@ impl Browser {
             .with_context(|| format!("unexpected reply: {reply}"))
     }
 
+    /// Cuts (or restores) the browser's network, as a phone losing its signal: the browser
+    /// then reports itself offline and fires `offline` / `online`.
+    pub async fn set_network(&self, online: bool) -> Result<()> {
+        let params = json!({
+            "offline": !online, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1
+        });
+        self.client
+            .issue_cmd(Cdp {
+                cmd: "Network.enable",
+                params: json!({}),
+            })
+            .await?;
+        self.client
+            .issue_cmd(Cdp {
+                cmd: "Network.emulateNetworkConditions",
+                params,
+            })
+            .await?;
+        Ok(())
+    }
+
     /// Saves a screenshot as `<name>.png` when `E2E_SCREENSHOTS` names a directory, so a
     /// person can look at what the test saw.
     pub async fn screenshot(&self, name: &str) -> Result<()> {

@@ -25,6 +25,12 @@ async fn a_trip_is_kept_on_the_device_through_reloads_and_with_the_server_down()
     b.wait_text("main", "Chưa có chuyến đi nào.").await?;
     b.wait_text("header .badge", "Trực tuyến").await?;
 
+    // The phone loses its signal: the badge says so at once, and recovers with it.
+    b.set_network(false).await?;
+    b.wait_text("header .badge", "Ngoại tuyến").await?;
+    b.set_network(true).await?;
+    b.wait_text("header .badge", "Trực tuyến").await?;
+
     b.add_trip(
         &this_year("03-02"),
         &this_year("03-06"),
