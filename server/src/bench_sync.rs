@@ -1,6 +1,7 @@
 //! `dicoso bench-sync`: N simulated clients, each with its own WebSocket, create M documents
 //! each, edit them, and wait until the server's sync messages carry the same heads. Reports
-//! documents synced per second, WebSocket bytes per change and the server's peak RSS.
+//! documents synced per second, WebSocket bytes per change, the server's peak RSS, and how
+//! many documents the server still holds in memory once every client has left.
 //!
 //! Without `--addr` the server is this same binary started as a child (`dicoso serve` on a
 //! free loopback port, scratch data and site directories), so its `/proc/<pid>/status`
@@ -14,11 +15,14 @@ use anyhow::{Context, Result, bail};
 use automerge::ROOT;
 use automerge::transaction::Transactable;
 use server::sync_client::{SyncClient, SyncClientError, WireBytes, put_text};
-use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpStream;
 use tokio::process::{Child, Command};
 
 /// How long the child server may take to say where it listens.
 const STARTUP: Duration = Duration::from_secs(30);
+/// How long the server may take to unload the documents of clients that left.
+const EVICTION: Duration = Duration::from_secs(5);
 
 #[derive(clap::Args)]
 pub struct BenchSyncArgs {
@@ -89,6 +93,11 @@ async fn bench(args: BenchSyncArgs) -> Result<ExitCode> {
         }
     }
     let wall = started.elapsed();
+    let left_loaded = match documents_left_loaded(&url).await {
+        Ok((0, after)) => format!("0 (within {} ms)", after.as_millis()),
+        Ok((n, after)) => format!("{n} (still, after {} ms)", after.as_millis()),
+        Err(e) => format!("unknown: {e:#}"),
+    };
     let server_rss = match &child {
         Some(server) => peak_rss_kib(server.pid)
             .map(|kib| {
@@ -149,6 +158,7 @@ async fn bench(args: BenchSyncArgs) -> Result<ExitCode> {
         per(ok_clients * args.documents)
     );
     println!("  server peak RSS: {server_rss}");
+    println!("  documents still loaded on the server after the clients left: {left_loaded}");
     println!("  bench process (clients) peak RSS: {own_rss}");
     if failures.is_empty() {
         println!("  failures: none");
@@ -187,6 +197,43 @@ async fn one_client(
     let wire = client.wire_bytes();
     client.close().await;
     Ok(wire)
+}
+
+/// Polls the server's `/api/health` until it holds no document in memory (or
+/// [`EVICTION`] passes): the count last seen, and when.
+async fn documents_left_loaded(sync_url: &str) -> Result<(u64, Duration)> {
+    let authority = sync_url
+        .strip_prefix("ws://")
+        .and_then(|rest| rest.split('/').next())
+        .with_context(|| format!("not a ws:// URL: {sync_url}"))?;
+    let started = Instant::now();
+    loop {
+        let health = get_health(authority).await?;
+        let loaded = health["sync"]["documents_loaded"]
+            .as_u64()
+            .with_context(|| format!("no sync.documents_loaded in /api/health: {health}"))?;
+        if loaded == 0 || started.elapsed() > EVICTION {
+            return Ok((loaded, started.elapsed()));
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// `GET /api/health` over plain HTTP/1.1 (the bench needs no HTTP client for one request).
+async fn get_health(authority: &str) -> Result<serde_json::Value> {
+    let mut stream = TcpStream::connect(authority)
+        .await
+        .with_context(|| format!("cannot connect to {authority}"))?;
+    let request =
+        format!("GET /api/health HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await?;
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).await?;
+    let response = String::from_utf8_lossy(&response);
+    let (_, body) = response
+        .split_once("\r\n\r\n")
+        .context("no body in the /api/health response")?;
+    serde_json::from_str(body).context("/api/health is not JSON")
 }
 
 /// The bench sends traffic to this machine only.

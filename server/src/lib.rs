@@ -88,14 +88,24 @@ struct Health {
     status: &'static str,
     build: String,
     database: &'static str,
+    /// `null` if the sync hub does not answer promptly (it is busy or has stopped).
+    sync: Option<sync::SyncStats>,
 }
+
+/// How long `/api/health` waits for the sync hub's figures.
+const HEALTH_SYNC_PATIENCE: std::time::Duration = std::time::Duration::from_secs(1);
 
 async fn health(State(state): State<AppState>) -> Response {
     let database_ok = state.store.check().await.is_ok();
+    let sync = tokio::time::timeout(HEALTH_SYNC_PATIENCE, state.sync.stats())
+        .await
+        .ok()
+        .flatten();
     let body = Json(Health {
         status: if database_ok { "ok" } else { "degraded" },
         build: state.build.version.clone(),
         database: if database_ok { "ok" } else { "unavailable" },
+        sync,
     });
     let code = if database_ok {
         axum::http::StatusCode::OK

@@ -1,11 +1,59 @@
-//! The server's document store: SQLite (WAL) in the data directory.
+//! The server's document store: [`DocumentStore`], implemented by [`Store`], SQLite (WAL)
+//! in the data directory.
 //!
-//! Documents are kept as append-only chunks (full or incremental Automerge saves); a
-//! chunk is on disk (synchronous = FULL) before the call that wrote it returns.
+//! Documents are kept as chunks (full or incremental Automerge saves) numbered by `seq`
+//! per document; a chunk is on disk (synchronous = FULL) before the call that wrote it
+//! returns. Chunks are only appended, except that [`DocumentStore::compact`] replaces a
+//! prefix of them with one full save.
 
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, params};
+use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
+
+/// Where the sync hub keeps documents. One writer per document is assumed (the hub), but
+/// nothing breaks if another appends meanwhile: compaction only replaces chunks its
+/// caller had read.
+pub trait DocumentStore: Send + Sync + 'static {
+    /// Appends a chunk to a document; durable when this resolves.
+    fn append_chunk(
+        &self,
+        doc_id: &str,
+        data: Vec<u8>,
+    ) -> impl Future<Output = Result<Appended, StoreError>> + Send;
+
+    /// Every chunk of a document, concatenated in order (a valid Automerge byte stream),
+    /// or `None` if it has none.
+    fn load(&self, doc_id: &str)
+    -> impl Future<Output = Result<Option<Stored>, StoreError>> + Send;
+
+    /// Replaces the document's chunks up to and including `through_seq` with `full_save`,
+    /// in one transaction; chunks after it (appended since the caller read) stay.
+    /// `full_save` must hold everything in those chunks.
+    fn compact(
+        &self,
+        doc_id: &str,
+        full_save: Vec<u8>,
+        through_seq: i64,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+}
+
+/// Where an appended chunk went.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Appended {
+    /// Its number: one more than the document's last chunk's.
+    pub seq: i64,
+    /// How many chunks the document has now.
+    pub chunks: u64,
+}
+
+/// A document as stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Stored {
+    pub bytes: Vec<u8>,
+    /// The number of the last chunk in `bytes`.
+    pub last_seq: i64,
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -20,6 +68,9 @@ pub enum StoreError {
     NewerSchema { found: i64, known: i64 },
     #[error("the store's worker stopped: {0}")]
     Worker(String),
+    /// A backend's (or a wrapper's) failure that is not SQLite's.
+    #[error("storage unavailable: {0}")]
+    Unavailable(String),
 }
 
 /// Schema migrations, applied in order; `PRAGMA user_version` counts the ones done.
@@ -87,22 +138,69 @@ impl Store {
     }
 
     /// Appends a chunk to a document; durable when this returns.
-    pub async fn append_chunk(&self, doc_id: &str, data: Vec<u8>) -> Result<(), StoreError> {
+    pub async fn append_chunk(&self, doc_id: &str, data: Vec<u8>) -> Result<Appended, StoreError> {
         let doc_id = doc_id.to_owned();
         self.with(move |c| {
             let tx = c.transaction()?;
-            let next: i64 = tx
-                .query_row(
-                    "SELECT max(seq) FROM chunks WHERE doc_id = ?1",
-                    [&doc_id],
-                    |r| r.get::<_, Option<i64>>(0),
-                )
-                .optional()?
-                .flatten()
-                .map_or(0, |s| s + 1);
+            let (last, count): (Option<i64>, u64) = tx.query_row(
+                "SELECT max(seq), count(*) FROM chunks WHERE doc_id = ?1",
+                [&doc_id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?;
+            let seq = last.map_or(0, |s| s + 1);
             tx.execute(
                 "INSERT INTO chunks (doc_id, seq, data) VALUES (?1, ?2, ?3)",
-                params![doc_id, next, data],
+                params![doc_id, seq, data],
+            )?;
+            tx.commit()?;
+            Ok(Appended {
+                seq,
+                chunks: count + 1,
+            })
+        })
+        .await
+    }
+
+    /// Every chunk of a document, concatenated in order (a valid Automerge byte stream).
+    pub async fn load(&self, doc_id: &str) -> Result<Option<Stored>, StoreError> {
+        let doc_id = doc_id.to_owned();
+        self.with(move |c| {
+            let mut stmt =
+                c.prepare_cached("SELECT seq, data FROM chunks WHERE doc_id = ?1 ORDER BY seq")?;
+            let mut rows = stmt.query([&doc_id])?;
+            let mut stored: Option<Stored> = None;
+            while let Some(row) = rows.next()? {
+                let (seq, data): (i64, Vec<u8>) = (row.get(0)?, row.get(1)?);
+                let stored = stored.get_or_insert_with(|| Stored {
+                    bytes: Vec::new(),
+                    last_seq: seq,
+                });
+                stored.bytes.extend_from_slice(&data);
+                stored.last_seq = seq;
+            }
+            Ok(stored)
+        })
+        .await
+    }
+
+    /// Replaces chunks `..= through_seq` with `full_save` in one transaction. The full
+    /// save takes the number `through_seq`, so later chunks keep following it.
+    pub async fn compact(
+        &self,
+        doc_id: &str,
+        full_save: Vec<u8>,
+        through_seq: i64,
+    ) -> Result<(), StoreError> {
+        let doc_id = doc_id.to_owned();
+        self.with(move |c| {
+            let tx = c.transaction()?;
+            tx.execute(
+                "DELETE FROM chunks WHERE doc_id = ?1 AND seq <= ?2",
+                params![doc_id, through_seq],
+            )?;
+            tx.execute(
+                "INSERT INTO chunks (doc_id, seq, data) VALUES (?1, ?2, ?3)",
+                params![doc_id, through_seq, full_save],
             )?;
             tx.commit()?;
             Ok(())
@@ -110,22 +208,43 @@ impl Store {
         .await
     }
 
-    /// Every chunk of a document, concatenated in order (a valid Automerge byte stream).
-    pub async fn load(&self, doc_id: &str) -> Result<Option<Vec<u8>>, StoreError> {
+    /// How many chunks a document has (diagnostics, tests).
+    pub async fn chunk_count(&self, doc_id: &str) -> Result<u64, StoreError> {
         let doc_id = doc_id.to_owned();
         self.with(move |c| {
-            let mut stmt =
-                c.prepare_cached("SELECT data FROM chunks WHERE doc_id = ?1 ORDER BY seq")?;
-            let mut rows = stmt.query([&doc_id])?;
-            let mut bytes = Vec::new();
-            let mut any = false;
-            while let Some(row) = rows.next()? {
-                any = true;
-                bytes.extend_from_slice(&row.get::<_, Vec<u8>>(0)?);
-            }
-            Ok(any.then_some(bytes))
+            Ok(c.query_row(
+                "SELECT count(*) FROM chunks WHERE doc_id = ?1",
+                [&doc_id],
+                |r| r.get(0),
+            )?)
         })
         .await
+    }
+}
+
+impl DocumentStore for Store {
+    fn append_chunk(
+        &self,
+        doc_id: &str,
+        data: Vec<u8>,
+    ) -> impl Future<Output = Result<Appended, StoreError>> + Send {
+        Store::append_chunk(self, doc_id, data)
+    }
+
+    fn load(
+        &self,
+        doc_id: &str,
+    ) -> impl Future<Output = Result<Option<Stored>, StoreError>> + Send {
+        Store::load(self, doc_id)
+    }
+
+    fn compact(
+        &self,
+        doc_id: &str,
+        full_save: Vec<u8>,
+        through_seq: i64,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send {
+        Store::compact(self, doc_id, full_save, through_seq)
     }
 }
 
@@ -147,6 +266,8 @@ fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use automerge::transaction::Transactable;
+    use automerge::{AutoCommit, ROOT, ReadDoc};
 
     #[tokio::test]
     async fn chunks_append_in_order_and_survive_reopening() {
@@ -170,8 +291,70 @@ mod tests {
         let store = Store::open_in(&dir.path().join("nested/data")).expect("reopen");
         assert_eq!(
             store.load("doc").await.expect("load"),
-            Some(b"abcdef".to_vec())
+            Some(Stored {
+                bytes: b"abcdef".to_vec(),
+                last_seq: 1
+            })
         );
+        assert_eq!(
+            store
+                .append_chunk("doc", b"g".to_vec())
+                .await
+                .expect("append"),
+            Appended { seq: 2, chunks: 3 }
+        );
+    }
+
+    fn text(doc: &AutoCommit, key: &str) -> Option<String> {
+        doc.get(ROOT, key)
+            .ok()
+            .flatten()
+            .and_then(|(v, _)| v.into_scalar().ok())
+            .and_then(|s| s.into_string().ok())
+    }
+
+    #[tokio::test]
+    async fn compaction_keeps_the_content_and_chunks_written_after_the_read() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::open_in(dir.path()).expect("open");
+        let mut doc = AutoCommit::new();
+        for i in 0..5 {
+            let before = doc.get_heads();
+            doc.put(ROOT, format!("k{i}"), i).expect("put");
+            let chunk = doc.save_after(&before);
+            store.append_chunk("doc", chunk).await.expect("append");
+        }
+        let read = store.load("doc").await.expect("load").expect("stored");
+        let mut compacted = AutoCommit::load(&read.bytes).expect("chunks load");
+        // Another writer appends between our read and our compaction: it must survive.
+        let before = doc.get_heads();
+        doc.put(ROOT, "late", "vẫn còn").expect("put");
+        let late = doc.save_after(&before);
+        let appended = store.append_chunk("doc", late).await.expect("append");
+        assert_eq!(appended, Appended { seq: 5, chunks: 6 });
+
+        store
+            .compact("doc", compacted.save(), read.last_seq)
+            .await
+            .expect("compact");
+        assert_eq!(store.chunk_count("doc").await.expect("count"), 2);
+        let after = store.load("doc").await.expect("load").expect("stored");
+        assert_eq!(after.last_seq, 5);
+        let mut loaded = AutoCommit::load(&after.bytes).expect("compacted chunks load");
+        for i in 0..5 {
+            assert_eq!(
+                loaded
+                    .get(ROOT, format!("k{i}"))
+                    .expect("get")
+                    .map(|(v, _)| v.as_i64()),
+                Some(Some(i))
+            );
+        }
+        assert_eq!(text(&loaded, "late").as_deref(), Some("vẫn còn"));
+        assert_eq!(loaded.get_heads(), doc.get_heads());
+        // Appending goes on after the last chunk.
+        let next = store.append_chunk("doc", Vec::new()).await.expect("append");
+        assert_eq!(next, Appended { seq: 6, chunks: 3 });
     }
 
     #[test]

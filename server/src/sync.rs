@@ -1,14 +1,18 @@
 //! `GET /sync`: the automerge-repo WebSocket endpoint, the shell around one [`SyncHub`].
 //!
 //! One task owns the hub (an actor): each connection task sends it `(connection, frame)`
-//! and `closed`; it executes the hub's actions in order, so a chunk is committed to SQLite
-//! before any frame queued after it goes out. Each connection has a bounded outgoing
-//! queue; a client that lets it fill up is disconnected rather than stalling everyone.
+//! and `closed`; it executes the hub's actions in order, so a chunk is committed to the
+//! [`DocumentStore`] before any frame queued after it goes out. Each connection has a
+//! bounded outgoing queue; a client that lets it fill up is disconnected rather than
+//! stalling everyone.
 //!
-//! Not yet: documents stay in memory once loaded (the hub has no way to unload one), and
-//! a failed SQLite write leaves the in-memory copy ahead of the disk until a restart.
+//! Memory holds only the documents connected peers follow: after every event the hub
+//! unloads those that lost their last follower (they load again when a message needs
+//! them). A failed write makes the hub forget the document and close its followers, so
+//! memory is never ahead of the disk and they resync afresh. A document whose chunks
+//! pile up is compacted into one full save.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -23,7 +27,7 @@ use shared::sync::{
 use tokio::sync::{mpsc, oneshot};
 
 use crate::AppState;
-use crate::store::Store;
+use crate::store::{DocumentStore, StoreError};
 
 /// Frames waiting for one client before it counts as too slow and is dropped.
 const OUTGOING_FRAMES: usize = 256;
@@ -64,6 +68,29 @@ impl Access for OpenAccess {
     }
 }
 
+/// How the hub task manages storage.
+#[derive(Clone, Copy, Debug)]
+pub struct SyncConfig {
+    /// A document is compacted (its chunks replaced by one full save) once it has more
+    /// chunks than this. Loading cost grows with chunks; a full save costs CPU.
+    pub compact_above: u64,
+}
+
+impl Default for SyncConfig {
+    fn default() -> Self {
+        SyncConfig { compact_above: 64 }
+    }
+}
+
+/// What the hub holds right now.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct SyncStats {
+    /// Open sync connections.
+    pub connections: usize,
+    /// Documents in memory (loaded or loading).
+    pub documents_loaded: usize,
+}
+
 enum Event {
     Opened {
         connection: ConnectionId,
@@ -80,6 +107,9 @@ enum Event {
     },
     Closed {
         connection: ConnectionId,
+    },
+    Stats {
+        reply: oneshot::Sender<SyncStats>,
     },
 }
 
@@ -99,7 +129,12 @@ pub struct SyncService {
 
 impl SyncService {
     /// Starts the hub task on the current tokio runtime. It ends when every handle is gone.
-    pub fn start(store: Store) -> SyncService {
+    pub fn start(store: impl DocumentStore) -> SyncService {
+        Self::start_with(store, SyncConfig::default())
+    }
+
+    /// As [`start`](Self::start), with the given storage policy.
+    pub fn start_with(store: impl DocumentStore, config: SyncConfig) -> SyncService {
         let (events, inbox) = mpsc::channel(HUB_EVENTS);
         let me = PeerId::new(format!("dicoso-server-{}", std::process::id()));
         let metadata = PeerMetadata {
@@ -107,11 +142,26 @@ impl SyncService {
             is_ephemeral: Some(false),
         };
         let hub = SyncHub::new(me.clone(), metadata, OpenAccess);
-        tokio::spawn(run_hub(hub, me, store, inbox));
+        let shell = Shell {
+            hub,
+            store,
+            config,
+            links: HashMap::new(),
+            last_seq: HashMap::new(),
+        };
+        tokio::spawn(run_hub(shell, me, inbox));
         SyncService {
             events,
             next_connection: Arc::new(AtomicU64::new(1)),
         }
+    }
+
+    /// What the hub holds, once it has handled the events sent before; `None` if it has
+    /// stopped.
+    pub async fn stats(&self) -> Option<SyncStats> {
+        let (reply, answer) = oneshot::channel();
+        self.events.send(Event::Stats { reply }).await.ok()?;
+        answer.await.ok()
     }
 }
 
@@ -183,24 +233,34 @@ async fn serve_connection(mut socket: WebSocket, service: SyncService) {
     let _ = service.events.send(Event::Closed { connection }).await;
 }
 
-async fn run_hub(
-    mut hub: SyncHub<OpenAccess>,
+/// The hub and what executes its actions.
+struct Shell<S> {
+    hub: SyncHub<OpenAccess>,
+    store: S,
+    config: SyncConfig,
+    links: HashMap<ConnectionId, Link>,
+    /// Per loaded document, the last chunk number such that every chunk up to it is in
+    /// memory (read at load, or appended from memory since): what compaction may replace.
+    /// Absent if another writer's chunk came in between.
+    last_seq: HashMap<DocumentId, i64>,
+}
+
+async fn run_hub<S: DocumentStore>(
+    mut shell: Shell<S>,
     me: PeerId,
-    store: Store,
     mut inbox: mpsc::Receiver<Event>,
 ) {
-    let mut links: HashMap<ConnectionId, Link> = HashMap::new();
     while let Some(event) = inbox.recv().await {
         match event {
             Event::Opened { connection, link } => {
-                links.insert(connection, link);
-                hub.accept(connection, Identity::Development);
+                shell.links.insert(connection, link);
+                shell.hub.accept(connection, Identity::Development);
             }
-            Event::Frame { connection, frame } => hub.handle_frame(connection, &frame),
+            Event::Frame { connection, frame } => shell.hub.handle_frame(connection, &frame),
             Event::Refused { connection, reason } => {
                 // The hub never saw the frame; refuse as it would: `error`, then close.
-                hub.closed(connection);
-                if let Some(link) = links.remove(&connection) {
+                shell.hub.closed(connection);
+                if let Some(link) = shell.links.remove(&connection) {
                     let error = Message::Error {
                         sender_id: me.clone(),
                         message: reason.to_owned(),
@@ -210,89 +270,142 @@ async fn run_hub(
                 }
             }
             Event::Closed { connection } => {
-                hub.closed(connection);
-                links.remove(&connection);
+                shell.hub.closed(connection);
+                shell.links.remove(&connection);
+            }
+            Event::Stats { reply } => {
+                let _ = reply.send(SyncStats {
+                    connections: shell.links.len(),
+                    documents_loaded: shell.hub.loaded_count(),
+                });
+                continue;
             }
         }
-        execute(&mut hub, &store, &mut links).await;
+        shell.execute().await;
+        // Every Persist queued so far has run: an unloaded document loses nothing.
+        for document in shell.hub.evict_idle() {
+            shell.last_seq.remove(&document);
+        }
     }
 }
 
-/// Drains and executes the hub's actions, in order.
-async fn execute(
-    hub: &mut SyncHub<OpenAccess>,
-    store: &Store,
-    links: &mut HashMap<ConnectionId, Link>,
-) {
-    // After a failed write nothing that follows may go out: it could tell a client the
-    // server holds changes that are not on disk.
-    let mut storage_failed = false;
-    while let Some(action) = hub.poll_action() {
-        match action {
-            Action::Persist { document, chunk } => {
-                if storage_failed {
-                    continue;
-                }
-                if let Err(error) = store.append_chunk(&document.to_string(), chunk).await {
-                    tracing::error!(%document, %error, "cannot store a sync chunk");
-                    storage_failed = true;
-                }
-            }
-            Action::Load { document } => match load(store, &document).await {
-                Ok(doc) => hub.loaded(document, doc),
-                // Never answer "absent" for a document we could not read: a sync would
-                // then start it afresh over the stored one. It stays loading (and its
-                // messages wait) until the server restarts.
-                Err(error) => tracing::error!(%document, %error, "cannot load a document"),
-            },
-            Action::Send { connection, frame } => {
-                if storage_failed {
-                    disconnect(hub, links, connection);
-                    continue;
-                }
-                let Some(link) = links.get(&connection) else {
-                    continue;
-                };
-                if link.frames.try_send(frame).is_err() {
-                    // Full (a slow client) or gone: either way it is done.
-                    if let Some(link) = links.remove(&connection) {
-                        let _ = link.abort.send(());
+impl<S: DocumentStore> Shell<S> {
+    /// Drains and executes the hub's actions, in order; then compacts what grew too long.
+    async fn execute(&mut self) {
+        let mut compact = BTreeSet::new();
+        while let Some(action) = self.hub.poll_action() {
+            match action {
+                Action::Persist { document, chunk } => {
+                    match self.store.append_chunk(&document.to_string(), chunk).await {
+                        Ok(appended) => {
+                            let contiguous =
+                                self.last_seq.get(&document) == Some(&(appended.seq - 1));
+                            if contiguous {
+                                self.last_seq.insert(document, appended.seq);
+                                if appended.chunks > self.config.compact_above {
+                                    compact.insert(document);
+                                }
+                            } else {
+                                self.last_seq.remove(&document);
+                            }
+                        }
+                        Err(error) => {
+                            // Memory now holds changes the disk does not: drop them, and
+                            // the followers that may have heard of them.
+                            tracing::error!(%document, %error, "cannot store a sync chunk");
+                            self.forget(&document);
+                            compact.remove(&document);
+                        }
                     }
-                    hub.closed(connection);
                 }
+                Action::Load { document } => match load(&self.store, &document).await {
+                    Ok(stored) => {
+                        let (doc, last_seq) = match stored {
+                            Some((doc, last_seq)) => (Some(doc), last_seq),
+                            None => (None, -1),
+                        };
+                        self.hub.loaded(document, doc);
+                        if self.hub.document(&document).is_some() {
+                            self.last_seq.insert(document, last_seq);
+                        }
+                    }
+                    // Never answer "absent" for a document we could not read: a sync
+                    // would then start it afresh over the stored one. Its waiting peers
+                    // are closed; their next connection tries again.
+                    Err(error) => {
+                        tracing::error!(%document, %error, "cannot load a document");
+                        self.forget(&document);
+                    }
+                },
+                Action::Send { connection, frame } => {
+                    let Some(link) = self.links.get(&connection) else {
+                        continue;
+                    };
+                    if link.frames.try_send(frame).is_err() {
+                        // Full (a slow client) or gone: either way it is done.
+                        if let Some(link) = self.links.remove(&connection) {
+                            let _ = link.abort.send(());
+                        }
+                        self.hub.closed(connection);
+                    }
+                }
+                Action::Close { connection, reason } => {
+                    tracing::info!(?connection, %reason, "sync connection closed");
+                    // Dropping the sender lets the task send what is queued, then close.
+                    self.links.remove(&connection);
+                }
+                Action::Connected { .. } | Action::Unavailable { .. } => {}
             }
-            Action::Close { connection, reason } => {
-                tracing::info!(?connection, %reason, "sync connection closed");
-                // Dropping the sender lets the task send what is queued, then close.
-                links.remove(&connection);
-            }
-            Action::Connected { .. } | Action::Unavailable { .. } => {}
+        }
+        // After the batch every chunk is stored, so memory holds what the disk does.
+        for document in compact {
+            self.compact(document).await;
         }
     }
-}
 
-fn disconnect(
-    hub: &mut SyncHub<OpenAccess>,
-    links: &mut HashMap<ConnectionId, Link>,
-    connection: ConnectionId,
-) {
-    if let Some(link) = links.remove(&connection) {
-        let _ = link.abort.send(());
-        hub.closed(connection);
+    fn forget(&mut self, document: &DocumentId) {
+        self.last_seq.remove(document);
+        let closed = self.hub.forget(document);
+        if !closed.is_empty() {
+            tracing::warn!(%document, ?closed, "document forgotten: its followers must resync");
+        }
+    }
+
+    /// Replaces the document's chunks with one full save of what memory holds.
+    async fn compact(&mut self, document: DocumentId) {
+        let (Some(&through), Some(doc)) = (
+            self.last_seq.get(&document),
+            self.hub.document_mut(&document),
+        ) else {
+            return;
+        };
+        let full = doc.save();
+        // On failure the chunks stay as they were (one transaction): nothing to undo.
+        if let Err(error) = self
+            .store
+            .compact(&document.to_string(), full, through)
+            .await
+        {
+            tracing::warn!(%document, %error, "cannot compact a document");
+        }
     }
 }
 
 #[derive(Debug, thiserror::Error)]
 enum LoadError {
     #[error(transparent)]
-    Store(#[from] crate::store::StoreError),
+    Store(#[from] StoreError),
     #[error("stored chunks do not parse: {0}")]
     Automerge(#[from] automerge::AutomergeError),
 }
 
-async fn load(store: &Store, document: &DocumentId) -> Result<Option<AutoCommit>, LoadError> {
+/// The stored document and its last chunk's number, or `None` if it has no chunks.
+async fn load(
+    store: &impl DocumentStore,
+    document: &DocumentId,
+) -> Result<Option<(AutoCommit, i64)>, LoadError> {
     match store.load(&document.to_string()).await? {
-        Some(bytes) => Ok(Some(AutoCommit::load(&bytes)?)),
+        Some(stored) => Ok(Some((AutoCommit::load(&stored.bytes)?, stored.last_seq))),
         None => Ok(None),
     }
 }

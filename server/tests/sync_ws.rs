@@ -1,29 +1,47 @@
 //! `GET /sync` on a real listener: bad input closes only the connection that sent it,
-//! well-behaved clients keep syncing, and what SQLite holds still loads.
+//! well-behaved clients keep syncing, what SQLite holds still loads, documents leave
+//! memory with their clients, and a failed write is never confirmed (issue 4).
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail, ensure};
 use automerge::AutoCommit;
 use automerge::sync::SyncDoc;
+use axum::Router;
 use futures_util::{SinkExt, StreamExt};
-use server::store::Store;
-use server::sync_client::{SyncClient, get_text, put_text};
+use http_body_util::BodyExt;
+use server::store::{Appended, DocumentStore, Store, StoreError, Stored};
+use server::sync::{SyncConfig, SyncService, SyncStats};
+use server::sync_client::{SyncClient, SyncClientError, get_text, put_text};
 use server::{AppState, app};
 use shared::sync::{DocumentId, MAX_FRAME_BYTES, Message, PROTOCOL_V1, PeerId, PeerMetadata};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+use tower::ServiceExt;
 
 type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
 struct Fixture {
     _dir: tempfile::TempDir,
     store: Store,
+    sync: SyncService,
+    /// The same app as the listener serves, for plain HTTP requests.
+    router: Router,
     sync_url: String,
 }
 
 async fn serve() -> Result<Fixture> {
+    serve_with(|store| store, SyncConfig::default()).await
+}
+
+/// A server whose sync hub stores through `wrap(the SQLite store)`.
+async fn serve_with<S: DocumentStore>(
+    wrap: impl FnOnce(Store) -> S,
+    config: SyncConfig,
+) -> Result<Fixture> {
     let dir = tempfile::tempdir()?;
     let store = Store::open_in(&dir.path().join("data"))?;
     // The sync endpoint needs no front end; an empty site will do.
@@ -34,15 +52,43 @@ async fn serve() -> Result<Fixture> {
         css: "/pkg/main.css".into(),
         precache: Vec::new(),
     };
-    let router = app(AppState::new(dir.path().join("site"), build, store.clone()));
+    let mut state = AppState::new(dir.path().join("site"), build, store.clone());
+    // The hub `new` started stops with its last handle, dropped here.
+    state.sync = SyncService::start_with(wrap(store.clone()), config);
+    let sync = state.sync.clone();
+    let router = app(state);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
-    tokio::spawn(async move { axum::serve(listener, router).await });
+    let served = router.clone();
+    tokio::spawn(async move { axum::serve(listener, served).await });
     Ok(Fixture {
         _dir: dir,
         store,
+        sync,
+        router,
         sync_url: format!("ws://{addr}/sync"),
     })
+}
+
+/// Waits (a few seconds at most) until the hub's figures satisfy `check`.
+async fn stats_until(sync: &SyncService, check: impl Fn(SyncStats) -> bool) -> Result<SyncStats> {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        let stats = sync.stats().await.context("the hub stopped")?;
+        if check(stats) {
+            return Ok(stats);
+        }
+        if tokio::time::Instant::now() > deadline {
+            bail!("the hub still holds {stats:?}");
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// The text at `note` of the document as stored.
+async fn stored_note(store: &Store, id: DocumentId) -> Result<Option<String>> {
+    let stored = store.load(&id.to_string()).await?.context("not stored")?;
+    Ok(get_text(&AutoCommit::load(&stored.bytes)?, "note"))
 }
 
 /// A raw connection that has completed the handshake as `sender`.
@@ -211,7 +257,7 @@ async fn bad_input_closes_only_its_connection_and_leaves_the_documents_whole() -
 
     // And the stored chunks still load as one document with the same content.
     let bytes = f.store.load(&id.to_string()).await?.context("stored")?;
-    let stored = AutoCommit::load(&bytes)?;
+    let stored = AutoCommit::load(&bytes.bytes)?;
     assert_eq!(get_text(&stored, "note").as_deref(), Some("trước"));
     assert_eq!(get_text(&stored, "last").as_deref(), Some("a text frame"));
     Ok(())
@@ -247,5 +293,190 @@ async fn a_change_from_one_device_reaches_another_that_follows_the_document() ->
         .wait_for(id, |doc| get_text(doc, "note").as_deref() == Some("hai"))
         .await?;
     assert_eq!(get_text(seen, "note").as_deref(), Some("hai"));
+    Ok(())
+}
+
+#[tokio::test]
+async fn issue_4_documents_leave_memory_when_their_clients_leave() -> Result<()> {
+    const CLIENTS: usize = 8;
+    const DOCUMENTS: usize = 3;
+    let f = serve().await?;
+    let mut clients = Vec::new();
+    let mut ids = Vec::new();
+    for n in 0..CLIENTS {
+        let mut client = SyncClient::connect(&f.sync_url).await?;
+        let mut mine = Vec::new();
+        for d in 0..DOCUMENTS {
+            let note = format!("thiết bị {n}, số {d}");
+            mine.push(client.create(|doc| put_text(doc, "note", &note))?);
+        }
+        client.wait_all_synced(&mine).await?;
+        clients.push(client);
+        ids.push(mine);
+    }
+    let stats = f.sync.stats().await.context("the hub stopped")?;
+    assert_eq!(
+        stats,
+        SyncStats {
+            connections: CLIENTS,
+            documents_loaded: CLIENTS * DOCUMENTS
+        }
+    );
+
+    for client in clients {
+        client.close().await;
+    }
+    stats_until(&f.sync, |s| s == SyncStats::default()).await?;
+    let request = axum::http::Request::get("/api/health").body(axum::body::Body::empty())?;
+    let response = f.router.clone().oneshot(request).await?;
+    let health: serde_json::Value =
+        serde_json::from_slice(&response.into_body().collect().await?.to_bytes())?;
+    assert_eq!(health["sync"]["documents_loaded"], 0, "{health}");
+
+    // What left memory loads again from SQLite.
+    let mut phone = SyncClient::connect(&f.sync_url).await?;
+    let seen = phone.fetch(ids[5][2]).await?;
+    assert_eq!(get_text(seen, "note").as_deref(), Some("thiết bị 5, số 2"));
+    stats_until(&f.sync, |s| s.documents_loaded == 1).await?;
+    Ok(())
+}
+
+/// The SQLite store, except that appends fail while `failing` is set (a full disk).
+struct Flaky {
+    inner: Store,
+    failing: Arc<AtomicBool>,
+}
+
+impl DocumentStore for Flaky {
+    async fn append_chunk(&self, doc_id: &str, data: Vec<u8>) -> Result<Appended, StoreError> {
+        if self.failing.load(Ordering::SeqCst) {
+            return Err(StoreError::Unavailable("disk full (test)".into()));
+        }
+        self.inner.append_chunk(doc_id, data).await
+    }
+
+    async fn load(&self, doc_id: &str) -> Result<Option<Stored>, StoreError> {
+        self.inner.load(doc_id).await
+    }
+
+    async fn compact(&self, doc_id: &str, full: Vec<u8>, through: i64) -> Result<(), StoreError> {
+        self.inner.compact(doc_id, full, through).await
+    }
+}
+
+/// A device reconnecting with its copy of a document (as the phone's IndexedDB keeps
+/// it): syncs it over a fresh connection until the server says it has our heads.
+async fn offer_again(url: &str, id: DocumentId, mut doc: AutoCommit) -> Result<()> {
+    let me = PeerId::new("laptop-again");
+    let mut socket = joined(url, "laptop-again").await?;
+    let mut state = automerge::sync::State::new();
+    let mut ours = doc.get_heads();
+    ours.sort();
+    loop {
+        while let Some(message) = doc.sync().generate_sync_message(&mut state) {
+            let frame = Message::Sync {
+                sender_id: me.clone(),
+                target_id: PeerId::new("server"),
+                document_id: id,
+                data: message.encode(),
+            };
+            socket
+                .send(WsMessage::Binary(frame.encode().into()))
+                .await?;
+        }
+        let mut theirs = state.their_heads.clone().unwrap_or_default();
+        theirs.sort();
+        if theirs == ours {
+            return Ok(());
+        }
+        match next_frame(&mut socket).await? {
+            Some(Message::Sync { data, .. }) => {
+                let message = automerge::sync::Message::decode(&data)?;
+                doc.sync().receive_sync_message(&mut state, message)?;
+            }
+            Some(other) => bail!("expected `sync`, got {other:?}"),
+            None => bail!("the server closed the connection"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn issue_4_a_change_that_failed_to_store_comes_again_after_reconnecting() -> Result<()> {
+    let failing = Arc::new(AtomicBool::new(false));
+    let flaky = failing.clone();
+    let f = serve_with(
+        move |inner| Flaky {
+            inner,
+            failing: flaky,
+        },
+        SyncConfig::default(),
+    )
+    .await?;
+    let mut laptop = SyncClient::connect(&f.sync_url).await?;
+    let id = laptop.create(|doc| put_text(doc, "note", "đã lưu"))?;
+    laptop.wait_synced(id).await?;
+    let mut follower = SyncClient::connect(&f.sync_url).await?;
+    follower.fetch(id).await?;
+
+    failing.store(true, Ordering::SeqCst);
+    laptop.change(id, |doc| put_text(doc, "note", "chưa lưu"))?;
+    let err = laptop.wait_synced(id).await.err();
+    ensure!(
+        matches!(err, Some(SyncClientError::Closed { .. })),
+        "the server must close, not confirm an unstored change: {err:?}"
+    );
+    // Its follower is closed too, before hearing of the change.
+    follower.wait_closed().await?;
+    let heard = get_text(follower.document(id)?, "note");
+    assert_eq!(heard.as_deref(), Some("đã lưu"));
+    // A fresh client gets what the disk holds.
+    let mut fresh = SyncClient::connect(&f.sync_url).await?;
+    let seen = get_text(fresh.fetch(id).await?, "note");
+    assert_eq!(seen.as_deref(), Some("đã lưu"));
+    assert_eq!(stored_note(&f.store, id).await?.as_deref(), Some("đã lưu"));
+
+    // The disk recovers; the laptop reconnects with its copy and the change comes again.
+    failing.store(false, Ordering::SeqCst);
+    offer_again(&f.sync_url, id, laptop.document(id)?.clone()).await?;
+    assert_eq!(
+        stored_note(&f.store, id).await?.as_deref(),
+        Some("chưa lưu")
+    );
+    fresh
+        .wait_for(id, |doc| {
+            get_text(doc, "note").as_deref() == Some("chưa lưu")
+        })
+        .await?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn issue_4_chunks_are_compacted_and_the_document_stays_whole() -> Result<()> {
+    let f = serve_with(|store| store, SyncConfig { compact_above: 3 }).await?;
+    let mut laptop = SyncClient::connect(&f.sync_url).await?;
+    let id = laptop.create(|doc| put_text(doc, "note", "lần 0"))?;
+    laptop.wait_synced(id).await?;
+    for round in 1..=10 {
+        laptop.change(id, |doc| put_text(doc, "note", &format!("lần {round}")))?;
+        laptop.wait_synced(id).await?;
+        // Compaction follows the batch's frames: once the hub answers, it is done.
+        f.sync.stats().await.context("the hub stopped")?;
+        let chunks = f.store.chunk_count(&id.to_string()).await?;
+        ensure!(chunks <= 3, "round {round}: {chunks} chunks");
+    }
+    assert_eq!(stored_note(&f.store, id).await?.as_deref(), Some("lần 10"));
+    let mut heads = laptop.document(id)?.clone().get_heads();
+    heads.sort();
+    laptop.close().await;
+    stats_until(&f.sync, |s| s.documents_loaded == 0).await?;
+
+    // Loaded again from the compacted chunks, it has the whole history.
+    let mut phone = SyncClient::connect(&f.sync_url).await?;
+    let mut seen = phone.fetch(id).await?.clone();
+    assert_eq!(get_text(&seen, "note").as_deref(), Some("lần 10"));
+    let mut seen_heads = seen.get_heads();
+    seen_heads.sort();
+    assert_eq!(seen_heads, heads);
+    assert_eq!(seen.get_changes(&[]).len(), 11);
     Ok(())
 }

@@ -1,9 +1,10 @@
 //! The sans-IO sync core: connections, per-(peer, document) sync states, documents.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::btree_map::Entry;
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
-use automerge::AutoCommit;
 use automerge::sync::{self, SyncDoc};
+use automerge::{AutoCommit, ChangeHash};
 
 use super::doc_id::DocumentId;
 use super::message::{DecodeError, Message, PROTOCOL_V1, PeerId, PeerMetadata};
@@ -91,6 +92,10 @@ pub enum ProtocolError {
     BadSyncMessage(DocumentId),
     #[error("the remote reported an error: {0}")]
     Remote(String),
+    /// [`SyncHub::forget`] dropped a document this connection followed (e.g. storing it
+    /// failed): the peer must reconnect so that both sides sync afresh.
+    #[error("document {0} was dropped from memory; reconnect to sync it afresh")]
+    Forgotten(DocumentId),
 }
 
 enum Phase {
@@ -107,6 +112,13 @@ struct Connection<I> {
     announces: bool,
     phase: Phase,
     documents: BTreeMap<DocumentId, PeerDocument>,
+}
+
+impl<I> Connection<I> {
+    /// An announcing connection before its handshake: it will offer every document.
+    fn announces_later(&self) -> bool {
+        self.announces && !matches!(self.phase, Phase::Ready(_))
+    }
 }
 
 /// Our sync with one peer about one document.
@@ -137,13 +149,19 @@ enum Slot {
 /// [`closed`](Self::closed) when it drops, [`loaded`](Self::loaded) to answer a
 /// `Load`, [`local_change`](Self::local_change) after editing a document through
 /// [`document_mut`](Self::document_mut); after each call, drain
-/// [`poll_action`](Self::poll_action) and execute the actions in order.
+/// [`poll_action`](Self::poll_action) and execute the actions in order. A server also
+/// calls [`evict_idle`](Self::evict_idle) after each call, and [`forget`](Self::forget)
+/// when storing a document failed.
 pub struct SyncHub<A: Access> {
     me: PeerId,
     metadata: PeerMetadata,
     access: A,
     connections: BTreeMap<ConnectionId, Connection<A::Identity>>,
     documents: BTreeMap<DocumentId, Slot>,
+    /// Loaded documents that may have lost their last follower, for
+    /// [`evict_idle`](Self::evict_idle) to check instead of scanning everything. Always a
+    /// subset of the `Ready` documents.
+    maybe_idle: BTreeSet<DocumentId>,
     actions: VecDeque<Action>,
 }
 
@@ -155,6 +173,7 @@ impl<A: Access> SyncHub<A> {
             access,
             connections: BTreeMap::new(),
             documents: BTreeMap::new(),
+            maybe_idle: BTreeSet::new(),
             actions: VecDeque::new(),
         }
     }
@@ -207,9 +226,24 @@ impl<A: Access> SyncHub<A> {
         );
     }
 
-    /// The socket is gone: forget its sync states.
+    /// The socket is gone: forget its sync states. The documents only it followed become
+    /// idle (see [`evict_idle`](Self::evict_idle)).
     pub fn closed(&mut self, connection: ConnectionId) {
-        self.connections.remove(&connection);
+        self.drop_connection(connection);
+    }
+
+    fn drop_connection(&mut self, connection: ConnectionId) {
+        if let Some(conn) = self.connections.remove(&connection) {
+            for document in conn.documents.into_keys() {
+                self.maybe_unfollowed(document);
+            }
+        }
+    }
+
+    fn maybe_unfollowed(&mut self, document: DocumentId) {
+        if let Some(Slot::Ready(_)) = self.documents.get(&document) {
+            self.maybe_idle.insert(document);
+        }
     }
 
     /// One binary frame from the connection. Frames for unknown (closed) connections are
@@ -267,7 +301,7 @@ impl<A: Access> SyncHub<A> {
             }
             (_, Message::Error { message, .. }) => {
                 // The remote closes after an error; no answer.
-                self.connections.remove(&connection);
+                self.drop_connection(connection);
                 self.actions.push_back(Action::Close {
                     connection,
                     reason: ProtocolError::Remote(message),
@@ -311,6 +345,7 @@ impl<A: Access> SyncHub<A> {
                 if let Some(conn) = self.connections.get_mut(&connection) {
                     conn.documents.remove(&document_id);
                 }
+                self.maybe_unfollowed(document_id);
                 self.actions.push_back(Action::Unavailable {
                     connection,
                     document: document_id,
@@ -354,6 +389,7 @@ impl<A: Access> SyncHub<A> {
             }
             None => {
                 self.documents.insert(document, Slot::Ready(Box::new(doc)));
+                self.maybe_unfollowed(document);
                 self.local_change(document);
             }
         }
@@ -362,9 +398,10 @@ impl<A: Access> SyncHub<A> {
     /// Ask connected servers for a document we do not have (sent as `request`). The
     /// answer is a `Persist` when it arrives, or `Unavailable`.
     pub fn request(&mut self, document: DocumentId) {
-        self.documents
-            .entry(document)
-            .or_insert_with(|| Slot::Ready(Box::default()));
+        if let Entry::Vacant(slot) = self.documents.entry(document) {
+            slot.insert(Slot::Ready(Box::default()));
+            self.maybe_unfollowed(document);
+        }
         self.local_change(document);
     }
 
@@ -382,18 +419,22 @@ impl<A: Access> SyncHub<A> {
     }
 
     /// The answer to `Action::Load`: the stored document, or `None` if there is none.
+    /// Ignored unless the document is loading (e.g. it was [forgotten](Self::forget)
+    /// meanwhile: the answer may be stale).
     pub fn loaded(&mut self, document: DocumentId, doc: Option<AutoCommit>) {
         let pending = match self.documents.remove(&document) {
             Some(Slot::Loading(pending)) => pending,
-            Some(Slot::Ready(current)) => {
+            Some(ready) => {
                 // Not ours to replace: we already hold it.
-                self.documents.insert(document, Slot::Ready(current));
+                self.documents.insert(document, ready);
                 return;
             }
-            None => Vec::new(),
+            None => return,
         };
         if let Some(doc) = doc {
             self.documents.insert(document, Slot::Ready(Box::new(doc)));
+            // Its waiting peers may all have left meanwhile.
+            self.maybe_unfollowed(document);
         }
         for Pending {
             connection,
@@ -418,9 +459,129 @@ impl<A: Access> SyncHub<A> {
                 };
                 self.documents
                     .insert(document, Slot::Ready(Box::new(created)));
+                self.maybe_unfollowed(document);
             }
             self.apply(connection, document, message, is_request);
         }
+    }
+
+    /// The heads the remote last told us it has of `document` on `connection` (automerge's
+    /// `sync::State::their_heads`), e.g. for a client to show "changes not yet on the
+    /// server": our heads not among these. `None` if that peer has not yet sent us a sync
+    /// message about the document on this connection (each connection starts afresh), or
+    /// the connection or document is unknown.
+    pub fn remote_heads(
+        &self,
+        connection: ConnectionId,
+        document: &DocumentId,
+    ) -> Option<Vec<ChangeHash>> {
+        self.connections
+            .get(&connection)?
+            .documents
+            .get(document)?
+            .state
+            .their_heads
+            .clone()
+    }
+
+    // --- memory ------------------------------------------------------------------------
+
+    /// Documents in memory, loaded or loading.
+    pub fn loaded_count(&self) -> usize {
+        self.documents.len()
+    }
+
+    /// Does a connection follow `document`? One does if it has a sync state for it, or if
+    /// it announces (we are its client) and has not finished the handshake yet: it will
+    /// offer every document we hold then.
+    fn is_followed(&self, document: &DocumentId) -> bool {
+        self.connections
+            .values()
+            .any(|c| c.documents.contains_key(document) || c.announces_later())
+    }
+
+    /// Loaded documents no connection follows: [`unload`](Self::unload) would drop them.
+    /// Scans everything; shells call [`evict_idle`](Self::evict_idle) instead.
+    pub fn idle_documents(&self) -> Vec<DocumentId> {
+        self.documents
+            .iter()
+            .filter(|(id, slot)| matches!(slot, Slot::Ready(_)) && !self.is_followed(id))
+            .map(|(id, _)| *id)
+            .collect()
+    }
+
+    /// Drops a loaded document from memory if no connection follows it; a later message
+    /// about it loads it again (`Action::Load`). Returns whether it was dropped.
+    ///
+    /// Nothing is lost: every change applied here was queued as `Action::Persist` before
+    /// any later `Load` of it, and the shell executes actions in order. A client hub's
+    /// server connection follows every document (it offers them all), so a client only
+    /// unloads while offline, or documents the server has no sync state for; whether a
+    /// document is open in the UI is the client shell's business.
+    pub fn unload(&mut self, document: &DocumentId) -> bool {
+        if !matches!(self.documents.get(document), Some(Slot::Ready(_)))
+            || self.is_followed(document)
+        {
+            return false;
+        }
+        self.documents.remove(document);
+        self.maybe_idle.remove(document);
+        true
+    }
+
+    /// Unloads every document that has lost its last follower since the last call (a
+    /// connection closed, a peer said `doc-unavailable`, a load finished after its peers
+    /// left), and returns them. Cheap enough to call after every input: it looks only at
+    /// those documents. A server calls it so that memory holds the documents of the
+    /// connected peers only, not every document ever seen.
+    pub fn evict_idle(&mut self) -> Vec<DocumentId> {
+        if self.connections.values().any(Connection::announces_later) {
+            return Vec::new(); // they stay candidates until that handshake is over
+        }
+        let candidates = std::mem::take(&mut self.maybe_idle);
+        candidates
+            .into_iter()
+            .filter(|document| self.unload(document))
+            .collect()
+    }
+
+    /// Drops a document from memory, with every connection's sync state for it, and
+    /// closes the connections that followed it (had a sync state, or a message waiting for
+    /// its load): queued frames to them and queued `Persist`/`Load` of the document are
+    /// withdrawn, and `Close { reason: Forgotten }` is queued for each. Returns those
+    /// connections.
+    ///
+    /// For when memory may be ahead of storage (a `Persist` failed) or storage cannot be
+    /// read: those peers' sync states say we hold what they sent, so they would never
+    /// send it again on this connection; on a new one they sync afresh against what
+    /// storage really holds. Call it while draining actions: the withdrawn frames were
+    /// queued after the failed `Persist` and may tell of changes that are not stored.
+    pub fn forget(&mut self, document: &DocumentId) -> Vec<ConnectionId> {
+        let mut followers = BTreeSet::new();
+        if let Some(Slot::Loading(pending)) = self.documents.remove(document) {
+            followers.extend(pending.iter().map(|p| p.connection));
+        }
+        self.maybe_idle.remove(document);
+        for (id, conn) in &mut self.connections {
+            if conn.documents.remove(document).is_some() {
+                followers.insert(*id);
+            }
+        }
+        // A waiting peer may have gone already; its last frames (an `error`) stay queued.
+        followers.retain(|c| self.connections.contains_key(c));
+        self.actions.retain(|action| match action {
+            Action::Send { connection, .. } => !followers.contains(connection),
+            Action::Persist { document: d, .. } | Action::Load { document: d } => d != document,
+            _ => true,
+        });
+        for &connection in &followers {
+            self.drop_connection(connection);
+            self.actions.push_back(Action::Close {
+                connection,
+                reason: ProtocolError::Forgotten(*document),
+            });
+        }
+        followers.into_iter().collect()
     }
 
     // --- the sync protocol -------------------------------------------------------------
@@ -582,7 +743,7 @@ impl<A: Access> SyncHub<A> {
             target_id: remote,
         };
         self.send(connection, &error);
-        self.connections.remove(&connection);
+        self.drop_connection(connection);
         self.actions.push_back(Action::Close { connection, reason });
     }
 }
