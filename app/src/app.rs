@@ -1,6 +1,6 @@
 //! The application shell: document head, header with the sync badge, navigation, routes.
 
-use crate::components::SyncBadge;
+use crate::components::{CadreSetup, SyncBadge};
 use crate::pages::{
     confirmations::ConfirmationsPage, meetings::MeetingsPage, not_found::NotFoundPage,
     registrations::RegistrationsPage, summary::SummaryPage, trips::TripsPage, year::YearPage,
@@ -66,6 +66,7 @@ pub fn App() -> impl IntoView {
                     .collect_view()}
             </nav>
             <main data-hydrated=move || store.hydrated.get().to_string()>
+                <CadreSetup />
                 <Routes fallback=NotFoundPage>
                     <Route path=path!("/") view=YearPage />
                     <Route path=path!("/chuyen-di") view=TripsPage />

@@ -1,5 +1,7 @@
 //! Small components shared by the pages.
 
+use crate::local::{Loaded, use_local_store};
+use crate::sync::fmt_time;
 use leptos::prelude::*;
 
 /// A main area whose recording is not built yet: its title, the honest empty state, and
@@ -18,93 +20,93 @@ pub fn AreaNotYetBuilt(
     }
 }
 
-/// Whether this device can reach the dicoso server right now.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Link {
-    /// Not known yet (on the server, and until the first check after hydration).
-    Unknown,
-    Online,
-    /// The device has a network but the server does not answer.
-    ServerUnreachable,
-    Offline,
-}
-
-impl Link {
-    fn label(self) -> &'static str {
-        match self {
-            Link::Unknown => "Đang kiểm tra…",
-            Link::Online => "Trực tuyến",
-            Link::ServerUnreachable => "Mất kết nối máy chủ",
-            Link::Offline => "Ngoại tuyến",
-        }
-    }
-
-    fn class(self) -> &'static str {
-        match self {
-            Link::Unknown => "badge unknown",
-            Link::Online => "badge online",
-            Link::ServerUnreachable | Link::Offline => "badge offline",
-        }
-    }
-}
-
-/// The always-visible sync badge in the header. For now it tells whether the server can
-/// be reached (the browser's online flag, then a call to `/api/health`); the sync state
-/// of documents joins it with the sync client.
+/// The always-visible sync badge in the header: whether the server is reachable, and
+/// under it a line on what is not on the server yet, when the last sync was, or why
+/// sync failed. All of it comes from the sync task after hydration.
 #[component]
 pub fn SyncBadge() -> impl IntoView {
-    let link = RwSignal::new(Link::Unknown);
+    let sync = use_local_store().sync;
+    let offset = RwSignal::new(0);
     Effect::new(move |_| {
         #[cfg(feature = "hydrate")]
-        browser::watch(link);
+        offset.set(js_sys::Date::new_0().get_timezone_offset() as i32);
     });
+    let detail = move || {
+        if let Some(problem) = sync.error.get() {
+            return problem;
+        }
+        match (sync.unsynced.get(), sync.last_synced.get()) {
+            (Some(n), _) if n > 0 => format!("{n} thay đổi chưa gửi lên máy chủ"),
+            (Some(_), Some(at)) => format!("Đã đồng bộ lúc {}", fmt_time(offset.get(), at)),
+            (Some(_), None) => "Chưa đồng bộ lần nào".to_owned(),
+            (None, _) => String::new(),
+        }
+    };
     view! {
-        <span class=move || link.get().class() role="status" data-link=move || format!("{:?}", link.get())>
-            {move || link.get().label()}
-        </span>
+        <div class="sync">
+            <span
+                class=move || sync.link.get().class()
+                role="status"
+                data-link=move || format!("{:?}", sync.link.get())
+            >
+                {move || sync.link.get().label()}
+            </span>
+            <span
+                class=move || if sync.error.get().is_some() { "sync-detail error" } else { "sync-detail" }
+                data-unsynced=move || sync.unsynced.get().map(|n| n.to_string()).unwrap_or_default()
+                data-synced-at=move || sync.last_synced.get().map(|t| t.to_string()).unwrap_or_default()
+            >
+                {detail}
+            </span>
+        </div>
     }
 }
 
-#[cfg(feature = "hydrate")]
-mod browser {
-    use super::Link;
-    use leptos::prelude::*;
-    use wasm_bindgen::JsCast;
-    use wasm_bindgen::closure::Closure;
-    use wasm_bindgen_futures::JsFuture;
-
-    const CHECK_EVERY_MS: i32 = 30_000;
-
-    async fn check() -> Link {
-        let Some(window) = web_sys::window() else {
-            return Link::Unknown;
-        };
-        if !window.navigator().on_line() {
-            return Link::Offline;
-        }
-        // The service worker never answers /api/ from its cache.
-        let Ok(response) = JsFuture::from(window.fetch_with_str("/api/health")).await else {
-            return Link::ServerUnreachable;
-        };
-        match response.dyn_into::<web_sys::Response>() {
-            Ok(r) if r.ok() => Link::Online,
-            _ => Link::ServerUnreachable,
-        }
-    }
-
-    pub fn watch(link: RwSignal<Link>) {
-        let Some(window) = web_sys::window() else {
+/// Asks for the cadre's code until this device has one: the code names the cadre's
+/// documents, so nothing is recorded or synced without it.
+#[component]
+pub fn CadreSetup() -> impl IntoView {
+    let store = use_local_store();
+    let typed = RwSignal::new(String::new());
+    let saving = RwSignal::new(false);
+    let problem = RwSignal::new(None::<String>);
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if saving.get_untracked() {
             return;
-        };
-        let refresh = move || leptos::task::spawn_local(async move { link.set(check().await) });
-        refresh();
-        let on_change = Closure::<dyn Fn()>::new(refresh);
-        let callback = on_change.as_ref().unchecked_ref();
-        let _ = window.add_event_listener_with_callback("online", callback);
-        let _ = window.add_event_listener_with_callback("offline", callback);
-        let _ =
-            window.set_interval_with_callback_and_timeout_and_arguments_0(callback, CHECK_EVERY_MS);
-        // The listeners live as long as the page.
-        on_change.forget();
+        }
+        saving.set(true);
+        problem.set(None);
+        leptos::task::spawn_local(async move {
+            if let Err(e) = store.set_cadre(typed.get_untracked()).await {
+                problem.set(Some(e));
+            }
+            saving.set(false);
+        });
+    };
+    move || {
+        matches!(store.cadre.get(), Loaded::Ready(None)).then(|| {
+            view! {
+                <form class="card setup" on:submit=on_submit novalidate=true>
+                    <h2>"Bắt đầu trên máy này"</h2>
+                    <p class="muted">
+                        "Nhập mã cán bộ do Tỉnh Đoàn cấp. Mã này gắn hồ sơ đi cơ sở của đồng chí trên mọi máy, để dữ liệu được đồng bộ về cùng một hồ sơ."
+                    </p>
+                    <label>
+                        "Mã cán bộ"
+                        <input
+                            type="text"
+                            name="cadre"
+                            autocomplete="off"
+                            autocapitalize="characters"
+                            placeholder="VD: KG-0123"
+                            bind:value=typed
+                        />
+                    </label>
+                    <button type="submit" disabled=move || saving.get()>"Lưu mã cán bộ"</button>
+                    {move || problem.get().map(|p| view! { <p class="error" role="alert">{p}</p> })}
+                </form>
+            }
+        })
     }
 }

@@ -10,6 +10,7 @@ pub mod components;
 pub mod local;
 pub mod pages;
 pub mod policy_view;
+pub mod sync;
 
 pub use app::{App, shell};
 pub use build_info::BuildInfo;

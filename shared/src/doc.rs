@@ -1,23 +1,28 @@
 //! Automerge documents and their typed mapping.
 //!
-//! One document per writer and purpose. So far: a cadre's own log of trips
-//! ([`DossierDoc`], "hồ sơ đi cơ sở"), kept on the phone and later synced.
+//! One document per writer and purpose. So far: a cadre's year of trips ([`DossierDoc`],
+//! "hồ sơ đi cơ sở"), kept on the phone and synced. Its id is derived from the cadre's
+//! code and the year ([`DossierKey::document_id`]), so every device of the cadre finds
+//! the same document without asking anyone.
 //!
 //! Layout of a dossier document (schema 1):
 //! ```text
-//! { schema: 1, kind: "cadre-dossier",
+//! { schema: 1, kind: "cadre-dossier", cadre: "KG-0123", year: 2026,
 //!   trips: { <trip id>: { start: "YYYY-MM-DD", end: "YYYY-MM-DD",
 //!                         host_unit: str, content_type: str, created_at: ms } } }
 //! ```
 //! Trips live in a map keyed by an id the writer chose, so two devices adding trips
-//! offline merge without conflict.
+//! offline merge without conflict. A trip belongs to the year it starts in (as a
+//! thematic trip counts in that year, `docs/policies.md`).
 
+use crate::sync::DocumentId;
 use crate::verdict::fmt_day;
 use automerge::transaction::{CommitOptions, Transactable};
 use automerge::{
     ActorId, AutoCommit, ChangeHash, ObjId, ObjType, ROOT, ReadDoc, ScalarValue, Value,
 };
 use chrono::NaiveDate;
+use sha2::{Digest, Sha256};
 
 pub const SCHEMA_VERSION: u64 = 1;
 const KIND_DOSSIER: &str = "cadre-dossier";
@@ -25,7 +30,7 @@ const KIND_DOSSIER: &str = "cadre-dossier";
 /// The actor of every document's first change. With a fixed actor and time, every device
 /// that creates "the same" document offline writes byte-identical first changes, so their
 /// `trips` maps are one object and neither device's trips hide the other's.
-const GENESIS_ACTOR: [u8; 16] = *b"dicoso-genesis-1";
+pub const GENESIS_ACTOR: [u8; 16] = *b"dicoso-genesis-1";
 
 /// Longest trip the form accepts; a typo such as 2205 for 2025 should not pass silently.
 pub const MAX_TRIP_DAYS: i64 = 62;
@@ -37,6 +42,77 @@ pub enum DocError {
     Automerge(#[from] automerge::AutomergeError),
     #[error("tài liệu không đúng định dạng: {0}")]
     Schema(String),
+}
+
+/// Longest cadre code accepted.
+pub const MAX_CADRE_CODE_CHARS: usize = 40;
+
+/// Mã cán bộ: the code the provincial Youth Union gives a cadre, e.g. `KG-0123`. Until
+/// accounts exist it is what a device says its cadre is; it names the cadre's documents.
+/// Stored upper-case, so `kg-0123` and `KG-0123` are one cadre.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct CadreCode(String);
+
+/// Why a typed cadre code was refused. Messages are for the cadre, in Vietnamese.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CadreCodeError {
+    #[error("Chưa nhập mã cán bộ.")]
+    Missing,
+    #[error("Mã cán bộ quá dài (tối đa {0} ký tự).")]
+    TooLong(usize),
+    #[error(
+        "Mã cán bộ chỉ gồm chữ không dấu, chữ số và các dấu - _ . (có ký tự “{0}” không hợp lệ)."
+    )]
+    BadCharacter(char),
+}
+
+impl CadreCode {
+    pub fn parse(text: &str) -> Result<CadreCode, CadreCodeError> {
+        let code = text.trim().to_ascii_uppercase();
+        if code.is_empty() {
+            return Err(CadreCodeError::Missing);
+        }
+        if let Some(bad) = code
+            .chars()
+            .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
+        {
+            return Err(CadreCodeError::BadCharacter(bad));
+        }
+        if code.chars().count() > MAX_CADRE_CODE_CHARS {
+            return Err(CadreCodeError::TooLong(MAX_CADRE_CODE_CHARS));
+        }
+        Ok(CadreCode(code))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for CadreCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Which dossier document: one per cadre and year.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct DossierKey {
+    pub cadre: CadreCode,
+    pub year: i32,
+}
+
+impl DossierKey {
+    /// The document id every device derives for this cadre and year: the first 16 bytes
+    /// of SHA-256 over a versioned, unambiguous name. With the deterministic first change
+    /// of [`DossierDoc::new`], two devices that start the year offline write one document.
+    pub fn document_id(&self) -> DocumentId {
+        let name = format!("dicoso/cadre-dossier/v1\0{}\0{}", self.cadre, self.year);
+        let digest = Sha256::digest(name.as_bytes());
+        let mut bytes = [0u8; 16];
+        bytes.copy_from_slice(&digest[..16]);
+        DocumentId::from_bytes(bytes)
+    }
 }
 
 /// What a user typed for a trip, before validation.
@@ -159,13 +235,16 @@ pub struct DossierDoc {
 }
 
 impl DossierDoc {
-    /// A new, empty dossier whose later changes are written by `actor`.
-    pub fn new(actor: ActorId) -> Self {
+    /// A new, empty dossier whose later changes are written by `actor`. Its first change
+    /// depends on `key` alone: the same bytes on every device.
+    pub fn new(key: &DossierKey, actor: ActorId) -> Self {
         let mut doc = AutoCommit::new().with_actor(ActorId::from(GENESIS_ACTOR));
         // These puts cannot fail on a fresh document; if they ever did, the schema check on
         // load would say so.
         let _ = doc.put(ROOT, "schema", SCHEMA_VERSION);
         let _ = doc.put(ROOT, "kind", KIND_DOSSIER);
+        let _ = doc.put(ROOT, "cadre", key.cadre.as_str());
+        let _ = doc.put(ROOT, "year", i64::from(key.year));
         let _ = doc.put_object(ROOT, "trips", ObjType::Map);
         doc.commit_with(CommitOptions::default().with_time(0));
         doc.set_actor(actor);
@@ -182,6 +261,51 @@ impl DossierDoc {
         let this = DossierDoc { doc, saved_heads };
         this.trips_obj()?;
         Ok(this)
+    }
+
+    /// Wraps a document that arrived by sync (or any loaded [`AutoCommit`]).
+    pub fn from_automerge(doc: AutoCommit, actor: ActorId) -> Result<Self, DocError> {
+        let mut doc = doc.with_actor(actor);
+        let saved_heads = doc.get_heads();
+        let this = DossierDoc { doc, saved_heads };
+        this.trips_obj()?;
+        Ok(this)
+    }
+
+    /// The Automerge document itself (for sync).
+    pub fn automerge(&self) -> &AutoCommit {
+        &self.doc
+    }
+
+    /// Which cadre and year the document says it is for; `None` for dossiers written
+    /// before documents carried it.
+    pub fn key(&self) -> Option<DossierKey> {
+        let cadre = match self.doc.get(ROOT, "cadre").ok()?? {
+            (Value::Scalar(s), _) => CadreCode::parse(s.as_str()?).ok()?,
+            _ => return None,
+        };
+        let year = match self.doc.get(ROOT, "year").ok()?? {
+            (Value::Scalar(s), _) => match s.as_ref() {
+                ScalarValue::Int(y) => i32::try_from(*y).ok()?,
+                ScalarValue::Uint(y) => i32::try_from(*y).ok()?,
+                _ => return None,
+            },
+            _ => return None,
+        };
+        Some(DossierKey { cadre, year })
+    }
+
+    /// Copies a trip from another dossier under its own id (moving trips between years'
+    /// documents, or out of a dossier written before documents had a key).
+    pub fn copy_trip(&mut self, trip: &TripEntry) -> Result<(), DocError> {
+        self.add_trip(
+            &trip.id,
+            trip.start,
+            trip.end,
+            &trip.host_unit,
+            &trip.content_type,
+            trip.created_at,
+        )
     }
 
     fn trips_obj(&self) -> Result<ObjId, DocError> {
@@ -301,6 +425,73 @@ mod tests {
         s.parse().expect("test date")
     }
 
+    fn key() -> DossierKey {
+        DossierKey {
+            cadre: CadreCode::parse("KG-0123").expect("code"),
+            year: 2026,
+        }
+    }
+
+    #[test]
+    fn cadre_code_table() {
+        use CadreCodeError::*;
+        let rows: &[(&str, Result<&str, CadreCodeError>)] = &[
+            ("KG-0123", Ok("KG-0123")),
+            ("  kg-0123 ", Ok("KG-0123")),
+            ("tn_2018.07", Ok("TN_2018.07")),
+            ("", Err(Missing)),
+            ("   ", Err(Missing)),
+            ("KG 0123", Err(BadCharacter(' '))),
+            ("Nguyễn", Err(BadCharacter('ễ'))),
+            ("KG/0123", Err(BadCharacter('/'))),
+            (&"A".repeat(41), Err(TooLong(40))),
+        ];
+        for (text, expected) in rows {
+            let got = CadreCode::parse(text);
+            assert_eq!(
+                got.as_ref().map(CadreCode::as_str),
+                expected.as_ref().map(|s| *s),
+                "{text:?}"
+            );
+        }
+    }
+
+    /// Issue 4: every device derives the same id for a cadre's year, different ids for
+    /// other cadres or years, and the id never changes between versions (pinned).
+    #[test]
+    fn dossier_ids_are_derived_from_cadre_and_year() {
+        let id = |code: &str, year| {
+            DossierKey {
+                cadre: CadreCode::parse(code).expect("code"),
+                year,
+            }
+            .document_id()
+            .to_string()
+        };
+        assert_eq!(id("KG-0123", 2026), id("kg-0123", 2026));
+        assert_ne!(id("KG-0123", 2026), id("KG-0123", 2025));
+        assert_ne!(id("KG-0123", 2026), id("KG-0124", 2026));
+        assert_eq!(id("KG-0123", 2026), "Duxb2UcJVqnt1CQQLXTFQpSomQX");
+    }
+
+    /// Issue 4: two devices creating the same year's dossier offline write byte-identical
+    /// first changes, so after a merge there is one `trips` map holding both devices' trips.
+    #[test]
+    fn the_first_change_is_the_same_on_every_device() {
+        let mut a = DossierDoc::new(&key(), ActorId::from(*b"device-a-0000000"));
+        let mut b = DossierDoc::new(&key(), ActorId::from(*b"device-b-0000000"));
+        assert_eq!(a.save(), b.save());
+        assert_eq!(a.key(), Some(key()));
+        let mut other = DossierDoc::new(
+            &DossierKey {
+                year: 2025,
+                ..key()
+            },
+            ActorId::from(*b"device-a-0000000"),
+        );
+        assert_ne!(a.save(), other.save());
+    }
+
     /// An input and what validation says of it: the (start, end) days, or the error.
     type Row = (
         TripInput,
@@ -363,7 +554,7 @@ mod tests {
     #[test]
     fn trips_survive_save_and_load() {
         let actor = ActorId::from(*b"device-a-0000000");
-        let mut doc = DossierDoc::new(actor.clone());
+        let mut doc = DossierDoc::new(&key(), actor.clone());
         doc.add_trip(
             "t1",
             day("2026-03-02"),
@@ -396,7 +587,7 @@ mod tests {
     #[test]
     fn incremental_saves_concatenate() {
         let actor = ActorId::from(*b"device-a-0000000");
-        let mut doc = DossierDoc::new(actor.clone());
+        let mut doc = DossierDoc::new(&key(), actor.clone());
         let mut stored = doc.save();
         doc.add_trip(
             "t1",
@@ -437,8 +628,8 @@ mod tests {
     /// Two devices that create the dossier offline must not hide each other's trips.
     #[test]
     fn independently_created_dossiers_merge_both_trips() {
-        let mut a = DossierDoc::new(ActorId::from(*b"device-a-0000000"));
-        let mut b = DossierDoc::new(ActorId::from(*b"device-b-0000000"));
+        let mut a = DossierDoc::new(&key(), ActorId::from(*b"device-a-0000000"));
+        let mut b = DossierDoc::new(&key(), ActorId::from(*b"device-b-0000000"));
         a.add_trip(
             "ta",
             day("2026-03-02"),

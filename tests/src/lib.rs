@@ -219,6 +219,43 @@ impl Browser {
         Ok(())
     }
 
+    /// Enters the cadre code in the first-use form and waits until it is saved.
+    pub async fn set_cadre(&self, code: &str) -> Result<()> {
+        self.wait_until(
+            "the cadre code form",
+            "return document.querySelector('form.setup input[name=cadre]') !== null",
+        )
+        .await?;
+        let input = self
+            .client
+            .find(Locator::Css("form.setup input[name=cadre]"))
+            .await?;
+        input.send_keys(code).await?;
+        self.client
+            .find(Locator::Css("form.setup button[type=submit]"))
+            .await?
+            .click()
+            .await?;
+        self.wait_until(
+            "the cadre code to be saved",
+            "return document.querySelector('form.setup') === null",
+        )
+        .await
+        .map(|_| ())
+    }
+
+    /// The sync line under the badge, once its `data-unsynced` count equals `n`.
+    pub async fn wait_unsynced(&self, n: usize) -> Result<String> {
+        let script = format!(
+            "const e = document.querySelector('.sync-detail');
+             return e && e.dataset.unsynced === '{n}' ? e.innerText : null;"
+        );
+        let value = self
+            .wait_until(&format!("{n} changes not yet on the server"), &script)
+            .await?;
+        Ok(value.as_str().unwrap_or_default().to_owned())
+    }
+
     /// Fills and submits the trip form.
     pub async fn add_trip(&self, start: &str, end: &str, host: &str, content: &str) -> Result<()> {
         self.set_value("input[name=start]", start).await?;

@@ -24,6 +24,17 @@ async fn a_trip_is_kept_on_the_device_through_reloads_and_with_the_server_down()
     b.wait_hydrated().await?;
     b.wait_text("main", "Chưa có chuyến đi nào.").await?;
     b.wait_text("header .badge", "Trực tuyến").await?;
+    // Nothing can be recorded before the device knows its cadre; a bad code is refused.
+    b.set_value("form.setup input[name=cadre]", "KG 01").await?;
+    b.client
+        .find(fantoccini::Locator::Css("form.setup button[type=submit]"))
+        .await?
+        .click()
+        .await?;
+    b.wait_text("form.setup .error", "Mã cán bộ chỉ gồm chữ không dấu")
+        .await?;
+    b.set_value("form.setup input[name=cadre]", "").await?;
+    b.set_cadre("KG-0001").await?;
 
     // The phone loses its signal: the badge says so at once, and recovers with it.
     b.set_network(false).await?;
@@ -154,6 +165,7 @@ async fn a_new_build_replaces_the_old_assets_and_still_starts_offline() -> Resul
     b.client.goto(&server.url("/chuyen-di")).await?;
     b.wait_hydrated().await?;
     b.wait_service_worker().await?;
+    b.set_cadre("KG-0002").await?;
     b.add_trip(
         &this_year("06-01"),
         &this_year("06-05"),

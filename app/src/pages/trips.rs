@@ -88,7 +88,13 @@ pub fn TripsPage() -> impl IntoView {
                         .collect_view()}
                 </select>
             </label>
-            <button type="submit" disabled=move || !store.hydrated.get() || saving.get()>
+            <button
+                type="submit"
+                disabled=move || {
+                    !store.hydrated.get() || saving.get()
+                        || !matches!(store.cadre.get(), Loaded::Ready(Some(_)))
+                }
+            >
                 {move || if saving.get() { "Đang lưu…" } else { "Lưu chuyến đi" }}
             </button>
             {move || {

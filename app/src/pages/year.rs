@@ -40,6 +40,12 @@ pub fn YearPage() -> impl IntoView {
     view! {
         <Title text="Năm nay – dicoso" />
         <h1>"Năm nay"</h1>
+        {move || match store.cadre.get() {
+            Loaded::Ready(Some(code)) => Some(view! {
+                <p class="muted" data-cadre=code.to_string()>{format!("Mã cán bộ: {code}")}</p>
+            }),
+            _ => None,
+        }}
         {move || match (store.trips.get(), year.get()) {
             (Loaded::Failed(problem), _) => view! { <p class="error" role="alert">{problem}</p> }.into_any(),
             (Loaded::Ready(list), Some(year)) => {

@@ -1,0 +1,655 @@
+//! The browser's sync client: the shell around a client-role [`shared::sync::SyncHub`],
+//! moving its frames over a WebSocket to `/sync` and its chunks into IndexedDB.
+//!
+//! One task owns the hub and handles one event at a time (socket opened, frame, closed,
+//! network up or down, a local change, the cadre code set), awaiting each IndexedDB write
+//! before the next action: a change that arrived is on the device before anything that
+//! depends on it is sent.
+
+use leptos::prelude::*;
+
+/// Whether this device is talking to the dicoso server right now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Link {
+    /// Not known yet (on the server, and until the first attempt after hydration).
+    Unknown,
+    Connecting,
+    Online,
+    /// The device has a network but the server does not answer.
+    ServerUnreachable,
+    Offline,
+}
+
+impl Link {
+    pub fn label(self) -> &'static str {
+        match self {
+            Link::Unknown => "Đang kiểm tra…",
+            Link::Connecting => "Đang kết nối…",
+            Link::Online => "Trực tuyến",
+            Link::ServerUnreachable => "Mất kết nối máy chủ",
+            Link::Offline => "Ngoại tuyến",
+        }
+    }
+
+    pub fn class(self) -> &'static str {
+        match self {
+            Link::Unknown | Link::Connecting => "badge unknown",
+            Link::Online => "badge online",
+            Link::ServerUnreachable | Link::Offline => "badge offline",
+        }
+    }
+}
+
+/// What the badge shows about sync; written by the sync task only.
+#[derive(Debug, Clone, Copy)]
+pub struct SyncStatus {
+    pub link: RwSignal<Link>,
+    /// Changes on this device the server has not confirmed (None: not counted yet).
+    pub unsynced: RwSignal<Option<usize>>,
+    /// When the server last confirmed holding everything this device has (ms since epoch).
+    pub last_synced: RwSignal<Option<f64>>,
+    /// Why sync last failed, for the user; cleared by the next successful handshake.
+    pub error: RwSignal<Option<String>>,
+}
+
+impl SyncStatus {
+    pub fn new() -> Self {
+        SyncStatus {
+            link: RwSignal::new(Link::Unknown),
+            unsynced: RwSignal::new(None),
+            last_synced: RwSignal::new(None),
+            error: RwSignal::new(None),
+        }
+    }
+}
+
+impl Default for SyncStatus {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// First wait before reconnecting, and the longest.
+pub const RETRY_FIRST_MS: f64 = 1_000.0;
+pub const RETRY_MAX_MS: f64 = 60_000.0;
+
+/// How long to wait before connection attempt number `attempt` (0 = the first retry):
+/// doubling from [`RETRY_FIRST_MS`] up to [`RETRY_MAX_MS`], scaled by `jitter` in [0, 1)
+/// to between half and all of it, so phones that lost the same tower do not return in step.
+pub fn retry_delay_ms(attempt: u32, jitter: f64) -> f64 {
+    let full = (RETRY_FIRST_MS * 2f64.powi(attempt.min(16) as i32)).min(RETRY_MAX_MS);
+    full * (0.5 + 0.5 * jitter.clamp(0.0, 1.0))
+}
+
+/// "14:05 23/11/2026" for a time in ms since the epoch, in the device's time zone.
+pub fn fmt_time(offset_minutes: i32, ms: f64) -> String {
+    use chrono::{DateTime, FixedOffset};
+    let offset = FixedOffset::west_opt(offset_minutes * 60)
+        .unwrap_or_else(|| FixedOffset::east_opt(0).expect("zero offset"));
+    DateTime::from_timestamp_millis(ms as i64)
+        .map(|t| {
+            t.with_timezone(&offset)
+                .format("%H:%M %d/%m/%Y")
+                .to_string()
+        })
+        .unwrap_or_default()
+}
+
+#[cfg(feature = "hydrate")]
+pub mod browser {
+    use super::{Link, retry_delay_ms};
+    use crate::local::{self, LocalStore};
+    use automerge::{AutoCommit, ChangeHash};
+    use futures::StreamExt;
+    use futures::channel::mpsc::{UnboundedSender, unbounded};
+    use indexed_db_futures::database::Database;
+    use leptos::prelude::*;
+    use shared::doc::{CadreCode, DossierDoc, DossierKey, GENESIS_ACTOR};
+    use shared::sync::{
+        Access, Action, ConnectionId, DocumentId, PeerId, PeerMetadata, ProtocolError, SyncHub,
+    };
+    use std::cell::RefCell;
+    use std::collections::{BTreeMap, BTreeSet};
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen::closure::Closure;
+    use web_sys::{BinaryType, CloseEvent, MessageEvent, WebSocket};
+
+    /// The one connection: to the server this page came from.
+    const SERVER: ConnectionId = ConnectionId(1);
+
+    /// The client trusts its server with its own documents.
+    struct TrustServer;
+
+    impl Access for TrustServer {
+        type Identity = ();
+        fn can_read(&self, _: &(), _: &DocumentId) -> bool {
+            true
+        }
+        fn can_write(&self, _: &(), _: &DocumentId) -> bool {
+            true
+        }
+    }
+
+    enum Event {
+        Opened(u64),
+        Frame(u64, Vec<u8>),
+        Closed(u64, String),
+        Retry(u64),
+        Online,
+        Offline,
+        Cadre(CadreCode),
+        LocalChange(DocumentId),
+        /// Every [`CHECK_EVERY_MS`] and when the page is shown again: is the link alive?
+        Tick,
+    }
+
+    /// A socket can look open long after the phone moved to another cell (a half-open
+    /// TCP connection); the protocol has no ping, so the link is checked this often.
+    const CHECK_EVERY_MS: i32 = 30_000;
+    /// How long the check may take before the link counts as dead.
+    const CHECK_TIMEOUT_MS: i32 = 10_000;
+
+    thread_local! {
+        static EVENTS: RefCell<Option<UnboundedSender<Event>>> = const { RefCell::new(None) };
+    }
+
+    fn send(event: Event) {
+        EVENTS.with(|events| {
+            if let Some(events) = events.borrow().as_ref() {
+                let _ = events.unbounded_send(event);
+            }
+        });
+    }
+
+    /// A document was changed and saved on this device: offer the change to the server.
+    pub fn local_change(document: DocumentId) {
+        send(Event::LocalChange(document));
+    }
+
+    /// The device's cadre code was set: sync that cadre's documents from now on.
+    pub fn cadre_changed(cadre: CadreCode) {
+        send(Event::Cadre(cadre));
+    }
+
+    /// Starts the sync task for this page (once).
+    pub fn start(store: LocalStore, cadre: Option<CadreCode>) {
+        let (events, inbox) = unbounded();
+        let first = EVENTS.with(|slot| slot.borrow_mut().replace(events).is_none());
+        if !first {
+            return;
+        }
+        let Some(window) = web_sys::window() else {
+            return;
+        };
+        for (name, event) in [("online", true), ("offline", false)] {
+            let listener = Closure::<dyn Fn()>::new(move || {
+                send(if event { Event::Online } else { Event::Offline })
+            });
+            let _ =
+                window.add_event_listener_with_callback(name, listener.as_ref().unchecked_ref());
+            // Lives as long as the page.
+            listener.forget();
+        }
+        let tick = Closure::<dyn Fn()>::new(|| send(Event::Tick));
+        let _ = window.set_interval_with_callback_and_timeout_and_arguments_0(
+            tick.as_ref().unchecked_ref(),
+            CHECK_EVERY_MS,
+        );
+        if let Some(document) = window.document() {
+            let _ = document.add_event_listener_with_callback(
+                "visibilitychange",
+                tick.as_ref().unchecked_ref(),
+            );
+        }
+        tick.forget();
+        leptos::task::spawn_local(async move {
+            let db = match local::browser::db().await {
+                Ok(db) => db,
+                Err(problem) => {
+                    store.sync.error.set(Some(problem));
+                    return;
+                }
+            };
+            let peer = window
+                .crypto()
+                .map(|c| c.random_uuid())
+                .unwrap_or_else(|_| format!("{}", js_sys::Math::random()));
+            let metadata = PeerMetadata {
+                storage_id: None,
+                is_ephemeral: Some(false),
+            };
+            let mut pump = Pump {
+                hub: SyncHub::new(
+                    PeerId::new(format!("dicoso-web-{peer}")),
+                    metadata,
+                    TrustServer,
+                ),
+                db,
+                store,
+                cadre: None,
+                socket: None,
+                generation: 0,
+                attempt: 0,
+                server_heads: BTreeMap::new(),
+                synced_once: false,
+            };
+            if let Some(last) = local::browser::last_sync(&pump.db).await {
+                store.sync.last_synced.set(Some(last));
+            }
+            if let Some(cadre) = cadre {
+                pump.set_cadre(cadre).await;
+            }
+            pump.connect();
+            pump.refresh_status().await;
+            pump.run(inbox).await;
+        });
+    }
+
+    struct Socket {
+        ws: WebSocket,
+        /// The handlers, dropped (and detached) with the socket.
+        _handlers: Vec<Closure<dyn FnMut(web_sys::Event)>>,
+    }
+
+    struct Pump {
+        hub: SyncHub<TrustServer>,
+        db: Database,
+        store: LocalStore,
+        cadre: Option<CadreCode>,
+        socket: Option<Socket>,
+        /// Counts sockets, so events of an old socket are told apart and ignored.
+        generation: u64,
+        /// Failed attempts since the last handshake: sets the backoff.
+        attempt: u32,
+        /// What the server last confirmed it has, per document.
+        server_heads: BTreeMap<DocumentId, Vec<ChangeHash>>,
+        synced_once: bool,
+    }
+
+    impl Pump {
+        async fn run(mut self, mut inbox: futures::channel::mpsc::UnboundedReceiver<Event>) {
+            while let Some(event) = inbox.next().await {
+                self.handle(event).await;
+                self.execute().await;
+                self.refresh_status().await;
+            }
+        }
+
+        async fn handle(&mut self, event: Event) {
+            match event {
+                Event::Opened(g) if g == self.generation => self.hub.connect(SERVER, ()),
+                Event::Frame(g, frame) if g == self.generation => {
+                    self.hub.handle_frame(SERVER, &frame)
+                }
+                Event::Closed(g, reason) if g == self.generation => {
+                    self.disconnected(&reason);
+                }
+                Event::Retry(g) if g == self.generation && self.socket.is_none() => self.connect(),
+                Event::Online => {
+                    self.attempt = 0;
+                    if self.socket.is_none() {
+                        self.connect();
+                    }
+                }
+                Event::Offline => {
+                    // Do not wait for a dead socket to time out: the phone says it is offline.
+                    self.drop_socket();
+                    self.store.sync.link.set(Link::Offline);
+                }
+                Event::Cadre(cadre) => self.set_cadre(cadre).await,
+                Event::LocalChange(document) => self.reload(document).await,
+                Event::Tick => self.check_link(),
+                _ => {} // from a socket we have already given up on
+            }
+        }
+
+        /// Loads the cadre's documents into the hub, and asks for this year's and last
+        /// year's even if this device has none (a new phone gets them from the server).
+        async fn set_cadre(&mut self, cadre: CadreCode) {
+            self.cadre = Some(cadre.clone());
+            let docs = match local::browser::read_all_docs(&self.db).await {
+                Ok(docs) => docs,
+                Err(problem) => return self.store.sync.error.set(Some(problem)),
+            };
+            let mut held = BTreeSet::new();
+            for (id, bytes) in docs {
+                let Ok(id) = id.parse::<DocumentId>() else {
+                    continue;
+                };
+                let Ok(doc) = AutoCommit::load(&bytes) else {
+                    continue;
+                };
+                let mine = DossierDoc::from_automerge(doc.clone(), automerge::ActorId::random())
+                    .ok()
+                    .and_then(|d| d.key())
+                    .is_some_and(|k| k.cadre == cadre);
+                if mine {
+                    let heads = local::browser::server_heads(&self.db, &id).await;
+                    self.server_heads.insert(id, heads);
+                    self.hub.insert_document(id, doc);
+                    held.insert(id);
+                }
+            }
+            let year = js_sys::Date::new_0().get_full_year() as i32;
+            for year in [year, year - 1] {
+                let id = DossierKey {
+                    cadre: cadre.clone(),
+                    year,
+                }
+                .document_id();
+                if !held.contains(&id) {
+                    self.hub.request(id);
+                }
+            }
+        }
+
+        /// A local change was saved: merge the stored document into the hub's copy.
+        async fn reload(&mut self, document: DocumentId) {
+            match local::browser::read_doc(&self.db, &document.to_string()).await {
+                Ok((bytes, _)) => match AutoCommit::load(&bytes) {
+                    Ok(doc) => {
+                        self.server_heads.entry(document).or_default();
+                        self.hub.insert_document(document, doc);
+                    }
+                    Err(e) => self
+                        .store
+                        .sync
+                        .error
+                        .set(Some(format!("Dữ liệu trên máy không đọc được ({e})."))),
+                },
+                Err(problem) => self.store.sync.error.set(Some(problem)),
+            }
+        }
+
+        /// Reconnects if no socket is up (a lost timer, a missed `online` event), and
+        /// asks `/api/health` whether an open one still reaches the server; if not within
+        /// [`CHECK_TIMEOUT_MS`], the socket is given up as a [`Event::Closed`].
+        fn check_link(&mut self) {
+            if self.socket.is_none() {
+                return self.connect();
+            }
+            let generation = self.generation;
+            leptos::task::spawn_local(async move {
+                if !health_answers().await {
+                    send(Event::Closed(
+                        generation,
+                        "máy chủ không phản hồi".to_owned(),
+                    ));
+                }
+            });
+        }
+
+        fn connect(&mut self) {
+            self.drop_socket();
+            let Some(window) = web_sys::window() else {
+                return;
+            };
+            if !window.navigator().on_line() {
+                self.store.sync.link.set(Link::Offline);
+                return;
+            }
+            let location = window.location();
+            let scheme = match location.protocol().as_deref() {
+                Ok("https:") => "wss:",
+                _ => "ws:",
+            };
+            let host = location.host().unwrap_or_default();
+            self.generation += 1;
+            let generation = self.generation;
+            let ws = match WebSocket::new(&format!("{scheme}//{host}/sync")) {
+                Ok(ws) => ws,
+                Err(_) => return self.disconnected("không mở được kết nối"),
+            };
+            ws.set_binary_type(BinaryType::Arraybuffer);
+            let on_open =
+                Closure::<dyn FnMut(web_sys::Event)>::new(move |_| send(Event::Opened(generation)));
+            let on_message = Closure::<dyn FnMut(web_sys::Event)>::new(move |e: web_sys::Event| {
+                let Ok(e) = e.dyn_into::<MessageEvent>() else {
+                    return;
+                };
+                if let Ok(buffer) = e.data().dyn_into::<js_sys::ArrayBuffer>() {
+                    let frame = js_sys::Uint8Array::new(&buffer).to_vec();
+                    send(Event::Frame(generation, frame));
+                }
+            });
+            let on_close = Closure::<dyn FnMut(web_sys::Event)>::new(move |e: web_sys::Event| {
+                let reason = e
+                    .dyn_into::<CloseEvent>()
+                    .map(|c| c.reason())
+                    .unwrap_or_default();
+                send(Event::Closed(generation, reason))
+            });
+            ws.set_onopen(Some(on_open.as_ref().unchecked_ref()));
+            ws.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+            ws.set_onclose(Some(on_close.as_ref().unchecked_ref()));
+            self.socket = Some(Socket {
+                ws,
+                _handlers: vec![on_open, on_message, on_close],
+            });
+            self.store.sync.link.set(Link::Connecting);
+        }
+
+        fn drop_socket(&mut self) {
+            if let Some(socket) = self.socket.take() {
+                socket.ws.set_onopen(None);
+                socket.ws.set_onmessage(None);
+                socket.ws.set_onclose(None);
+                let _ = socket.ws.close();
+                self.hub.closed(SERVER);
+            }
+        }
+
+        /// The socket is gone: say so, and try again later (sooner when the network
+        /// comes back: [`Event::Online`]).
+        fn disconnected(&mut self, reason: &str) {
+            self.drop_socket();
+            let online = web_sys::window().is_some_and(|w| w.navigator().on_line());
+            self.store.sync.link.set(if online {
+                Link::ServerUnreachable
+            } else {
+                Link::Offline
+            });
+            if !reason.is_empty() {
+                log(&format!("sync: connection closed: {reason}"));
+            }
+            let delay = retry_delay_ms(self.attempt, js_sys::Math::random());
+            self.attempt = self.attempt.saturating_add(1);
+            let generation = self.generation;
+            let retry = Closure::once_into_js(move || send(Event::Retry(generation)));
+            if let Some(window) = web_sys::window() {
+                let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(
+                    retry.unchecked_ref(),
+                    delay as i32,
+                );
+            }
+        }
+
+        /// Carries out the hub's actions in order, each write awaited before the next.
+        async fn execute(&mut self) {
+            let mut changed = false;
+            while let Some(action) = self.hub.poll_action() {
+                match action {
+                    Action::Send { frame, .. } => {
+                        if let Some(socket) = &self.socket {
+                            let _ = socket.ws.send_with_u8_array(&frame);
+                        }
+                    }
+                    Action::Persist { document, chunk } => {
+                        let id = document.to_string();
+                        if let Err(problem) =
+                            local::browser::append_chunk(&self.db, &id, &chunk).await
+                        {
+                            // Not on the device: memory must not stay ahead of it. The hub
+                            // drops its copy and the connection (queued `Close`); the stored
+                            // copy goes back in, and the next connection fetches the
+                            // change again.
+                            self.store.sync.error.set(Some(problem));
+                            self.hub.forget(&document);
+                            self.reload(document).await;
+                            continue;
+                        }
+                        self.server_heads.entry(document).or_default();
+                        changed = true;
+                    }
+                    Action::Load { document } => {
+                        // The server only answers what we asked about; should it still
+                        // bring a document we do not hold, read ours (if any) first.
+                        let doc =
+                            match local::browser::read_doc(&self.db, &document.to_string()).await {
+                                Ok((bytes, n)) if n > 0 => AutoCommit::load(&bytes).ok(),
+                                _ => None,
+                            };
+                        self.hub.loaded(document, doc);
+                    }
+                    Action::Connected { .. } => {
+                        self.attempt = 0;
+                        self.store.sync.link.set(Link::Online);
+                        self.store.sync.error.set(None);
+                    }
+                    Action::Close { reason, .. } => {
+                        // After `forget`, the storage error already says what went wrong.
+                        if !matches!(reason, ProtocolError::Forgotten(_)) {
+                            self.store.sync.error.set(Some(describe(&reason)));
+                        }
+                        self.disconnected(&reason.to_string());
+                    }
+                    Action::Unavailable { .. } => {}
+                }
+            }
+            if changed {
+                self.store.refresh_trips().await;
+            }
+        }
+
+        /// Counts the changes the server has not confirmed and notes a completed sync.
+        async fn refresh_status(&mut self) {
+            let ids: Vec<DocumentId> = self.server_heads.keys().copied().collect();
+            // `unsynced` counts people's edits (not the shared first change), `pending`
+            // every change: the sync is complete only when nothing at all is pending.
+            let (mut unsynced, mut pending) = (0, 0);
+            for id in ids {
+                if let Some(theirs) = self.hub.remote_heads(SERVER, &id)
+                    && self.server_heads.get(&id) != Some(&theirs)
+                {
+                    let _ = local::browser::save_server_heads(&self.db, &id, &theirs).await;
+                    self.server_heads.insert(id, theirs);
+                }
+                let known = self.server_heads.get(&id).cloned().unwrap_or_default();
+                if let Some(doc) = self.hub.document_mut(&id) {
+                    let known: Vec<ChangeHash> = known
+                        .into_iter()
+                        .filter(|h| doc.get_change_by_hash(h).is_some())
+                        .collect();
+                    let changes = doc.get_changes_meta(&known);
+                    pending += changes.len();
+                    unsynced += changes
+                        .iter()
+                        .filter(|c| c.actor.to_bytes() != GENESIS_ACTOR)
+                        .count();
+                }
+            }
+            self.store.sync.unsynced.set(Some(unsynced));
+            let online = self.store.sync.link.get_untracked() == Link::Online;
+            if online && pending == 0 && !self.pending_requests() {
+                let now = js_sys::Date::now();
+                // A write per minute at most while connected and idle.
+                let last = self.store.sync.last_synced.get_untracked().unwrap_or(0.0);
+                if !self.synced_once || now - last > 60_000.0 {
+                    self.synced_once = true;
+                    self.store.sync.last_synced.set(Some(now));
+                    let _ = local::browser::meta_put(&self.db, "last-sync", now.into()).await;
+                }
+            } else if pending > 0 {
+                self.synced_once = false;
+            }
+        }
+
+        /// Whether a document we asked for has had no answer yet.
+        fn pending_requests(&self) -> bool {
+            self.server_heads
+                .keys()
+                .any(|id| self.hub.remote_heads(SERVER, id).is_none())
+        }
+    }
+
+    /// Whether `/api/health` answers OK within [`CHECK_TIMEOUT_MS`]. (The service worker
+    /// never answers `/api/` from its cache.)
+    async fn health_answers() -> bool {
+        let Some(window) = web_sys::window() else {
+            return false;
+        };
+        let Ok(controller) = web_sys::AbortController::new() else {
+            return false;
+        };
+        let abort = Closure::once_into_js({
+            let controller = controller.clone();
+            move || controller.abort()
+        });
+        let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(
+            abort.unchecked_ref(),
+            CHECK_TIMEOUT_MS,
+        );
+        let init = web_sys::RequestInit::new();
+        init.set_signal(Some(&controller.signal()));
+        init.set_cache(web_sys::RequestCache::NoStore);
+        let request = window.fetch_with_str_and_init("/api/health", &init);
+        match wasm_bindgen_futures::JsFuture::from(request).await {
+            Ok(response) => response
+                .dyn_into::<web_sys::Response>()
+                .is_ok_and(|r| r.ok()),
+            Err(_) => false,
+        }
+    }
+
+    /// The reason a sync connection was refused, for the user.
+    fn describe(reason: &ProtocolError) -> String {
+        match reason {
+            ProtocolError::Remote(message) => format!("Máy chủ từ chối đồng bộ: {message}"),
+            other => format!("Lỗi đồng bộ: {other}"),
+        }
+    }
+
+    fn log(message: &str) {
+        web_sys::console::warn_1(&message.into());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue 4: reconnecting backs off from 1 s, doubling, to at most a minute, and the
+    /// jitter keeps each wait between half and all of the full one.
+    #[test]
+    fn retry_delays_double_up_to_a_minute() {
+        let rows: &[(u32, f64, f64)] = &[
+            (0, 1.0, 1_000.0),
+            (0, 0.0, 500.0),
+            (1, 1.0, 2_000.0),
+            (3, 1.0, 8_000.0),
+            (5, 1.0, 32_000.0),
+            (6, 1.0, 60_000.0),
+            (6, 0.0, 30_000.0),
+            (40, 1.0, 60_000.0),
+            (u32::MAX, 0.5, 45_000.0),
+            // Jitter outside [0, 1] is clamped, never a negative or overlong wait.
+            (2, -3.0, 2_000.0),
+            (2, 7.0, 4_000.0),
+        ];
+        for &(attempt, jitter, expected) in rows {
+            assert_eq!(
+                retry_delay_ms(attempt, jitter),
+                expected,
+                "{attempt}, {jitter}"
+            );
+        }
+    }
+
+    #[test]
+    fn sync_times_show_in_the_devices_time_zone() {
+        // 2026-11-23 07:05 UTC; Vietnam is UTC+7, which JS reports as offset -420.
+        let ms = 1_795_417_500_000.0;
+        assert_eq!(fmt_time(-420, ms), "14:05 23/11/2026");
+        assert_eq!(fmt_time(0, ms), "07:05 23/11/2026");
+    }
+}

@@ -1,0 +1,141 @@
+//! Issue 4, done-means 1: two devices (two Chromium profiles) of one cadre both go
+//! offline, each records a trip in the same year's dossier, both come back: both end with
+//! both trips, the server holds them, and with the server gone a reload still shows them.
+//! When the server returns, both reconnect by themselves and a new trip flows live.
+
+use anyhow::Result;
+use automerge::ActorId;
+use chrono::Datelike;
+use e2e::sync_client::SyncClient;
+use e2e::{Browser, Server, free_port, site_dir};
+use shared::doc::{CadreCode, DossierDoc, DossierKey};
+
+const CADRE: &str = "KG-E2E-01";
+
+fn this_year(month_day: &str) -> String {
+    format!("{}-{month_day}", chrono::Local::now().year())
+}
+
+/// Opens the trips page on a device and gives it the cadre's code; returns when the
+/// first sync has completed (nothing to send, the server asked).
+async fn set_up(device: &Browser, server: &Server) -> Result<()> {
+    device.client.goto(&server.url("/chuyen-di")).await?;
+    device.wait_hydrated().await?;
+    device.wait_service_worker().await?;
+    device.set_cadre(CADRE).await?;
+    device.wait_text("header .badge", "Trực tuyến").await?;
+    device
+        .wait_text("header .sync-detail", "Đã đồng bộ lúc")
+        .await?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn two_devices_edit_the_same_dossier_offline_and_both_end_with_both_edits() -> Result<()> {
+    let data = tempfile::tempdir()?;
+    let port = free_port()?;
+    let mut server = Server::start(&site_dir(), data.path(), port)?;
+    let phone = Browser::start().await?;
+    let tablet = Browser::start().await?;
+    set_up(&phone, &server).await?;
+    set_up(&tablet, &server).await?;
+
+    // Both lose the signal, and each records a trip of this year.
+    for device in [&phone, &tablet] {
+        device.set_network(false).await?;
+        device.wait_text("header .badge", "Ngoại tuyến").await?;
+    }
+    phone
+        .add_trip(
+            &this_year("03-02"),
+            &this_year("03-06"),
+            "Đoàn xã Vĩnh Hòa",
+            "3.1",
+        )
+        .await?;
+    tablet
+        .add_trip(
+            &this_year("04-10"),
+            &this_year("04-12"),
+            "Chi đoàn ấp Tân Lập",
+            "3.4",
+        )
+        .await?;
+    for device in [&phone, &tablet] {
+        device
+            .wait_text("main", "Đã lưu chuyến đi trên máy.")
+            .await?;
+        let line = device.wait_unsynced(1).await?;
+        assert_eq!(line, "1 thay đổi chưa gửi lên máy chủ");
+        assert_eq!(device.trip_count().await?, 1);
+    }
+    phone.screenshot("two-devices-phone-offline").await?;
+
+    // The signal returns: each device ends with both trips and nothing left to send.
+    for device in [&phone, &tablet] {
+        device.set_network(true).await?;
+    }
+    for device in [&phone, &tablet] {
+        device.wait_text("ul.trips", "Đoàn xã Vĩnh Hòa").await?;
+        device.wait_text("ul.trips", "Chi đoàn ấp Tân Lập").await?;
+        device.wait_unsynced(0).await?;
+        device
+            .wait_text("header .sync-detail", "Đã đồng bộ lúc")
+            .await?;
+        assert_eq!(device.trip_count().await?, 2);
+    }
+    tablet.screenshot("two-devices-tablet-synced").await?;
+
+    // HQ's side: the server holds one dossier with both trips.
+    let key = DossierKey {
+        cadre: CadreCode::parse(CADRE)?,
+        year: chrono::Local::now().year(),
+    };
+    let mut hq = SyncClient::connect(&format!("ws://127.0.0.1:{port}/sync")).await?;
+    let doc = hq.fetch(key.document_id()).await?.clone();
+    let dossier = DossierDoc::from_automerge(doc, ActorId::random())?;
+    assert_eq!(dossier.key(), Some(key));
+    let mut hosts: Vec<String> = dossier
+        .trips()?
+        .trips
+        .into_iter()
+        .map(|t| t.host_unit)
+        .collect();
+    hosts.sort();
+    assert_eq!(hosts, ["Chi đoàn ấp Tân Lập", "Đoàn xã Vĩnh Hòa"]);
+    hq.close().await;
+
+    // The server goes away; each device still starts with both trips.
+    server.kill();
+    for device in [&phone, &tablet] {
+        device.client.refresh().await?;
+        device.wait_hydrated().await?;
+        device.wait_text("ul.trips", "Đoàn xã Vĩnh Hòa").await?;
+        device.wait_text("ul.trips", "Chi đoàn ấp Tân Lập").await?;
+        device
+            .wait_text("header .badge", "Mất kết nối máy chủ")
+            .await?;
+        device.wait_unsynced(0).await?;
+    }
+
+    // The server returns: both reconnect on their own (backoff, no reload), and a trip
+    // recorded on one now reaches the other while both are open.
+    let _server = Server::start(&site_dir(), data.path(), port)?;
+    for device in [&phone, &tablet] {
+        device.wait_text("header .badge", "Trực tuyến").await?;
+    }
+    tablet
+        .add_trip(
+            &this_year("05-20"),
+            &this_year("05-20"),
+            "Đoàn trường THPT Vĩnh Hòa",
+            "3.2",
+        )
+        .await?;
+    phone
+        .wait_text("ul.trips", "Đoàn trường THPT Vĩnh Hòa")
+        .await?;
+    assert_eq!(phone.trip_count().await?, 3);
+    phone.close().await?;
+    tablet.close().await
+}
