@@ -141,6 +141,25 @@ impl SyncClient {
         Ok(id)
     }
 
+    /// Hands the client a document it already holds (e.g. kept from an earlier
+    /// connection), offering it to the server as on connect; merged if already held.
+    pub fn insert_document(&mut self, id: DocumentId, doc: AutoCommit) {
+        self.hub.insert_document(id, doc);
+    }
+
+    /// Our heads of a document (the hashes of its latest changes).
+    pub fn heads(&mut self, id: DocumentId) -> Result<Vec<ChangeHash>> {
+        self.hub
+            .document_mut(&id)
+            .map(|doc| doc.get_heads())
+            .ok_or(SyncClientError::NoDocument(id))
+    }
+
+    /// The heads the server last announced for a document: what it said it holds.
+    pub fn server_heads(&self, id: DocumentId) -> Option<&[ChangeHash]> {
+        self.server_heads.get(&id).map(Vec::as_slice)
+    }
+
     /// Edits a document we hold and syncs the change.
     pub fn change(
         &mut self,
@@ -214,6 +233,30 @@ impl SyncClient {
         Ok(self.closed.clone().unwrap_or_default())
     }
 
+    /// Sends what is queued, then handles what the server sends for `duration`. Fails
+    /// only if the connection ends.
+    pub async fn run_for(&mut self, duration: Duration) -> Result<()> {
+        let deadline = tokio::time::Instant::now() + duration;
+        match self.run_until_at("nothing", deadline, |_| false).await {
+            Err(SyncClientError::TimedOut(_)) => Ok(()),
+            other => other,
+        }
+    }
+
+    /// Reads what the server sent until the connection ends, sending nothing: after the
+    /// server died, this still notes the heads it announced before it died.
+    pub async fn drain(&mut self) -> Result<()> {
+        let what = "the connection to end";
+        let deadline = tokio::time::Instant::now() + self.patience;
+        while self.closed.is_none() {
+            let next = tokio::time::timeout_at(deadline, self.socket.next())
+                .await
+                .map_err(|_| SyncClientError::TimedOut(what.to_owned()))?;
+            self.receive(next);
+        }
+        Ok(())
+    }
+
     /// Closes the WebSocket politely.
     pub async fn close(mut self) {
         let _ = self.socket.close(None).await;
@@ -240,12 +283,17 @@ impl SyncClient {
     }
 
     /// Runs the protocol until `done` holds, the connection ends, or patience runs out.
-    async fn run_until(
+    async fn run_until(&mut self, what: &str, done: impl FnMut(&mut Self) -> bool) -> Result<()> {
+        let deadline = tokio::time::Instant::now() + self.patience;
+        self.run_until_at(what, deadline, done).await
+    }
+
+    async fn run_until_at(
         &mut self,
         what: &str,
+        deadline: tokio::time::Instant,
         mut done: impl FnMut(&mut Self) -> bool,
     ) -> Result<()> {
-        let deadline = tokio::time::Instant::now() + self.patience;
         loop {
             self.execute().await;
             if done(self) {
@@ -260,19 +308,24 @@ impl SyncClient {
             let next = tokio::time::timeout_at(deadline, self.socket.next())
                 .await
                 .map_err(|_| SyncClientError::TimedOut(what.to_owned()))?;
-            match next {
-                Some(Ok(WsMessage::Binary(frame))) => {
-                    self.wire.received += ws_frame_len(frame.len(), false);
-                    self.observe(&frame);
-                    self.hub.handle_frame(SERVER, &frame);
-                }
-                Some(Ok(WsMessage::Close(frame))) => {
-                    self.closed = Some(frame.map(|f| f.to_string()).unwrap_or_default());
-                }
-                Some(Ok(_)) => {}
-                Some(Err(e)) => self.closed = Some(e.to_string()),
-                None => self.closed = Some("the stream ended".into()),
+            self.receive(next);
+        }
+    }
+
+    /// Handles one item from the socket.
+    fn receive(&mut self, next: Option<Result<WsMessage, tokio_tungstenite::tungstenite::Error>>) {
+        match next {
+            Some(Ok(WsMessage::Binary(frame))) => {
+                self.wire.received += ws_frame_len(frame.len(), false);
+                self.observe(&frame);
+                self.hub.handle_frame(SERVER, &frame);
             }
+            Some(Ok(WsMessage::Close(frame))) => {
+                self.closed = Some(frame.map(|f| f.to_string()).unwrap_or_default());
+            }
+            Some(Ok(_)) => {}
+            Some(Err(e)) => self.closed = Some(e.to_string()),
+            None => self.closed = Some("the stream ended".into()),
         }
     }
 
