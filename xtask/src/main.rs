@@ -13,7 +13,13 @@ const USAGE: &str = "usage: cargo xtask <command>
   run [--addr ADDR] [--data-dir DIR]   build (release) and serve the app; default 127.0.0.1:3000, ./data
   test                                 install what is missing, build, and run every test
   dist [--release]                     build the front end into target/site
+  fuzz [SECONDS]                       fuzz the sync decoder (shared/fuzz) for SECONDS
+                                       (default: DICOSO_FUZZ_SECONDS, else 30); `test` runs it too
 ";
+
+/// How long the decoder is fuzzed when neither the command line nor `DICOSO_FUZZ_SECONDS`
+/// says.
+const FUZZ_SECONDS: u64 = 30;
 
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -25,6 +31,7 @@ fn main() -> Result<()> {
         "run" => run_app(rest),
         "test" => test(rest),
         "dist" => dist(rest.iter().any(|a| a == "--release")).map(|_| ()),
+        "fuzz" => fuzz_decoder(fuzz_seconds(rest.first())?),
         "" | "help" | "--help" | "-h" => {
             print!("{USAGE}");
             Ok(())
@@ -164,6 +171,8 @@ fn test(args: &[String]) -> Result<()> {
         .env("DICOSO_BIN", &bin)
         .env("DICOSO_SITE", &site_dir))?;
 
+    fuzz_decoder(fuzz_seconds(None)?)?;
+
     say("running the WebAssembly tests (shared in Node, the IndexedDB store in headless Chromium)");
     let wasm_test = |package: &str, features: &[&str]| -> Result<()> {
         let mut cmd = cargo();
@@ -185,6 +194,64 @@ fn test(args: &[String]) -> Result<()> {
     wasm_test("app", &["--features", "hydrate", "--no-default-features"])?;
     say(&format!(
         "all tests passed in {:.0}s",
+        started.elapsed().as_secs_f64()
+    ));
+    Ok(())
+}
+
+/// The fuzzing time: the argument, else `DICOSO_FUZZ_SECONDS`, else [`FUZZ_SECONDS`].
+fn fuzz_seconds(arg: Option<&String>) -> Result<u64> {
+    let text = match (arg, std::env::var("DICOSO_FUZZ_SECONDS")) {
+        (Some(arg), _) => arg.clone(),
+        (None, Ok(var)) => var,
+        (None, Err(_)) => return Ok(FUZZ_SECONDS),
+    };
+    text.trim()
+        .parse()
+        .with_context(|| format!("the fuzzing time {text:?} is not a number of seconds"))
+}
+
+/// Builds `shared/fuzz`'s `decode` target (`Message::decode` on arbitrary bytes) and runs
+/// it for `seconds`; any crash fails: a panic, a failed round trip, a sanitizer report, an
+/// input slower than 10 s, more than 2 GiB of memory. The build (its own sanitizer flags)
+/// goes to `target/fuzz`; the corpus grows in `shared/fuzz/corpus` (not committed).
+fn fuzz_decoder(seconds: u64) -> Result<()> {
+    if seconds == 0 {
+        say("fuzzing skipped (0 seconds)");
+        return Ok(());
+    }
+    tools::ensure_cargo_fuzz()?;
+    let dir = root().join("shared/fuzz");
+    let target = target_dir().join("fuzz");
+    // cargo-fuzz passes nightly-only flags (-Zsanitizer=address, …): let stable take them.
+    let cargo_fuzz = |command: &str| {
+        let mut cmd = cargo();
+        cmd.current_dir(&dir)
+            .args(["fuzz", command, "decode", "--target-dir"])
+            .arg(&target)
+            .env("RUSTC_BOOTSTRAP", "1");
+        cmd
+    };
+    say("building the sync decoder's fuzz target (cargo fuzz; about 2 minutes the first time)");
+    let started = Instant::now();
+    run(&mut cargo_fuzz("build"))?;
+    let built = started.elapsed().as_secs_f64();
+    say(&format!("fuzzing the sync decoder for {seconds}s"));
+    let started = Instant::now();
+    run(cargo_fuzz("run").arg("--").args([
+        format!("-max_total_time={seconds}"),
+        "-rss_limit_mb=2048".into(),
+        "-timeout=10".into(),
+        "-verbosity=0".into(),
+        "-print_final_stats=1".into(),
+    ]))
+    .context(
+        "the fuzzer found an input the sync decoder fails on; it is saved in \
+         shared/fuzz/artifacts/decode/ (replay: cd shared/fuzz && \
+         RUSTC_BOOTSTRAP=1 cargo fuzz run decode <file>)",
+    )?;
+    say(&format!(
+        "fuzzing found nothing: build {built:.1}s, run {:.1}s",
         started.elapsed().as_secs_f64()
     ));
     Ok(())

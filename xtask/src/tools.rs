@@ -135,6 +135,23 @@ pub fn ensure_chromium() -> Result<()> {
     ])
 }
 
+/// The cargo-fuzz release installed when none is: the one CI was measured with.
+const CARGO_FUZZ_VERSION: &str = "0.13.2";
+
+/// `cargo fuzz` (for `shared/fuzz`), installed from crates.io into cargo's bin directory
+/// if missing; any installed version will do.
+pub fn ensure_cargo_fuzz() -> Result<()> {
+    if output(cargo().args(["fuzz", "--version"])).is_some() {
+        return Ok(());
+    }
+    say(&format!(
+        "installing cargo-fuzz {CARGO_FUZZ_VERSION} (cargo install; about half a minute, once)"
+    ));
+    run(cargo()
+        .args(["install", "cargo-fuzz", "--locked", "--version"])
+        .arg(format!("={CARGO_FUZZ_VERSION}")))
+}
+
 /// The exact wasm-bindgen version in Cargo.lock: the CLI tools must match it.
 pub fn wasm_bindgen_version() -> Result<String> {
     let lock =
