@@ -1,7 +1,8 @@
 //! Issue 4, done-means 1: two devices (two Chromium profiles) of one cadre both go
 //! offline, each records a trip in the same year's dossier, both come back: both end with
 //! both trips, the server holds them, and with the server gone a reload still shows them.
-//! When the server returns, both reconnect by themselves and a new trip flows live.
+//! When the server returns, both reconnect by themselves and a new trip flows live; a
+//! third, empty device given the same cadre code receives the whole dossier.
 
 use anyhow::Result;
 use automerge::ActorId;
@@ -136,6 +137,21 @@ async fn two_devices_edit_the_same_dossier_offline_and_both_end_with_both_edits(
         .wait_text("ul.trips", "Đoàn trường THPT Vĩnh Hòa")
         .await?;
     assert_eq!(phone.trip_count().await?, 3);
+
+    // A new phone of the same cadre, with nothing on it, gets the whole dossier.
+    let new_phone = Browser::start().await?;
+    new_phone
+        .client
+        .goto(&format!("http://127.0.0.1:{port}/chuyen-di"))
+        .await?;
+    new_phone.wait_hydrated().await?;
+    new_phone.set_cadre(&CADRE.to_lowercase()).await?;
+    new_phone
+        .wait_text("ul.trips", "Đoàn trường THPT Vĩnh Hòa")
+        .await?;
+    assert_eq!(new_phone.trip_count().await?, 3);
+    new_phone.wait_unsynced(0).await?;
+    new_phone.close().await?;
     phone.close().await?;
     tablet.close().await
 }
