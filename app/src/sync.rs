@@ -106,7 +106,7 @@ pub mod browser {
     use leptos::prelude::*;
     use shared::doc::{CadreCode, DossierDoc, DossierKey, GENESIS_ACTOR};
     use shared::sync::{
-        Access, Action, ConnectionId, DocumentId, PeerId, PeerMetadata, ProtocolError, SyncHub,
+        Action, ConnectionId, DocumentId, PeerId, PeerMetadata, ProtocolError, SyncHub, TrustServer,
     };
     use std::cell::RefCell;
     use std::collections::{BTreeMap, BTreeSet};
@@ -116,19 +116,6 @@ pub mod browser {
 
     /// The one connection: to the server this page came from.
     const SERVER: ConnectionId = ConnectionId(1);
-
-    /// The client trusts its server with its own documents.
-    struct TrustServer;
-
-    impl Access for TrustServer {
-        type Identity = ();
-        fn can_read(&self, _: &(), _: &DocumentId) -> bool {
-            true
-        }
-        fn can_write(&self, _: &(), _: &DocumentId) -> bool {
-            true
-        }
-    }
 
     enum Event {
         Opened(u64),

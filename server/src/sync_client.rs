@@ -10,7 +10,7 @@ use automerge::transaction::Transactable;
 use automerge::{AutoCommit, ChangeHash, ObjType, ROOT, ReadDoc, Value};
 use futures_util::{SinkExt, StreamExt};
 use shared::sync::{
-    Access, Action, ConnectionId, DocumentId, Message, PeerId, PeerMetadata, SyncHub,
+    Action, ConnectionId, DocumentId, Message, PeerId, PeerMetadata, SyncHub, TrustServer,
 };
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
@@ -45,19 +45,6 @@ pub enum SyncClientError {
 }
 
 pub type Result<T, E = SyncClientError> = std::result::Result<T, E>;
-
-/// A client trusts its server with everything.
-pub struct TrustServer;
-
-impl Access for TrustServer {
-    type Identity = ();
-    fn can_read(&self, _: &(), _: &DocumentId) -> bool {
-        true
-    }
-    fn can_write(&self, _: &(), _: &DocumentId) -> bool {
-        true
-    }
-}
 
 /// Bytes of WebSocket frames (headers included) this client sent and received.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
