@@ -218,6 +218,7 @@ pub mod browser {
                 generation: 0,
                 attempt: 0,
                 server_heads: BTreeMap::new(),
+                unavailable: BTreeSet::new(),
                 synced_once: false,
             };
             if let Some(last) = local::browser::last_sync(&pump.db).await {
@@ -250,6 +251,9 @@ pub mod browser {
         attempt: u32,
         /// What the server last confirmed it has, per document.
         server_heads: BTreeMap<DocumentId, Vec<ChangeHash>>,
+        /// Documents we asked for that the server did not have: asked again each tick,
+        /// since another device of the cadre may have brought them since.
+        unavailable: BTreeSet<DocumentId>,
         synced_once: bool,
     }
 
@@ -348,12 +352,16 @@ pub mod browser {
             }
         }
 
-        /// Reconnects if no socket is up (a lost timer, a missed `online` event), and
-        /// asks `/api/health` whether an open one still reaches the server; if not within
-        /// [`CHECK_TIMEOUT_MS`], the socket is given up as a [`Event::Closed`].
+        /// Reconnects if no socket is up (a lost timer, a missed `online` event); else asks
+        /// again for the documents the server lacked, and asks `/api/health` whether the
+        /// socket still reaches the server: if not within [`CHECK_TIMEOUT_MS`], it is given
+        /// up as an [`Event::Closed`].
         fn check_link(&mut self) {
             if self.socket.is_none() {
                 return self.connect();
+            }
+            for document in std::mem::take(&mut self.unavailable) {
+                self.hub.request(document);
             }
             let generation = self.generation;
             leptos::task::spawn_local(async move {
@@ -500,7 +508,9 @@ pub mod browser {
                         }
                         self.disconnected(&reason.to_string());
                     }
-                    Action::Unavailable { .. } => {}
+                    Action::Unavailable { document, .. } => {
+                        self.unavailable.insert(document);
+                    }
                 }
             }
             if changed {
