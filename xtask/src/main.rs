@@ -17,6 +17,10 @@ const USAGE: &str = "usage: cargo xtask <command>
                                        (default: DICOSO_FUZZ_SECONDS, else 30); `test` runs it too
 ";
 
+/// The SIGKILL test, whose printed counts CI shows.
+const DURABILITY_TEST: &str =
+    "acknowledged_changes_survive_sigkill_and_the_rest_arrive_on_reconnect";
+
 /// How long the decoder is fuzzed when neither the command line nor `DICOSO_FUZZ_SECONDS`
 /// says.
 const FUZZ_SECONDS: u64 = 30;
@@ -164,12 +168,24 @@ fn test(args: &[String]) -> Result<()> {
     let bin = target_dir().join("debug/dicoso");
 
     say("running the workspace's tests (unit, server, end-to-end in headless Chromium)");
+    // The durability test runs on its own below, so that its counts reach the log.
+    let mut test_args = args.to_vec();
+    if !test_args.iter().any(|a| a == "--") {
+        test_args.push("--".into());
+    }
+    test_args.extend(["--skip".into(), DURABILITY_TEST.into()]);
     run(cargo()
         .current_dir(root())
         .args(["test", "--workspace", "--no-fail-fast"])
-        .args(args)
+        .args(&test_args)
         .env("DICOSO_BIN", &bin)
         .env("DICOSO_SITE", &site_dir))?;
+    say("SIGKILL durability (server/tests/durability.rs; DICOSO_DURABILITY_ROUNDS, default 20)");
+    run(cargo()
+        .current_dir(root())
+        .args(["test", "--package", "server", "--test", "durability", "--"])
+        .args([DURABILITY_TEST, "--exact", "--nocapture"])
+        .env("DICOSO_BIN", &bin))?;
 
     fuzz_decoder(fuzz_seconds(None)?)?;
 
