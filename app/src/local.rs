@@ -352,8 +352,10 @@ pub mod browser {
         Ok((bytes, count))
     }
 
-    /// Every document on this device: id → its chunks concatenated.
-    pub async fn read_all_docs(db: &Database) -> Result<BTreeMap<String, Vec<u8>>, String> {
+    /// Every document on this device: id → its chunks concatenated, and how many there are.
+    pub async fn read_all_docs(
+        db: &Database,
+    ) -> Result<BTreeMap<String, (Vec<u8>, usize)>, String> {
         let tx = db.transaction(DOC_CHUNKS).build().map_err(fail("đọc"))?;
         let store = tx.object_store(DOC_CHUNKS).map_err(fail("đọc"))?;
         let records = store
@@ -362,10 +364,12 @@ pub mod browser {
             .map_err(fail("đọc"))?
             .await
             .map_err(fail("đọc"))?;
-        let mut docs: BTreeMap<String, Vec<u8>> = BTreeMap::new();
+        let mut docs: BTreeMap<String, (Vec<u8>, usize)> = BTreeMap::new();
         for record in records {
             if let Some((doc, chunk)) = record_parts(&record.map_err(fail("đọc"))?) {
-                docs.entry(doc).or_default().extend(chunk);
+                let (bytes, count) = docs.entry(doc).or_default();
+                bytes.extend(chunk);
+                *count += 1;
             }
         }
         Ok(docs)
@@ -432,12 +436,16 @@ pub mod browser {
         let Some(cadre) = cadre else {
             return Ok(list);
         };
-        for (id, bytes) in read_all_docs(&db).await? {
+        for (id, (bytes, chunks)) in read_all_docs(&db).await? {
             let Ok(doc) = DossierDoc::load(&bytes, actor.clone()) else {
                 // Not a dossier this version reads (or not one at all): kept, not shown.
                 list.unreadable.push(id);
                 continue;
             };
+            // Chunks that arrived by sync pile up too; a failed compaction changes nothing.
+            if chunks > COMPACT_AFTER {
+                let _ = compact(&db, &id).await;
+            }
             if doc.key().is_some_and(|k| &k.cadre == cadre) {
                 let trips = doc.trips().map_err(|e| e.to_string())?;
                 list.trips.extend(trips.trips);

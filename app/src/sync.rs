@@ -303,7 +303,7 @@ pub mod browser {
                 Err(problem) => return self.store.sync.error.set(Some(problem)),
             };
             let mut held = BTreeSet::new();
-            for (id, bytes) in docs {
+            for (id, (bytes, _)) in docs {
                 let Ok(id) = id.parse::<DocumentId>() else {
                     continue;
                 };
