@@ -520,6 +520,10 @@ pub mod browser {
 
         /// Counts the changes the server has not confirmed and notes a completed sync.
         async fn refresh_status(&mut self) {
+            if self.cadre.is_none() {
+                // Nothing of this device's is synced before it knows its cadre.
+                return;
+            }
             let ids: Vec<DocumentId> = self.server_heads.keys().copied().collect();
             // `unsynced` counts people's edits (not the shared first change), `pending`
             // every change: the sync is complete only when nothing at all is pending.

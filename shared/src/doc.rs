@@ -61,9 +61,19 @@ pub enum CadreCodeError {
     #[error("Mã cán bộ quá dài (tối đa {0} ký tự).")]
     TooLong(usize),
     #[error(
-        "Mã cán bộ chỉ gồm chữ không dấu, chữ số và các dấu - _ . (có ký tự “{0}” không hợp lệ)."
+        "Mã cán bộ chỉ gồm chữ không dấu, chữ số và các dấu - _ . ({} không hợp lệ).",
+        name_char(*.0)
     )]
     BadCharacter(char),
+}
+
+/// A character as a person would name it in an error: spaces are invisible in quotes.
+fn name_char(c: char) -> String {
+    if c.is_whitespace() {
+        "có dấu cách".to_owned()
+    } else {
+        format!("có ký tự “{c}”")
+    }
 }
 
 impl CadreCode {
@@ -446,6 +456,14 @@ mod tests {
             ("KG/0123", Err(BadCharacter('/'))),
             (&"A".repeat(41), Err(TooLong(40))),
         ];
+        assert_eq!(
+            BadCharacter(' ').to_string(),
+            "Mã cán bộ chỉ gồm chữ không dấu, chữ số và các dấu - _ . (có dấu cách không hợp lệ)."
+        );
+        assert_eq!(
+            BadCharacter('/').to_string(),
+            "Mã cán bộ chỉ gồm chữ không dấu, chữ số và các dấu - _ . (có ký tự “/” không hợp lệ)."
+        );
         for (text, expected) in rows {
             let got = CadreCode::parse(text);
             assert_eq!(

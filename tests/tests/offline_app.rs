@@ -33,6 +33,7 @@ async fn a_trip_is_kept_on_the_device_through_reloads_and_with_the_server_down()
         .await?;
     b.wait_text("form.setup .error", "Mã cán bộ chỉ gồm chữ không dấu")
         .await?;
+    b.screenshot("cadre-setup-error").await?;
     b.set_value("form.setup input[name=cadre]", "").await?;
     b.set_cadre("KG-0001").await?;
 
