@@ -36,6 +36,14 @@ pub fn server_bin() -> PathBuf {
     from_env_or("DICOSO_BIN", "target/debug/dicoso")
 }
 
+/// A date of the current year as the date inputs take it (`2026-03-02` for `"03-02"`):
+/// the Năm nay page counts the device's current year, and a trip goes to the dossier of
+/// the year it starts in.
+pub fn this_year(month_day: &str) -> String {
+    use chrono::Datelike;
+    format!("{}-{month_day}", chrono::Local::now().year())
+}
+
 /// A port nobody listens on now. The same port is reused across server restarts, since a
 /// service worker and IndexedDB belong to an origin, port included.
 pub fn free_port() -> Result<u16> {

@@ -3,14 +3,9 @@
 
 use anyhow::Result;
 use chrono::Datelike;
-use e2e::{Browser, Server, free_port, site_dir, workspace_root};
+use e2e::{Browser, Server, free_port, site_dir, this_year, workspace_root};
 use std::path::Path;
 use xtask::site::{BuildInfo, StageInputs, stage};
-
-/// A date of the current year (the Năm nay page counts the device's current year).
-fn this_year(month_day: &str) -> String {
-    format!("{}-{month_day}", chrono::Local::now().year())
-}
 
 #[tokio::test]
 async fn a_trip_is_kept_on_the_device_through_reloads_and_with_the_server_down() -> Result<()> {

@@ -8,14 +8,10 @@ use anyhow::Result;
 use automerge::ActorId;
 use chrono::Datelike;
 use e2e::sync_client::SyncClient;
-use e2e::{Browser, Server, free_port, site_dir};
+use e2e::{Browser, Server, free_port, site_dir, this_year};
 use shared::doc::{CadreCode, DossierDoc, DossierKey};
 
 const CADRE: &str = "KG-E2E-01";
-
-fn this_year(month_day: &str) -> String {
-    format!("{}-{month_day}", chrono::Local::now().year())
-}
 
 /// Opens the trips page on a device and gives it the cadre's code; returns when the
 /// first sync has completed (nothing to send, the server asked).
