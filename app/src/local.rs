@@ -212,8 +212,25 @@ pub mod browser {
             return Ok(db);
         }
         let db = open_db(DB_NAME).await?;
+        give_way_to_newer_versions(&db);
         DB.with(|slot| *slot.borrow_mut() = Some(db.clone()));
         Ok(db)
+    }
+
+    /// A newer build in another tab wants to upgrade the database: this page's open
+    /// connection would block it, so it closes and reloads (into the newer build, which
+    /// the service worker already holds). Every write here has committed by then.
+    fn give_way_to_newer_versions(db: &Database) {
+        use indexed_db_futures::internals::SystemRepr;
+        let raw = db.clone();
+        let on_change = wasm_bindgen::closure::Closure::once_into_js(move || {
+            DB.with(|slot| slot.borrow_mut().take());
+            raw.close();
+            if let Some(window) = web_sys::window() {
+                let _ = window.location().reload();
+            }
+        });
+        let _ = Reflect::set(db.as_sys(), &"onversionchange".into(), &on_change);
     }
 
     /// A read-write transaction on some object stores.
