@@ -2,16 +2,13 @@
 //! (tokio-tungstenite), as the phone will drive it over the browser's. Used by the tests
 //! (`server/tests/sync_ws.rs`, the e2e crate) and by `dicoso bench-sync`.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::time::Duration;
 
-use automerge::sync::Message as SyncMessage;
 use automerge::transaction::Transactable;
 use automerge::{AutoCommit, ChangeHash, ObjType, ROOT, ReadDoc, Value};
 use futures_util::{SinkExt, StreamExt};
-use shared::sync::{
-    Action, ConnectionId, DocumentId, Message, PeerId, PeerMetadata, SyncHub, TrustServer,
-};
+use shared::sync::{Action, ConnectionId, DocumentId, PeerId, PeerMetadata, SyncHub, TrustServer};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
@@ -59,8 +56,6 @@ pub struct SyncClient {
     connected: bool,
     /// Why the connection ended, once it has.
     closed: Option<String>,
-    /// The heads the server last told us it has, per document.
-    server_heads: HashMap<DocumentId, Vec<ChangeHash>>,
     unavailable: HashSet<DocumentId>,
     patience: Duration,
     wire: WireBytes,
@@ -93,7 +88,6 @@ impl SyncClient {
             socket,
             connected: false,
             closed: None,
-            server_heads: HashMap::new(),
             unavailable: HashSet::new(),
             patience,
             wire: WireBytes::default(),
@@ -143,8 +137,8 @@ impl SyncClient {
     }
 
     /// The heads the server last announced for a document: what it said it holds.
-    pub fn server_heads(&self, id: DocumentId) -> Option<&[ChangeHash]> {
-        self.server_heads.get(&id).map(Vec::as_slice)
+    pub fn server_heads(&self, id: DocumentId) -> Option<Vec<ChangeHash>> {
+        self.hub.remote_heads(SERVER, &id)
     }
 
     /// Edits a document we hold and syncs the change.
@@ -262,11 +256,12 @@ impl SyncClient {
         };
         let mut ours = doc.get_heads();
         ours.sort();
-        self.server_heads.get(&id).is_some_and(|theirs| {
-            let mut theirs = theirs.clone();
-            theirs.sort();
-            theirs == ours
-        })
+        self.hub
+            .remote_heads(SERVER, &id)
+            .is_some_and(|mut theirs| {
+                theirs.sort();
+                theirs == ours
+            })
     }
 
     /// Runs the protocol until `done` holds, the connection ends, or patience runs out.
@@ -304,7 +299,6 @@ impl SyncClient {
         match next {
             Some(Ok(WsMessage::Binary(frame))) => {
                 self.wire.received += ws_frame_len(frame.len(), false);
-                self.observe(&frame);
                 self.hub.handle_frame(SERVER, &frame);
             }
             Some(Ok(WsMessage::Close(frame))) => {
@@ -313,23 +307,6 @@ impl SyncClient {
             Some(Ok(_)) => {}
             Some(Err(e)) => self.closed = Some(e.to_string()),
             None => self.closed = Some("the stream ended".into()),
-        }
-    }
-
-    /// Notes the heads the server announces in its sync messages.
-    fn observe(&mut self, frame: &[u8]) {
-        match Message::decode(frame) {
-            Ok(Message::Sync {
-                document_id, data, ..
-            }) => {
-                if let Ok(message) = SyncMessage::decode(&data) {
-                    self.server_heads.insert(document_id, message.heads);
-                }
-            }
-            Ok(Message::Error { message, .. }) => {
-                self.closed = Some(format!("error from the server: {message}"));
-            }
-            _ => {}
         }
     }
 

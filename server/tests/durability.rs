@@ -350,7 +350,7 @@ async fn acknowledged_changes_survive_sigkill_and_the_rest_arrive_on_reconnect()
         server.kill();
         // Whatever the server said before it died counts as said.
         client.drain().await.expect("the connection ends");
-        let server_heads = client.server_heads(id).unwrap_or_default().to_vec();
+        let server_heads = client.server_heads(id).unwrap_or_default();
         let mut kept = client.document(id).expect("our document").clone();
         drop(client);
 
