@@ -263,6 +263,21 @@ pub mod browser {
         tx.commit().await.map_err(fail("ghi"))
     }
 
+    thread_local! {
+        static ACTOR: std::cell::RefCell<Option<ActorId>> = const { std::cell::RefCell::new(None) };
+    }
+
+    /// This device's actor in the page's database, read once per page.
+    async fn device_actor(db: &Database) -> Result<ActorId, String> {
+        if let Some(actor) = ACTOR.with(|slot| slot.borrow().clone()) {
+            return Ok(actor);
+        }
+        let actor = actor(db).await?;
+        ACTOR.with(|slot| *slot.borrow_mut() = Some(actor.clone()));
+        Ok(actor)
+    }
+
+    /// The actor stored in `db`, created on first use.
     pub async fn actor(db: &Database) -> Result<ActorId, String> {
         let stored = meta_get(db, "actor").await?;
         if let Some(bytes) = stored.filter(|v| v.is_instance_of::<Uint8Array>()) {
@@ -448,7 +463,7 @@ pub mod browser {
     /// The trips of every dossier of `cadre` on this device, newest first.
     pub async fn load_trips(cadre: Option<&CadreCode>) -> Result<TripList, String> {
         let db = db().await?;
-        let actor = actor(&db).await?;
+        let actor = device_actor(&db).await?;
         let mut list = TripList::default();
         let Some(cadre) = cadre else {
             return Ok(list);
@@ -483,7 +498,7 @@ pub mod browser {
             year: start.year(),
         };
         let db = db().await?;
-        let actor = actor(&db).await?;
+        let actor = device_actor(&db).await?;
         // Re-read before writing: another tab may have added trips since this one loaded.
         let mut doc = open_dossier(&db, &key, actor).await?;
         let id = web_sys::window()

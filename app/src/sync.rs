@@ -104,7 +104,7 @@ pub mod browser {
     use futures::channel::mpsc::{UnboundedSender, unbounded};
     use indexed_db_futures::database::Database;
     use leptos::prelude::*;
-    use shared::doc::{CadreCode, DossierDoc, DossierKey, GENESIS_ACTOR};
+    use shared::doc::{CadreCode, DossierKey, GENESIS_ACTOR};
     use shared::sync::{
         Action, ConnectionId, DocumentId, PeerId, PeerMetadata, ProtocolError, SyncHub, TrustServer,
     };
@@ -310,11 +310,7 @@ pub mod browser {
                 let Ok(doc) = AutoCommit::load(&bytes) else {
                     continue;
                 };
-                let mine = DossierDoc::from_automerge(doc.clone(), automerge::ActorId::random())
-                    .ok()
-                    .and_then(|d| d.key())
-                    .is_some_and(|k| k.cadre == cadre);
-                if mine {
+                if DossierKey::of(&doc).is_some_and(|k| k.cadre == cadre) {
                     let heads = local::browser::server_heads(&self.db, &id).await;
                     self.server_heads.insert(id, heads);
                     self.hub.insert_document(id, doc);

@@ -113,6 +113,25 @@ pub struct DossierKey {
 }
 
 impl DossierKey {
+    /// The key a dossier document carries in its first change (read without wrapping the
+    /// document: the sync shell sorts documents it only passes on). `None` for anything
+    /// else, and for dossiers written before documents carried it.
+    pub fn of(doc: &AutoCommit) -> Option<DossierKey> {
+        let cadre = match doc.get(ROOT, "cadre").ok()?? {
+            (Value::Scalar(s), _) => CadreCode::parse(s.as_str()?).ok()?,
+            _ => return None,
+        };
+        let year = match doc.get(ROOT, "year").ok()?? {
+            (Value::Scalar(s), _) => match s.as_ref() {
+                ScalarValue::Int(y) => i32::try_from(*y).ok()?,
+                ScalarValue::Uint(y) => i32::try_from(*y).ok()?,
+                _ => return None,
+            },
+            _ => return None,
+        };
+        Some(DossierKey { cadre, year })
+    }
+
     /// The document id every device derives for this cadre and year: the first 16 bytes
     /// of SHA-256 over a versioned, unambiguous name. With the deterministic first change
     /// of [`DossierDoc::new`], two devices that start the year offline write one document.
@@ -290,19 +309,7 @@ impl DossierDoc {
     /// Which cadre and year the document says it is for; `None` for dossiers written
     /// before documents carried it.
     pub fn key(&self) -> Option<DossierKey> {
-        let cadre = match self.doc.get(ROOT, "cadre").ok()?? {
-            (Value::Scalar(s), _) => CadreCode::parse(s.as_str()?).ok()?,
-            _ => return None,
-        };
-        let year = match self.doc.get(ROOT, "year").ok()?? {
-            (Value::Scalar(s), _) => match s.as_ref() {
-                ScalarValue::Int(y) => i32::try_from(*y).ok()?,
-                ScalarValue::Uint(y) => i32::try_from(*y).ok()?,
-                _ => return None,
-            },
-            _ => return None,
-        };
-        Some(DossierKey { cadre, year })
+        DossierKey::of(&self.doc)
     }
 
     /// Copies a trip from another dossier under its own id (moving trips between years'
