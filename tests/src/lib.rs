@@ -264,6 +264,18 @@ impl Browser {
         Ok(value.as_str().unwrap_or_default().to_owned())
     }
 
+    /// The sync badge's link state (`Online`, `Offline`, …).
+    pub async fn badge_link(&self) -> Result<String> {
+        let value = self
+            .client
+            .execute(
+                "return document.querySelector('header .badge').dataset.link",
+                vec![],
+            )
+            .await?;
+        Ok(value.as_str().unwrap_or_default().to_owned())
+    }
+
     /// Fills and submits the trip form.
     pub async fn add_trip(&self, start: &str, end: &str, host: &str, content: &str) -> Result<()> {
         self.set_value("input[name=start]", start).await?;

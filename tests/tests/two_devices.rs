@@ -68,6 +68,16 @@ async fn two_devices_edit_the_same_dossier_offline_and_both_end_with_both_edits(
     }
     phone.screenshot("two-devices-phone-offline").await?;
 
+    // Reloaded while still offline, the phone still knows what the server lacks.
+    phone.client.refresh().await?;
+    phone.wait_hydrated().await?;
+    phone.wait_text("ul.trips", "Đoàn xã Vĩnh Hòa").await?;
+    phone.wait_text("header .badge", "Ngoại tuyến").await?;
+    assert_eq!(
+        phone.wait_unsynced(1).await?,
+        "1 thay đổi chưa gửi lên máy chủ"
+    );
+
     // The signal returns: each device ends with both trips and nothing left to send.
     for device in [&phone, &tablet] {
         device.set_network(true).await?;
@@ -150,4 +160,38 @@ async fn two_devices_edit_the_same_dossier_offline_and_both_end_with_both_edits(
     new_phone.close().await?;
     phone.close().await?;
     tablet.close().await
+}
+
+/// A device that asked for this year's dossier before the server had one asks again on
+/// its next link check (every 30 s, or when the page is shown again), so it gets another
+/// device's trips without reconnecting.
+#[tokio::test]
+async fn a_dossier_the_server_lacked_arrives_on_the_next_link_check() -> Result<()> {
+    let data = tempfile::tempdir()?;
+    let port = free_port()?;
+    let server = Server::start(&site_dir(), data.path(), port)?;
+    let (early, late) = (Browser::start().await?, Browser::start().await?);
+    // The early device asks first: the server has nothing for this cadre yet.
+    set_up(&early, &server).await?;
+    set_up(&late, &server).await?;
+    late.add_trip(
+        &this_year("06-01"),
+        &this_year("06-03"),
+        "Đoàn xã Mỹ Lâm",
+        "3.2",
+    )
+    .await?;
+    late.wait_unsynced(0).await?;
+    // As when the cadre switches back to the app: the page is shown again.
+    early
+        .client
+        .execute(
+            "document.dispatchEvent(new Event('visibilitychange')); return true;",
+            vec![],
+        )
+        .await?;
+    early.wait_text("ul.trips", "Đoàn xã Mỹ Lâm").await?;
+    assert_eq!(early.badge_link().await?, "Online");
+    early.close().await?;
+    late.close().await
 }
