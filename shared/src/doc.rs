@@ -301,11 +301,6 @@ impl DossierDoc {
         Ok(this)
     }
 
-    /// The Automerge document itself (for sync).
-    pub fn automerge(&self) -> &AutoCommit {
-        &self.doc
-    }
-
     /// Which cadre and year the document says it is for; `None` for dossiers written
     /// before documents carried it.
     pub fn key(&self) -> Option<DossierKey> {
