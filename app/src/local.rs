@@ -5,7 +5,8 @@
 
 use crate::sync::SyncStatus;
 use leptos::prelude::*;
-use shared::doc::{CadreCode, TripInput, TripList};
+use shared::doc::{CadreCode, TripRecord};
+use shared::form::TripForm;
 
 /// A value that is read from the local store after hydration.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -15,6 +16,14 @@ pub enum Loaded<T> {
     Ready(T),
     /// The store could not be read; the message is for the user.
     Failed(String),
+}
+
+/// The trips of the cadre's dossiers on this device, newest first, and the entries this
+/// version cannot read (kept, not shown).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TripList {
+    pub trips: Vec<TripRecord>,
+    pub unreadable: Vec<String>,
 }
 
 /// The local store's state, shared through context by every page.
@@ -77,7 +86,7 @@ impl LocalStore {
     }
 
     /// Validates and stores a trip; returns once it is written to IndexedDB.
-    pub async fn add_trip(self, input: TripInput) -> Result<(), String> {
+    pub async fn add_trip(self, input: TripForm) -> Result<(), String> {
         #[cfg(feature = "hydrate")]
         {
             let cadre = self
@@ -141,6 +150,7 @@ pub mod browser {
     //! - `meta`: `actor` (this device's Automerge actor id), `cadre` (the cadre code),
     //!   `server-heads:<doc>` (the heads the server last confirmed), `last-sync` (ms).
 
+    use super::TripList;
     use automerge::{ActorId, ChangeHash};
     use chrono::Datelike;
     use indexed_db_futures::database::Database;
@@ -149,7 +159,8 @@ pub mod browser {
     use indexed_db_futures::transaction::{Transaction, TransactionMode};
     use indexed_db_futures::{KeyPath, KeyRange};
     use js_sys::{Array, Object, Reflect, Uint8Array};
-    use shared::doc::{CadreCode, DossierDoc, DossierKey, TripInput, TripList};
+    use shared::doc::{CadreCode, DossierDoc, DossierKey};
+    use shared::form::TripForm;
     use shared::sync::DocumentId;
     use std::collections::BTreeMap;
     use wasm_bindgen::{JsCast, JsValue};
@@ -479,35 +490,42 @@ pub mod browser {
                 let _ = compact(&db, &id).await;
             }
             if doc.key().is_some_and(|k| &k.cadre == cadre) {
-                let trips = doc.trips().map_err(|e| e.to_string())?;
-                list.trips.extend(trips.trips);
-                list.unreadable.extend(trips.unreadable);
+                let year = doc.read().map_err(|e| e.to_string())?;
+                list.trips.extend(year.trips);
+                list.unreadable.extend(year.unreadable);
             }
         }
         list.trips
-            .sort_by(|a, b| b.start.cmp(&a.start).then(b.created_at.cmp(&a.created_at)));
+            .sort_by(|a, b| (b.trip.start, b.created_at).cmp(&(a.trip.start, a.created_at)));
         Ok(list)
     }
 
     /// Stores a trip in the dossier of the year it starts in; returns that document.
-    pub async fn add_trip(cadre: &CadreCode, input: TripInput) -> Result<DocumentId, String> {
-        let types = crate::policy_view::content_type_codes();
-        let (start, end) = input.validate(&types).map_err(|e| e.to_string())?;
+    pub async fn add_trip(cadre: &CadreCode, input: TripForm) -> Result<DocumentId, String> {
+        let policy = crate::policy_view::policy().ok_or("Chưa có quy định để áp dụng.")?;
+        let id = web_sys::window()
+            .and_then(|w| w.crypto().ok())
+            .map(|c| c.random_uuid())
+            .ok_or("Trình duyệt không tạo được mã chuyến đi.")?;
+        let today = crate::policy_view::today();
+        let start = shared::form::parse_day(&input.start);
+        let year = start.map_or(today.year(), |s| s.year());
         let key = DossierKey {
             cadre: cadre.clone(),
-            year: start.year(),
+            year,
         };
         let db = db().await?;
         let actor = device_actor(&db).await?;
         // Re-read before writing: another tab may have added trips since this one loaded.
         let mut doc = open_dossier(&db, &key, actor).await?;
-        let id = web_sys::window()
-            .and_then(|w| w.crypto().ok())
-            .map(|c| c.random_uuid())
-            .ok_or("Trình duyệt không tạo được mã chuyến đi.")?;
+        let others = doc.read().map_err(|e| e.to_string())?.trips;
+        let (checked, record) = shared::form::check_trip(&input, policy, &others, None, &id, today);
+        let Some(record) = record else {
+            let all: Vec<String> = checked.problems.into_iter().map(|p| p.message).collect();
+            return Err(all.join(" "));
+        };
         let now = js_sys::Date::now() as i64;
-        doc.add_trip(&id, start, end, &input.host_unit, &input.content_type, now)
-            .map_err(|e| e.to_string())?;
+        doc.put_trip(&record, now).map_err(|e| e.to_string())?;
         let document = key.document_id();
         append_chunk(&db, &document.to_string(), &doc.save_incremental()).await?;
         Ok(document)
@@ -548,17 +566,18 @@ pub mod browser {
         bytes: &[u8],
         actor: ActorId,
     ) -> Result<(), String> {
-        let Ok(old) = DossierDoc::load(bytes, actor.clone()) else {
+        let Ok(old) = shared::doc::keyless_trips(bytes) else {
             // Unreadable by this version: left where it is, untouched, not in the way.
             return Ok(());
         };
-        for trip in old.trips().map_err(|e| e.to_string())?.trips {
+        for trip in old {
             let key = DossierKey {
                 cadre: cadre.clone(),
-                year: trip.start.year(),
+                year: trip.trip.start.year(),
             };
             let mut doc = open_dossier(db, &key, actor.clone()).await?;
-            doc.copy_trip(&trip).map_err(|e| e.to_string())?;
+            doc.put_trip(&trip, trip.created_at)
+                .map_err(|e| e.to_string())?;
             let id = key.document_id().to_string();
             append_chunk(db, &id, &doc.save_incremental()).await?;
         }

@@ -8,8 +8,22 @@ use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-fn day(s: &str) -> chrono::NaiveDate {
-    s.parse().expect("date")
+/// Adds a carried-out trip to the 2026 (or 2025) dossier, as the app does.
+fn add(doc: &mut DossierDoc, id: &str, start: &str, end: &str, host: &str) {
+    let form = shared::form::TripForm {
+        start: start.into(),
+        end: end.into(),
+        host_name: host.into(),
+        host_level: "co-so".into(),
+        content_type: "3.2".into(),
+        ..Default::default()
+    };
+    let policy = shared::policy::Policy::preset("kien-giang-2023").expect("preset");
+    let today = "2030-01-01".parse().expect("date");
+    let record = shared::form::check_trip(&form, &policy, &[], None, id, today)
+        .1
+        .expect("valid trip");
+    doc.put_trip(&record, 1).expect("put");
 }
 
 fn key(year: i32) -> DossierKey {
@@ -42,15 +56,13 @@ async fn chunks_append_and_read_back_as_one_automerge_stream() {
     append_chunk(&db, &doc_id(), &doc.save())
         .await
         .expect("append full");
-    doc.add_trip(
+    add(
+        &mut doc,
         "t1",
-        day("2026-03-02"),
-        day("2026-03-06"),
+        "2026-03-02",
+        "2026-03-06",
         "Đoàn xã Vĩnh Hòa",
-        "3.1",
-        1,
-    )
-    .expect("add");
+    );
     append_chunk(&db, &doc_id(), &doc.save_incremental())
         .await
         .expect("append delta");
@@ -61,9 +73,9 @@ async fn chunks_append_and_read_back_as_one_automerge_stream() {
     let (bytes, count) = read_doc(&db, &doc_id()).await.expect("read");
     assert_eq!(count, 2);
     let loaded = DossierDoc::load(&bytes, actor).expect("load");
-    let trips = loaded.trips().expect("trips").trips;
+    let trips = loaded.read().expect("read").trips;
     assert_eq!(trips.len(), 1);
-    assert_eq!(trips[0].host_unit, "Đoàn xã Vĩnh Hòa");
+    assert_eq!(trips[0].trip.host.name, "Đoàn xã Vĩnh Hòa");
 }
 
 #[wasm_bindgen_test]
@@ -89,15 +101,7 @@ async fn compaction_folds_the_chunks_into_one_and_keeps_every_trip() {
         .await
         .expect("append full");
     for (i, host) in ["Xã A", "Xã B", "Xã C"].iter().enumerate() {
-        doc.add_trip(
-            &format!("t{i}"),
-            day("2026-03-02"),
-            day("2026-03-03"),
-            host,
-            "3.2",
-            i as i64,
-        )
-        .expect("add");
+        add(&mut doc, &format!("t{i}"), "2026-03-02", "2026-03-03", host);
         append_chunk(&db, &doc_id(), &doc.save_incremental())
             .await
             .expect("append delta");
@@ -109,10 +113,10 @@ async fn compaction_folds_the_chunks_into_one_and_keeps_every_trip() {
     assert_eq!(count, 1);
     let trips = DossierDoc::load(&bytes, actor)
         .expect("load")
-        .trips()
-        .expect("trips")
+        .read()
+        .expect("read")
         .trips;
-    let mut hosts: Vec<_> = trips.iter().map(|t| t.host_unit.as_str()).collect();
+    let mut hosts: Vec<_> = trips.iter().map(|t| t.trip.host.name.as_str()).collect();
     hosts.sort();
     assert_eq!(hosts, ["Xã A", "Xã B", "Xã C"]);
 }
@@ -128,8 +132,7 @@ async fn documents_keep_their_chunks_apart() {
     let mut b = DossierDoc::new(&key(2025), actor.clone());
     append_chunk(&db, &doc_id(), &a.save()).await.expect("a");
     append_chunk(&db, &other, &b.save()).await.expect("b");
-    a.add_trip("t1", day("2026-03-02"), day("2026-03-03"), "Xã A", "3.2", 1)
-        .expect("add");
+    add(&mut a, "t1", "2026-03-02", "2026-03-03", "Xã A");
     append_chunk(&db, &doc_id(), &a.save_incremental())
         .await
         .expect("a delta");
@@ -139,7 +142,7 @@ async fn documents_keep_their_chunks_apart() {
     assert_eq!(count, 1);
     let b_loaded = DossierDoc::load(&bytes, actor).expect("load b");
     assert_eq!(b_loaded.key(), Some(key(2025)));
-    assert!(b_loaded.trips().expect("trips").trips.is_empty());
+    assert!(b_loaded.read().expect("read").trips.is_empty());
 }
 
 /// Issue 4: trips kept by version 1 (one dossier, before documents were per cadre and
@@ -211,11 +214,11 @@ async fn a_version_1_dossier_moves_into_the_cadres_documents() {
         let doc = DossierDoc::load(&bytes, actor.clone()).expect("load");
         assert_eq!(doc.key(), Some(key(year)));
         let hosts: Vec<_> = doc
-            .trips()
-            .expect("trips")
+            .read()
+            .expect("read")
             .trips
             .into_iter()
-            .map(|t| t.host_unit)
+            .map(|t| t.trip.host.name)
             .collect();
         assert_eq!(hosts, [host]);
     }
@@ -223,5 +226,5 @@ async fn a_version_1_dossier_moves_into_the_cadres_documents() {
     save_cadre_in(&db, &cadre).await.expect("again");
     let (bytes, _) = read_doc(&db, &doc_id()).await.expect("read");
     let doc = DossierDoc::load(&bytes, actor).expect("load");
-    assert_eq!(doc.trips().expect("trips").trips.len(), 1);
+    assert_eq!(doc.read().expect("read").trips.len(), 1);
 }

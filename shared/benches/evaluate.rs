@@ -87,6 +87,7 @@ mod native {
                     submitted_on: end + Days::new(1 + rng.next(3)),
                     score: thematic.then(|| 60 + rng.next(41) as u32),
                     purpose_met: Some(true),
+                    ..TripReport::default()
                 }),
                 difficulty_solved: (thematic && rng.next(4) == 0).then(|| DifficultySolved {
                     description: "Khôi phục sinh hoạt chi đoàn".into(),
@@ -95,6 +96,9 @@ mod native {
                         description: "Số liệu".into(),
                     }],
                 }),
+                outline: None,
+                group: None,
+                notes: None,
             });
         }
         Dossier {
@@ -132,6 +136,12 @@ mod native {
                     name: "Huyện đoàn A".into(),
                     level: "huyen".into(),
                 },
+                id: None,
+                invitation_only: false,
+                trip: None,
+                topic: None,
+                members_present: None,
+                remarks: None,
             }],
             reminders: vec![],
             waivers: vec![],

@@ -10,8 +10,9 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 
-/// Longest trip accepted, in days: longer is a typing error, not a trip.
-pub const MAX_TRIP_DAYS: i64 = 366;
+/// Longest trip accepted, in days, by the engine and by every form: a work order (công
+/// lệnh) of more than two months is a typing error (2205 for 2025), not a trip.
+pub const MAX_TRIP_DAYS: i64 = 62;
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -105,15 +106,21 @@ pub enum Approval {
     Assigned,
     /// Decided ad hoc by the standing committee outside the deadlines (nhiệm vụ đột xuất).
     AdHoc,
+    /// The cadre says it was assigned or decided ad hoc, and the standing committee's
+    /// decision is not known yet: waiting on it (chờ Thường trực quyết định).
+    Requested,
     /// Neither.
     None,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum TripStatus {
     /// Not carried out yet.
     Planned,
+    #[default]
     Done,
     /// Carried out, but not all the registered content.
     Incomplete,
@@ -142,16 +149,28 @@ pub struct HostConfirmation {
 }
 
 /// The cadre's report on a trip (báo cáo kết quả), as assessed by the head.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TripReport {
     pub submitted_on: NaiveDate,
+    /// What was done and found (kết quả), in the cadre's words.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<String>,
+    /// Proposals to the base or the office (đề xuất, kiến nghị).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proposals: Option<String>,
+    /// A thematic trip's product (sản phẩm chuyên đề): a model, a survey, a report…
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub product: Option<String>,
     /// Score /100 of a thematic report.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub score: Option<u32>,
     /// The head's judgement that the trip met its purpose (đảm bảo mục đích, yêu cầu).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub purpose_met: Option<bool>,
+    /// The head's remark with the grade (nhận xét).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remark: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -185,6 +204,42 @@ pub struct DifficultySolved {
     pub description: String,
     #[serde(default)]
     pub evidence: Vec<Evidence>,
+}
+
+/// The thematic outline (đề cương chuyên đề) the cadre submits; the department head
+/// approves it (`Trip::outline_approved`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Outline {
+    pub title: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub text: String,
+}
+
+/// One member of a group thematic trip, with their task (bảng phân công nhiệm vụ).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GroupMember {
+    /// The member's cadre code.
+    pub id: String,
+    pub name: String,
+    /// The member's job, a policy role code ("lanh-dao-ban"…): the leader's must be one
+    /// the policy allows to lead a group.
+    pub role: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub task: String,
+}
+
+/// A thematic trip made as a group (đi theo nhóm, 000 §III.3 Lưu ý): at most 3 people,
+/// led by a head or deputy head of a department or above. Every member is still rated on
+/// their own dossier (000 §V.1).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TripGroup {
+    /// The leading member's `id` (phụ trách nhóm).
+    pub leader: String,
+    /// Everyone in the group, the dossier's cadre included.
+    pub members: Vec<GroupMember>,
 }
 
 /// A trip to the base (chuyến đi cơ sở). Field order matters: trips sort by start first.
@@ -222,6 +277,14 @@ pub struct Trip {
     pub report: Option<TripReport>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub difficulty_solved: Option<DifficultySolved>,
+    /// The thematic outline as submitted (its approval is `outline_approved`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outline: Option<Outline>,
+    /// Set for a group trip; absent for a cadre going alone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<TripGroup>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notes: Option<String>,
 }
 
 impl Trip {
@@ -231,6 +294,7 @@ impl Trip {
     }
 }
 
+/// A chi đoàn meeting attended (dự sinh hoạt chi đoàn).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ChiDoanMeeting {
@@ -239,6 +303,20 @@ pub struct ChiDoanMeeting {
     pub chi_doan: String,
     /// The unit HQ counts it under, usually the district (17/18 units in seed 002 §I.2.4).
     pub unit: HostUnit,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// Attended only because invited (theo thư mời): Tây Ninh does not count it (001 §III.1).
+    #[serde(default)]
+    pub invitation_only: bool,
+    /// The id of the trip it was part of.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trip: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub topic: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub members_present: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remarks: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

@@ -3,10 +3,17 @@
 //! Everything here takes time, ids and randomness as arguments, so the phone (offline
 //! forecast) and the server (official rating) run the same code and cannot disagree.
 
+pub mod access;
+pub mod assemble;
+pub mod directory;
 pub mod doc;
 pub mod dossier;
 pub mod error;
+pub mod form;
 pub mod policy;
 pub mod summary;
 pub mod sync;
 pub mod verdict;
+
+#[cfg(test)]
+mod test_support;

@@ -817,6 +817,7 @@ impl<'a> Engine<'a> {
                     _ => (false, false),
                 },
                 Approval::Assigned | Approval::AdHoc => (true, false),
+                Approval::Requested => (false, true),
                 Approval::None => (false, false),
             };
             // A trip starting after as-of has not happened yet, whatever its status says.

@@ -58,6 +58,7 @@ prop_compose! {
             submitted_on: t.end + Days::new(u64::from(report_delay)),
             score,
             purpose_met: Some(purpose > 0),
+            ..TripReport::default()
         });
         t.difficulty_solved = evidence_.then(evidence);
         if t.status == TripStatus::Planned {
@@ -85,7 +86,7 @@ prop_compose! {
         }
         x.chi_doan_meetings = meetings
             .into_iter()
-            .map(|o| ChiDoanMeeting { date: day(o), chi_doan: format!("Chi đoàn {o}"), unit: host("huyen") })
+            .map(|o| ChiDoanMeeting { date: day(o), chi_doan: format!("Chi đoàn {o}"), unit: host("huyen"), ..meeting() })
             .collect();
         if reminder_ {
             x.reminders.push(Reminder { date: d("2025-10-01"), reference: None, note: None });
@@ -123,7 +124,7 @@ proptest! {
         t.end = t.start;
         t.approval = Approval::AdHoc;
         t.confirmation = Some(HostConfirmation { confirmed_on: t.end, valid: true, by: None });
-        t.report = Some(TripReport { submitted_on: t.end, score: None, purpose_met: Some(true) });
+        t.report = Some(TripReport { submitted_on: t.end, score: None, purpose_met: Some(true), ..TripReport::default() });
         more.trips.push(t);
         let after = eval(&p, &more, as_of).days.counted;
         prop_assert!(after >= before, "{after} < {before}");

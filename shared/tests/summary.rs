@@ -25,6 +25,7 @@ fn aggregates_over_dossiers() {
         submitted_on: d("2025-03-08"),
         score: Some(90),
         purpose_met: Some(true),
+        ..TripReport::default()
     });
     let mut exempt = baseline("kien-giang-2023", 2025);
     exempt.cadre.id = "cb-04".into();

@@ -103,10 +103,10 @@ async fn two_devices_edit_the_same_dossier_offline_and_both_end_with_both_edits(
     let dossier = DossierDoc::from_automerge(doc, ActorId::random())?;
     assert_eq!(dossier.key(), Some(key));
     let mut hosts: Vec<String> = dossier
-        .trips()?
+        .read()?
         .trips
         .into_iter()
-        .map(|t| t.host_unit)
+        .map(|t| t.trip.host.name)
         .collect();
     hosts.sort();
     assert_eq!(hosts, ["Chi đoàn ấp Tân Lập", "Đoàn xã Vĩnh Hòa"]);

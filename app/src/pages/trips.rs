@@ -4,7 +4,8 @@ use crate::local::{Loaded, use_local_store};
 use crate::policy_view;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use shared::doc::{TripEntry, TripInput};
+use shared::doc::TripRecord;
+use shared::form::TripForm;
 use shared::verdict::fmt_range;
 
 #[component]
@@ -14,6 +15,7 @@ pub fn TripsPage() -> impl IntoView {
     let end = RwSignal::new(String::new());
     let host_unit = RwSignal::new(String::new());
     let content_type = RwSignal::new(String::new());
+    let host_level = RwSignal::new("co-so".to_owned());
     let saving = RwSignal::new(false);
     // Ok(notice) or Err(problem), shown under the form.
     let outcome = RwSignal::new(None::<Result<String, String>>);
@@ -23,11 +25,13 @@ pub fn TripsPage() -> impl IntoView {
         if saving.get_untracked() {
             return;
         }
-        let input = TripInput {
+        let input = TripForm {
             start: start.get_untracked(),
             end: end.get_untracked(),
-            host_unit: host_unit.get_untracked(),
+            host_name: host_unit.get_untracked(),
+            host_level: host_level.get_untracked(),
             content_type: content_type.get_untracked(),
+            ..TripForm::default()
         };
         saving.set(true);
         outcome.set(None);
@@ -70,6 +74,19 @@ pub fn TripsPage() -> impl IntoView {
                     placeholder="VD: Đoàn xã Vĩnh Hòa"
                     bind:value=host_unit
                 />
+            </label>
+            <label>
+                "Cấp của đơn vị"
+                <select
+                    name="host_level"
+                    on:change:target=move |ev| host_level.set(ev.target().value())
+                    prop:value=move || host_level.get()
+                >
+                    {policy_view::levels()
+                        .into_iter()
+                        .map(|(id, label)| view! { <option value=id.clone()>{label}</option> })
+                        .collect_view()}
+                </select>
             </label>
             <label>
                 "Nội dung"
@@ -134,19 +151,20 @@ pub fn TripsPage() -> impl IntoView {
     }
 }
 
-fn trip_item(trip: TripEntry) -> impl IntoView {
+fn trip_item(record: TripRecord) -> impl IntoView {
+    let trip = record.trip;
     let days = trip.days();
     let dates = fmt_range(trip.start, trip.end);
     let content = policy_view::content_type_label(&trip.content_type)
         .map(|label| format!("{}. {label}", trip.content_type))
         .unwrap_or_else(|| trip.content_type.clone());
     view! {
-        <li class="trip" data-trip-id=trip.id.clone()>
+        <li class="trip" data-trip-id=trip.id.clone().unwrap_or_default()>
             <div class="trip-when">
                 <span class="dates">{dates}</span>
                 <span class="days">{format!("{days} ngày")}</span>
             </div>
-            <div class="trip-host">{trip.host_unit}</div>
+            <div class="trip-host">{trip.host.name}</div>
             <div class="trip-content muted">{content}</div>
         </li>
     }

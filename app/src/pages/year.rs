@@ -5,13 +5,13 @@ use crate::policy_view;
 use chrono::{Datelike, NaiveDate};
 use leptos::prelude::*;
 use leptos_meta::Title;
-use shared::doc::TripEntry;
+use shared::doc::TripRecord;
 use std::collections::BTreeSet;
 
 /// Distinct calendar days of `year` touched by the trips: a day two trips share counts once.
-pub fn recorded_days_in_year(trips: &[TripEntry], year: i32) -> usize {
+pub fn recorded_days_in_year(trips: &[TripRecord], year: i32) -> usize {
     let mut days = BTreeSet::new();
-    for trip in trips {
+    for trip in trips.iter().map(|r| &r.trip) {
         let mut day = trip
             .start
             .max(NaiveDate::from_ymd_opt(year, 1, 1).unwrap_or(trip.start));
@@ -52,7 +52,7 @@ pub fn YearPage() -> impl IntoView {
                 let trips: Vec<_> = list
                     .trips
                     .iter()
-                    .filter(|t| t.start.year() <= year && t.end.year() >= year)
+                    .filter(|t| t.trip.start.year() <= year && t.trip.end.year() >= year)
                     .cloned()
                     .collect();
                 if trips.is_empty() {
@@ -91,15 +91,21 @@ pub fn YearPage() -> impl IntoView {
 mod tests {
     use super::*;
 
-    fn trip(start: &str, end: &str) -> TripEntry {
-        TripEntry {
-            id: format!("{start}/{end}"),
-            start: start.parse().expect("date"),
-            end: end.parse().expect("date"),
-            host_unit: "Xã A".into(),
-            content_type: "3.1".into(),
-            created_at: 0,
-        }
+    fn trip(start: &str, end: &str) -> TripRecord {
+        let form = shared::form::TripForm {
+            start: start.into(),
+            end: end.into(),
+            host_name: "Xã A".into(),
+            host_level: "co-so".into(),
+            content_type: "3.2".into(),
+            ..Default::default()
+        };
+        let policy = shared::policy::Policy::preset("kien-giang-2023").expect("preset");
+        let today = "2030-01-01".parse().expect("date");
+        let id = format!("{start}/{end}");
+        shared::form::check_trip(&form, &policy, &[], None, &id, today)
+            .1
+            .expect("valid trip")
     }
 
     #[test]

@@ -47,8 +47,12 @@ pub fn trip(start: &str, end: &str, level: &str, content_type: &str) -> Trip {
             submitted_on: e.succ_opt().unwrap_or(e),
             score: None,
             purpose_met: Some(true),
+            ..TripReport::default()
         }),
         difficulty_solved: None,
+        outline: None,
+        group: None,
+        notes: None,
     }
 }
 
@@ -164,8 +168,24 @@ pub fn baseline(policy: &str, year: i32) -> Dossier {
             date: d(&y("04-12")),
             chi_doan: "Chi đoàn ấp Tân Hưng".into(),
             unit: host("huyen"),
+            ..meeting()
         }],
         reminders: vec![],
         waivers: vec![],
+    }
+}
+
+/// A chi đoàn meeting with only the required fields set (fill in the rest).
+pub fn meeting() -> ChiDoanMeeting {
+    ChiDoanMeeting {
+        date: NaiveDate::default(),
+        chi_doan: String::new(),
+        unit: host("huyen"),
+        id: None,
+        invitation_only: false,
+        trip: None,
+        topic: None,
+        members_present: None,
+        remarks: None,
     }
 }

@@ -1,0 +1,185 @@
+use super::*;
+use crate::doc::{CadreCode, DossierKey, Submission};
+use crate::dossier::HostConfirmation;
+use crate::test_support::{day, trip_record};
+use crate::verdict::{Rating, evaluate};
+
+fn kg() -> Policy {
+    Policy::preset("kien-giang-2023").expect("preset")
+}
+
+fn cadre() -> Cadre {
+    Cadre {
+        id: "KG-0123".into(),
+        name: "Nguyễn Thị An".into(),
+        level: "tinh".into(),
+        role: "can-bo".into(),
+        department: Some("Ban Tổ chức – Kiểm tra".into()),
+        years_at_office: 3,
+        exemptions: vec![],
+    }
+}
+
+fn year(trips: Vec<TripRecord>, submissions: Vec<Submission>) -> CadreYear {
+    CadreYear {
+        key: DossierKey {
+            cadre: CadreCode::parse("KG-0123").expect("code"),
+            year: 2027,
+        },
+        schema: 2,
+        trips,
+        submissions,
+        meetings: vec![],
+        unreadable: vec![],
+    }
+}
+
+fn sub(id: &str, period: &str, on: &str, trips: &[&str]) -> Submission {
+    Submission {
+        id: id.into(),
+        period: period.into(),
+        submitted_on: day(on),
+        trips: trips.iter().map(|t| (*t).to_owned()).collect(),
+        created_at: 0,
+    }
+}
+
+fn trip(id: &str, start: &str, end: &str, status: TripStatus) -> TripRecord {
+    let mut r = trip_record(id);
+    r.trip.start = day(start);
+    r.trip.end = day(end);
+    r.trip.status = status;
+    r
+}
+
+/// Issue 9: what the cadre's document says becomes the engine's dossier: a trip listed
+/// by an on-time registration is registered, one listed only after the deadline or never
+/// is not, an assigned one waits for the standing committee; each trip has its stage.
+#[test]
+fn trips_get_their_approval_and_stage() {
+    let mut assigned = trip("t-assigned", "2027-02-01", "2027-02-02", TripStatus::Done);
+    assigned.basis = Basis::Assigned;
+    let cancelled = trip(
+        "t-cancelled",
+        "2027-05-01",
+        "2027-05-02",
+        TripStatus::Cancelled,
+    );
+    let y = year(
+        vec![
+            trip("t-on-time", "2027-03-02", "2027-03-06", TripStatus::Done),
+            trip("t-late", "2027-04-02", "2027-04-03", TripStatus::Done),
+            trip("t-future", "2027-06-10", "2027-06-12", TripStatus::Planned),
+            trip(
+                "t-unlisted",
+                "2027-08-10",
+                "2027-08-12",
+                TripStatus::Planned,
+            ),
+            assigned,
+            cancelled,
+        ],
+        vec![
+            // Period 1 is due before 20/12 of the year before.
+            sub("s1", "1", "2026-12-10", &["t-on-time", "t-future"]),
+            sub("s2", "1", "2027-01-15", &["t-late"]),
+        ],
+    );
+    let a = assemble(
+        &kg(),
+        cadre(),
+        2027,
+        Sources { dossier: Some(&y) },
+        day("2027-05-20"),
+    );
+    let approvals: Vec<(&str, Approval)> = a
+        .dossier
+        .trips
+        .iter()
+        .map(|t| (t.id.as_deref().unwrap_or_default(), t.approval))
+        .collect();
+    assert_eq!(
+        approvals,
+        [
+            ("t-on-time", Approval::Registered),
+            ("t-late", Approval::None),
+            ("t-future", Approval::Registered),
+            ("t-unlisted", Approval::None),
+            ("t-assigned", Approval::Requested),
+            ("t-cancelled", Approval::None),
+        ]
+    );
+    let stages: Vec<(&str, TripStage)> = a.stages.iter().map(|(id, s)| (id.as_str(), *s)).collect();
+    assert_eq!(
+        stages,
+        [
+            ("t-on-time", TripStage::AwaitingConfirmation),
+            ("t-late", TripStage::NotApproved),
+            ("t-future", TripStage::AwaitingApproval),
+            ("t-unlisted", TripStage::ToRegister),
+            ("t-assigned", TripStage::AwaitingConfirmation),
+            ("t-cancelled", TripStage::Cancelled),
+        ]
+    );
+    assert_eq!(
+        a.dossier.registrations,
+        [Registration {
+            period: "1".into(),
+            submitted_on: day("2026-12-10"),
+            approved_on: None,
+            rejected_on: None,
+        }]
+    );
+    assert_eq!(
+        TripStage::AwaitingApproval.whose_move(),
+        Some(Party::Standing)
+    );
+    assert_eq!(
+        TripStage::AwaitingConfirmation.whose_move(),
+        Some(Party::Host)
+    );
+}
+
+/// The assembled dossier is valid input for the engine, which rates it; nothing from
+/// other parties yet means the days wait, they do not fail.
+#[test]
+fn assembled_dossiers_evaluate_and_wait_rather_than_fail() {
+    let y = year(
+        vec![trip("t1", "2027-03-02", "2027-03-06", TripStatus::Done)],
+        vec![sub("s1", "1", "2026-12-10", &["t1"])],
+    );
+    let a = assemble(
+        &kg(),
+        cadre(),
+        2027,
+        Sources { dossier: Some(&y) },
+        day("2027-03-20"),
+    );
+    let v = evaluate(&kg(), &a.dossier, day("2027-03-20")).expect("valid");
+    assert_eq!(v.days.counted, 0);
+    assert_eq!(v.days.not_counted.unconfirmed, 5);
+    assert!(
+        v.findings
+            .iter()
+            .any(|f| f.rule == crate::policy::RuleId::TripUnconfirmed
+                && f.severity == crate::policy::Severity::Pending)
+    );
+    // With the host's confirmation (issue 11 brings it), the days would count.
+    let mut d = a.dossier.clone();
+    d.trips[0].confirmation = Some(HostConfirmation {
+        confirmed_on: day("2027-03-06"),
+        valid: true,
+        by: None,
+    });
+    d.registrations[0].approved_on = Some(day("2026-12-28"));
+    let v = evaluate(&kg(), &d, day("2027-03-20")).expect("valid");
+    assert_eq!(v.days.counted, 5);
+    assert_ne!(v.rating, Rating::Mien);
+}
+
+#[test]
+fn nothing_known_is_an_empty_year() {
+    let a = assemble(&kg(), cadre(), 2027, Sources::default(), day("2027-01-02"));
+    assert!(a.dossier.trips.is_empty() && a.stages.is_empty());
+    assert!(evaluate(&kg(), &a.dossier, day("2027-01-02")).is_ok());
+}

@@ -1,0 +1,191 @@
+//! What a peer's changes must respect before the server keeps them (`docs/documents.md`,
+//! "Schema rules"). The server applies a sync message to a copy of the document, calls
+//! [`check_update`] on the copy, and keeps it only if it passes.
+
+use super::dossier;
+use super::key::{DocKey, DocKind, GENESIS_ACTOR, UPGRADE_ACTOR};
+use crate::sync::DocumentId;
+use automerge::{ActorId, AutoCommit, ObjId, ObjType, ROOT, ReadDoc, Value};
+use std::collections::BTreeSet;
+
+/// Why changes were refused. The message reaches the peer (and so the person) as the
+/// protocol's `error`; it names the place.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SchemaError {
+    #[error("tài liệu không có loại, mã cán bộ hoặc năm hợp lệ")]
+    NoKey,
+    #[error("tài liệu tự nhận là {0}, không khớp với mã tài liệu")]
+    WrongId(String),
+    #[error("thiếu thay đổi khởi tạo chuẩn của tài liệu")]
+    MissingGenesis,
+    #[error("thay đổi mang tác nhân khởi tạo nhưng không phải thay đổi khởi tạo chuẩn")]
+    ForgedGenesis,
+    #[error("mục “{0}” không được phép ở gốc tài liệu")]
+    UnexpectedRootField(String),
+    #[error("“{0}” có hai giá trị cùng lúc")]
+    Conflict(String),
+    #[error("đối tượng “{0}” bị thay thế hoặc xoá (chỉ được sửa, không được thay)")]
+    ObjectReplaced(String),
+    #[error("“{0}” không phải kiểu dữ liệu được phép")]
+    WrongType(String),
+    #[error("mục “{0}” không đúng định dạng")]
+    Unreadable(String),
+}
+
+/// What the check found out about a document that passed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Checked {
+    pub key: DocKey,
+    /// Actors of the new changes, the deterministic first changes excepted: each must be
+    /// registered to a device of someone who may write the document.
+    pub authors: BTreeSet<ActorId>,
+}
+
+/// Checks `after` (a copy of `before` with a peer's changes applied) for the document
+/// `id`. `before` is empty for a document the server does not have yet.
+pub fn check_update(
+    id: &DocumentId,
+    before: &mut AutoCommit,
+    after: &mut AutoCommit,
+) -> Result<Checked, SchemaError> {
+    let key = DocKey::of(after).ok_or(SchemaError::NoKey)?;
+    if &key.document_id() != id {
+        return Err(SchemaError::WrongId(format!(
+            "{} của {} năm {}",
+            key.kind.label_vi(),
+            key.cadre,
+            key.year
+        )));
+    }
+    let first = key.first_changes();
+    let genesis = first.first().copied().ok_or(SchemaError::MissingGenesis)?;
+    if after.get_change_by_hash(&genesis).is_none() {
+        return Err(SchemaError::MissingGenesis);
+    }
+    let before_heads = before.get_heads();
+    let mut authors = BTreeSet::new();
+    for change in after.get_changes(&before_heads) {
+        let actor = change.actor_id();
+        let bytes = actor.to_bytes();
+        if bytes == GENESIS_ACTOR || bytes == UPGRADE_ACTOR {
+            if !first.contains(&change.hash()) {
+                return Err(SchemaError::ForgedGenesis);
+            }
+        } else {
+            authors.insert(actor.clone());
+        }
+    }
+    check_root(&key, after)?;
+    check_objects(before, after)?;
+    let empty_before = before_heads.is_empty();
+    check_entries(&key, empty_before, before, after)?;
+    Ok(Checked { key, authors })
+}
+
+/// The root holds the key's fields and the kind's top-level maps, each once.
+fn check_root(key: &DocKey, doc: &AutoCommit) -> Result<(), SchemaError> {
+    let mut scalars = vec!["schema", "kind", "cadre", "year"];
+    if key.kind != DocKind::CadreDossier {
+        scalars.push("province");
+    }
+    if let Some(field) = key.kind.scope_field() {
+        scalars.push(field);
+    }
+    for field in doc.keys(ROOT) {
+        let values = doc.get_all(ROOT, field.as_str()).unwrap_or_default();
+        if values.len() != 1 {
+            return Err(SchemaError::Conflict(field));
+        }
+        let is_map = matches!(values[0].0, Value::Object(ObjType::Map));
+        let allowed = if is_map {
+            key.kind.top_maps().contains(&field.as_str())
+        } else {
+            scalars.contains(&field.as_str())
+        };
+        if !allowed {
+            return Err(SchemaError::UnexpectedRootField(field));
+        }
+    }
+    Ok(())
+}
+
+/// Objects are maps, never replaced or deleted, and never two at one key.
+fn check_objects(before: &AutoCommit, after: &AutoCommit) -> Result<(), SchemaError> {
+    // Every object of `before` keeps its place in `after`.
+    let mut stack: Vec<(ObjId, String)> = vec![(ROOT, String::new())];
+    while let Some((obj, path)) = stack.pop() {
+        for key in before.keys(&obj) {
+            if let Ok(Some((Value::Object(_), child))) = before.get(&obj, key.as_str()) {
+                let place = format!("{path}/{key}");
+                let now = after.get_all(&obj, key.as_str()).unwrap_or_default();
+                match now.as_slice() {
+                    [(Value::Object(_), same)] if *same == child => {}
+                    [_] | [] => return Err(SchemaError::ObjectReplaced(place)),
+                    _ => return Err(SchemaError::Conflict(place)),
+                }
+                stack.push((child, place));
+            }
+        }
+    }
+    // Every object of `after` is a map, alone at its key.
+    let mut stack: Vec<(ObjId, String)> = vec![(ROOT, String::new())];
+    while let Some((obj, path)) = stack.pop() {
+        for key in after.keys(&obj) {
+            let values = after.get_all(&obj, key.as_str()).unwrap_or_default();
+            let place = format!("{path}/{key}");
+            let objects = values
+                .iter()
+                .filter(|(v, _)| matches!(v, Value::Object(_)))
+                .count();
+            if objects > 0 && values.len() > 1 {
+                return Err(SchemaError::Conflict(place));
+            }
+            if let Some((Value::Object(t), child)) = values.into_iter().next() {
+                if t != ObjType::Map {
+                    return Err(SchemaError::WrongType(place));
+                }
+                stack.push((child, place));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Entries of the top-level maps are maps, and (for the kinds whose content is defined)
+/// every entry the update touched is readable.
+fn check_entries(
+    key: &DocKey,
+    empty_before: bool,
+    before: &AutoCommit,
+    after: &AutoCommit,
+) -> Result<(), SchemaError> {
+    for map in key.kind.top_maps() {
+        if let Ok(Some((Value::Object(ObjType::Map), obj))) = after.get(ROOT, *map) {
+            for entry in after.keys(&obj) {
+                if !matches!(
+                    after.get(&obj, entry.as_str()),
+                    Ok(Some((Value::Object(ObjType::Map), _)))
+                ) {
+                    return Err(SchemaError::WrongType(format!("/{map}/{entry}")));
+                }
+            }
+        }
+    }
+    if key.kind == DocKind::CadreDossier {
+        let was: BTreeSet<String> = if empty_before {
+            BTreeSet::new()
+        } else {
+            dossier::read(before)
+                .map(|y| y.unreadable.into_iter().collect())
+                .unwrap_or_default()
+        };
+        let now = dossier::read(after).map_err(|_| SchemaError::Unreadable(String::new()))?;
+        if let Some(entry) = now.unreadable.into_iter().find(|e| !was.contains(e)) {
+            return Err(SchemaError::Unreadable(entry));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;

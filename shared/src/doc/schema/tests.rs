@@ -1,0 +1,190 @@
+use super::*;
+use crate::doc::{CadreCode, DossierDoc, DossierKey};
+use automerge::ScalarValue;
+use automerge::transaction::{CommitOptions, Transactable};
+
+fn key(code: &str) -> DossierKey {
+    DossierKey {
+        cadre: CadreCode::parse(code).expect("code"),
+        year: 2027,
+    }
+}
+
+fn device() -> ActorId {
+    ActorId::from(*b"device-a-0000000")
+}
+
+/// A dossier with one trip, as the app writes it.
+fn with_trip() -> AutoCommit {
+    let mut doc = DossierDoc::new(&key("KG-0123"), device());
+    let mut t = doc_trip();
+    t.trip.id = Some("t1".into());
+    doc.put_trip(&t, 1_000).expect("put");
+    doc.automerge().clone()
+}
+
+fn doc_trip() -> crate::doc::TripRecord {
+    crate::test_support::trip_record("t1")
+}
+
+type Edit = fn(&mut AutoCommit);
+
+/// Issue 8: the schema rules, each refusal with its reason. `before` is the dossier with
+/// one trip (or nothing, for a creation); the edit is applied to a copy by another actor.
+#[test]
+fn schema_rules_table() {
+    let id = key("KG-0123").document_id();
+    let rows: &[(&str, bool, Edit, Result<(), SchemaError>)] = &[
+        ("the app's own trip", true, |_| {}, Ok(())),
+        (
+            "an edit of a field",
+            false,
+            |d| {
+                let trips = obj(d, &["trips", "t1"]);
+                d.put(&trips, "topic", "Chủ đề khác").expect("put");
+            },
+            Ok(()),
+        ),
+        (
+            "a new trip map of one's own over the genesis one (issue 8's attack)",
+            false,
+            |d| {
+                d.put_object(ROOT, "trips", ObjType::Map).expect("put");
+            },
+            Err(SchemaError::ObjectReplaced("/trips".into())),
+        ),
+        (
+            "deleting a trip",
+            false,
+            |d| {
+                let trips = obj(d, &["trips"]);
+                d.delete(&trips, "t1").expect("delete");
+            },
+            Err(SchemaError::ObjectReplaced("/trips/t1".into())),
+        ),
+        (
+            "replacing a trip's group map",
+            false,
+            |d| {
+                let t = obj(d, &["trips", "t1"]);
+                d.put_object(&t, "group", ObjType::Map).expect("put");
+            },
+            Err(SchemaError::ObjectReplaced("/trips/t1/group".into())),
+        ),
+        (
+            "a date that is not a date",
+            false,
+            |d| {
+                let t = obj(d, &["trips", "t1"]);
+                d.put(&t, "start", "mùng 2 tháng 3").expect("put");
+            },
+            Err(SchemaError::Unreadable("trips/t1".into())),
+        ),
+        (
+            "a status the schema does not know",
+            false,
+            |d| {
+                let t = obj(d, &["trips", "t1"]);
+                d.put(&t, "status", "maybe").expect("put");
+            },
+            Err(SchemaError::Unreadable("trips/t1".into())),
+        ),
+        (
+            "a field at the root",
+            false,
+            |d| {
+                d.put(ROOT, "owner", "KG-9999").expect("put");
+            },
+            Err(SchemaError::UnexpectedRootField("owner".into())),
+        ),
+        (
+            "a text object",
+            false,
+            |d| {
+                let t = obj(d, &["trips", "t1"]);
+                d.put_object(&t, "notes", ObjType::Text).expect("put");
+            },
+            Err(SchemaError::WrongType("/trips/t1/notes".into())),
+        ),
+        (
+            "a scalar where trips are maps",
+            false,
+            |d| {
+                let trips = obj(d, &["trips"]);
+                d.put(&trips, "t9", "chuyến đi").expect("put");
+            },
+            Err(SchemaError::WrongType("/trips/t9".into())),
+        ),
+        (
+            "renaming the cadre",
+            false,
+            |d| {
+                d.put(ROOT, "cadre", "KG-0124").expect("put");
+            },
+            Err(SchemaError::WrongId(
+                "Hồ sơ đi cơ sở của KG-0124 năm 2027".into(),
+            )),
+        ),
+    ];
+    for (name, create, edit, expected) in rows {
+        let mut base = with_trip();
+        let mut before = if *create {
+            AutoCommit::new()
+        } else {
+            base.clone()
+        };
+        let mut after = base.fork().with_actor(ActorId::from(*b"device-b-0000000"));
+        edit(&mut after);
+        after.commit_with(CommitOptions::default().with_time(1));
+        let got = check_update(&id, &mut before, &mut after).map(|_| ());
+        assert_eq!(&got, expected, "{name}");
+    }
+}
+
+/// Issue 8: a document that does not start with the key's genesis is refused, whoever
+/// made it first: the attack of pre-creating next year's dossier with one's own maps.
+#[test]
+fn a_dossier_not_born_of_its_genesis_is_refused() {
+    let id = key("KG-0123").document_id();
+    let mut forged = AutoCommit::new().with_actor(ActorId::from(*b"attacker-0000000"));
+    forged.put(ROOT, "schema", 2u64).expect("put");
+    forged.put(ROOT, "kind", "cadre-dossier").expect("put");
+    forged.put(ROOT, "cadre", "KG-0123").expect("put");
+    forged.put(ROOT, "year", 2027i64).expect("put");
+    for map in ["trips", "registrations", "meetings"] {
+        forged.put_object(ROOT, map, ObjType::Map).expect("put");
+    }
+    forged.commit();
+    assert_eq!(
+        check_update(&id, &mut AutoCommit::new(), &mut forged).map(|_| ()),
+        Err(SchemaError::MissingGenesis)
+    );
+    // The genesis actor's name is no pass either.
+    let mut fake = AutoCommit::new().with_actor(ActorId::from(GENESIS_ACTOR));
+    fake.put(ROOT, "kind", "cadre-dossier").expect("put");
+    fake.put(ROOT, "cadre", "KG-0123").expect("put");
+    fake.put(ROOT, "year", 2027i64).expect("put");
+    fake.put(ROOT, "extra", ScalarValue::Int(1)).expect("put");
+    fake.commit_with(CommitOptions::default().with_time(0));
+    assert!(check_update(&id, &mut AutoCommit::new(), &mut fake).is_err());
+}
+
+#[test]
+fn authors_are_reported_without_the_genesis() {
+    let id = key("KG-0123").document_id();
+    let mut after = with_trip();
+    let checked = check_update(&id, &mut AutoCommit::new(), &mut after).expect("valid");
+    assert_eq!(checked.key, key("KG-0123").doc_key());
+    assert_eq!(checked.authors, BTreeSet::from([device()]));
+}
+
+fn obj(doc: &AutoCommit, path: &[&str]) -> ObjId {
+    let mut at = ROOT;
+    for p in path {
+        at = match doc.get(&at, *p) {
+            Ok(Some((Value::Object(_), o))) => o,
+            other => panic!("no object at {p}: {other:?}"),
+        };
+    }
+    at
+}
