@@ -48,9 +48,22 @@ pub struct EvaluateArgs {
     /// List the known policies and exit.
     #[arg(long)]
     pub list_policies: bool,
+    /// Rate a cadre-year from the documents in the server's data directory (read only)
+    /// instead of dossier files: the verdict the phone shows for the same documents.
+    #[arg(long, value_name = "DATA_DIR", requires_all = ["cadre", "year"], conflicts_with_all = ["files", "summary", "policy", "policy_file", "list_policies"])]
+    pub store: Option<PathBuf>,
+    /// With --store: the cadre's code (mã cán bộ).
+    #[arg(long, requires = "store")]
+    pub cadre: Option<String>,
+    /// With --store: the year rated.
+    #[arg(long, requires = "store")]
+    pub year: Option<i32>,
 }
 
 pub fn run(args: EvaluateArgs) -> anyhow::Result<ExitCode> {
+    if let Some(dir) = &args.store {
+        return from_store(dir, &args);
+    }
     let policies = load_policies(&args)?;
     if args.list_policies {
         let mut out = std::io::stdout().lock();
@@ -148,6 +161,74 @@ pub fn run(args: EvaluateArgs) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `--store`: reads the cadre's dossier document of the year from SQLite (read only),
+/// assembles it with the same facts and policy as the phone (`shared::assemble::rate`:
+/// the directory's once the server has one; for now the defaults), and prints the
+/// verdict JSON exactly as the phone computes it.
+fn from_store(dir: &Path, args: &EvaluateArgs) -> anyhow::Result<ExitCode> {
+    use shared::assemble::{Sources, rate, verdict_json};
+    use shared::doc::{CadreCode, DossierDoc, DossierKey};
+    let code = CadreCode::parse(args.cadre.as_deref().unwrap_or_default())
+        .map_err(|e| anyhow!("--cadre: {e}"))?;
+    let year = args.year.context("--year is required with --store")?;
+    let key = DossierKey {
+        cadre: code.clone(),
+        year,
+    };
+    let bytes = read_document(dir, &key.document_id().to_string())?;
+    let dossier = match bytes {
+        Some(bytes) => {
+            let doc = DossierDoc::load(&bytes, automerge::ActorId::random())
+                .with_context(|| format!("the dossier of {code} for {year} does not load"))?;
+            Some(doc.read()?)
+        }
+        None => {
+            eprintln!(
+                "note: the store has no dossier of {code} for {year}; rating an empty year, as the phone would"
+            );
+            None
+        }
+    };
+    let as_of = args.as_of.unwrap_or_else(today_in_vietnam);
+    let rated = rate(
+        None,
+        code.as_str(),
+        year,
+        Sources {
+            dossier: dossier.as_ref(),
+        },
+        as_of,
+    )
+    .map_err(|e| anyhow!("{code} {year}: {e}"))?;
+    writeln!(std::io::stdout().lock(), "{}", verdict_json(&rated.verdict))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// One document's chunks from the server's SQLite store, concatenated in order; opened
+/// read only, so a running server is not disturbed (WAL readers do not block it).
+fn read_document(dir: &Path, doc_id: &str) -> anyhow::Result<Option<Vec<u8>>> {
+    use rusqlite::{Connection, OpenFlags};
+    let path = dir.join("dicoso.sqlite3");
+    if !path.exists() {
+        bail!("{} does not exist (is --store the server's --data-dir?)", path.display());
+    }
+    let conn = Connection::open_with_flags(
+        &path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .with_context(|| format!("cannot open {}", path.display()))?;
+    let mut stmt = conn
+        .prepare("SELECT data FROM chunks WHERE doc_id = ?1 ORDER BY seq")
+        .with_context(|| format!("{} is not a dicoso store", path.display()))?;
+    let mut rows = stmt.query([doc_id])?;
+    let mut bytes: Option<Vec<u8>> = None;
+    while let Some(row) = rows.next()? {
+        let chunk: Vec<u8> = row.get(0)?;
+        bytes.get_or_insert_with(Vec::new).extend_from_slice(&chunk);
+    }
+    Ok(bytes)
 }
 
 struct Known {

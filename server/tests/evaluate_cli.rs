@@ -316,3 +316,145 @@ fn policy_files_in_toml() {
         "{err}"
     );
 }
+
+// --- `dicoso evaluate --store` (issue 9) ---------------------------------------------
+
+mod store {
+    use super::{dicoso, text};
+    use automerge::ActorId;
+    use shared::assemble::{Sources, rate, verdict_json};
+    use shared::doc::{CadreCode, DossierDoc, DossierKey};
+    use shared::form::{MeetingForm, TripForm, check_meeting, check_trip};
+    use shared::policy::Policy;
+
+    fn day(s: &str) -> chrono::NaiveDate {
+        s.parse().expect("date")
+    }
+
+    /// A 2026 dossier as the phone writes it: a registration, two trips (one thematic,
+    /// one late-registered), a chi đoàn meeting and a report.
+    fn dossier(cadre: &str) -> DossierDoc {
+        let policy = Policy::preset("kien-giang-2023").expect("preset");
+        let key = DossierKey {
+            cadre: CadreCode::parse(cadre).expect("code"),
+            year: 2026,
+        };
+        let mut doc = DossierDoc::new(&key, ActorId::from(*b"evaluate-cli-dev"));
+        let today = day("2026-06-10");
+        let trips = [
+            ("t1", "2026-03-02", "2026-03-06", "Đoàn xã Vĩnh Hòa", "co-so", "3.1"),
+            ("t2", "2026-04-10", "2026-04-11", "Huyện đoàn An Biên", "huyen", "3.3"),
+            ("t3", "2026-08-03", "2026-08-07", "Chi đoàn ấp Tân Hưng", "chi-doan", "3.1"),
+        ];
+        for (i, (id, start, end, host, level, content)) in trips.into_iter().enumerate() {
+            let form = TripForm {
+                start: start.into(),
+                end: end.into(),
+                host_name: host.into(),
+                host_level: level.into(),
+                content_type: content.into(),
+                thematic: content == "3.1",
+                three_together: true,
+                status: if start > "2026-06-10" {
+                    shared::dossier::TripStatus::Planned
+                } else {
+                    shared::dossier::TripStatus::Done
+                },
+                ..TripForm::default()
+            };
+            let others = doc.read().expect("read").trips;
+            let record = check_trip(&form, &policy, &others, None, id, today)
+                .1
+                .expect("valid trip");
+            doc.put_trip(&record, 1_780_000_000_000 + i as i64)
+                .expect("put");
+        }
+        doc.submit_registration("r1", "2", &["t3".into()], day("2026-06-01"), 1_780_000_100_000)
+            .expect("register");
+        doc.submit_registration("r2", "1", &["t1".into(), "t2".into()], day("2026-06-02"), 1_780_000_200_000)
+            .expect("register late");
+        let form = MeetingForm {
+            date: "2026-04-11".into(),
+            chi_doan: "Chi đoàn ấp Tân Lập".into(),
+            unit_name: "Đoàn xã Vĩnh Hòa".into(),
+            unit_level: "co-so".into(),
+            members_present: "18".into(),
+            ..MeetingForm::default()
+        };
+        let meeting = check_meeting(&form, &policy, &[], "m1", today).1.expect("valid meeting");
+        doc.put_meeting(&meeting, false, 1_780_000_300_000).expect("meeting");
+        doc
+    }
+
+    /// Issue 9: `dicoso evaluate --store` rates a cadre-year from the server's SQLite
+    /// store, read only, and prints exactly the verdict JSON `assemble` + `evaluate`
+    /// give for those documents (what the phone shows).
+    #[tokio::test]
+    async fn rates_a_dossier_from_the_servers_store_as_the_phone_does() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = server::store::Store::open_in(dir.path()).expect("store");
+        let mut doc = dossier("KG-0123");
+        let id = doc.key().expect("key").document_id().to_string();
+        // Two chunks, as the server keeps them after a sync: a full save and a change.
+        let full = doc.save();
+        store.append_chunk(&id, full).await.expect("append");
+        let more = {
+            let mut record = doc.read().expect("read").trip("t2").expect("t2").clone();
+            record.trip.notes = Some("Làm việc với Ban Thường vụ".into());
+            doc.put_trip(&record, 1_780_000_400_000).expect("put");
+            doc.save_incremental()
+        };
+        store.append_chunk(&id, more).await.expect("append");
+
+        let out = dicoso(
+            &[
+                "--store",
+                dir.path().to_str().expect("utf-8"),
+                "--cadre",
+                "kg-0123",
+                "--year",
+                "2026",
+                "--as-of",
+                "2026-06-10",
+            ],
+            None,
+        );
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let year = doc.read().expect("read");
+        let expected = rate(None, "KG-0123", 2026, Sources { dossier: Some(&year) }, day("2026-06-10"))
+            .expect("rated");
+        assert_eq!(text(&out.stdout), format!("{}\n", verdict_json(&expected.verdict)));
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        assert_eq!(v["cadre_id"], "KG-0123");
+        assert_eq!(v["coverage"]["chi_doan_meetings"], 1);
+        assert_eq!(v["process"]["registrations"][0]["status"], "late");
+        assert_eq!(v["process"]["registrations"][1]["status"], "on_time");
+
+        // A cadre with nothing in the store: the empty year, as a new phone shows it.
+        let out = dicoso(
+            &["--store", dir.path().to_str().expect("utf-8"), "--cadre", "KG-9999", "--year", "2026", "--as-of", "2026-06-10"],
+            None,
+        );
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        assert!(text(&out.stderr).contains("no dossier of KG-9999 for 2026"));
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        assert_eq!(v["days"]["counted"], 0);
+    }
+
+    #[test]
+    fn store_needs_a_cadre_a_year_and_a_real_store() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().to_str().expect("utf-8");
+        let out = dicoso(&["--store", path, "--year", "2026"], None);
+        assert_eq!(out.status.code(), Some(2), "clap refuses: {}", text(&out.stderr));
+        assert!(text(&out.stderr).contains("--cadre"));
+        let out = dicoso(&["--store", path, "--cadre", "KG 1", "--year", "2026"], None);
+        assert!(!out.status.success());
+        assert!(text(&out.stderr).contains("--cadre: Mã cán bộ"), "{}", text(&out.stderr));
+        let out = dicoso(&["--store", path, "--cadre", "KG-1", "--year", "2026"], None);
+        assert!(!out.status.success());
+        assert!(text(&out.stderr).contains("does not exist"), "{}", text(&out.stderr));
+        let out = dicoso(&["--store", path, "--cadre", "KG-1", "--year", "2026", "x.json"], None);
+        assert_eq!(out.status.code(), Some(2));
+    }
+}

@@ -110,7 +110,31 @@ async fn every_page_is_rendered_from_its_path_alone() {
     let (_, _, trips) = get(&f.router, "/chuyen-di", None).await;
     let trips = String::from_utf8(trips).expect("utf-8");
     assert!(trips.contains("Đang mở dữ liệu trên máy…"));
-    assert!(trips.contains("Sinh hoạt chi đoàn") && trips.contains("Tổng hợp"));
+    // Issue 9: the navigation names every area, and no placeholder areas are left.
+    for area in ["Năm nay", "Đăng ký", "Chuyến đi", "Sinh hoạt", "Đồng bộ"] {
+        assert!(trips.contains(area), "{area}");
+    }
+    assert!(!trips.contains("Tổng hợp") && !trips.contains("Xác nhận"));
+}
+
+/// Issue 9: a page of one trip is the same HTML whatever the trip, so the service worker
+/// can serve the route's cached page (`/chuyen-di/:id`) for any trip offline.
+#[tokio::test]
+async fn a_routes_page_is_the_same_for_every_id() {
+    let f = fixture();
+    for (pattern, paths) in [
+        ("/chuyen-di/:id", ["/chuyen-di/3f2a", "/chuyen-di/b91c-77"]),
+        ("/chuyen-di/:id/sua", ["/chuyen-di/3f2a/sua", "/chuyen-di/x/sua"]),
+        ("/sinh-hoat/:id", ["/sinh-hoat/3f2a", "/sinh-hoat/b91c-77"]),
+    ] {
+        let (status, _, expected) = get(&f.router, pattern, None).await;
+        assert_eq!(status, StatusCode::OK, "{pattern}");
+        for path in paths {
+            let (status, _, html) = get(&f.router, path, None).await;
+            assert_eq!(status, StatusCode::OK, "{path}");
+            assert_eq!(html, expected, "{path} differs from {pattern}");
+        }
+    }
 }
 
 #[test]

@@ -7,9 +7,12 @@
 //! written, what waits on it is shown as waiting, with whose move it is ([`TripStage`]),
 //! not as a failure.
 
+use crate::directory::Directory;
 use crate::doc::{Basis, CadreYear, Submission, TripRecord};
 use crate::dossier::{Approval, Cadre, Dossier, Registration, Trip, TripStatus};
+use crate::error::InputErrors;
 use crate::policy::Policy;
+use crate::verdict::Verdict;
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 
@@ -279,6 +282,104 @@ fn stage_of(
             Some(_) => TripStage::Graded,
         },
     }
+}
+
+/// The policy applied until the device (or the server) has the province's directory:
+/// the reference policy, Kiên Giang 06-HD/TĐTN-BTCKT (seed 000).
+pub const DEFAULT_POLICY_ID: &str = "kien-giang-2023";
+
+/// The reference policy ([`DEFAULT_POLICY_ID`]), parsed once with plain `serde_json`:
+/// `Policy::presets` parses through `serde_path_to_error` (for the CLI's messages on
+/// hand-written policy files), about 95 KB of the phone's WebAssembly for a file that
+/// tests already check. A test checks both give the same policy.
+pub fn default_policy() -> Option<&'static Policy> {
+    static POLICY: std::sync::OnceLock<Option<Policy>> = std::sync::OnceLock::new();
+    POLICY
+        .get_or_init(|| serde_json::from_str(include_str!("../policies/kien-giang-2023.json")).ok())
+        .as_ref()
+}
+
+/// The policy of `year`: the directory's, or without one the reference policy.
+pub fn policy_for(directory: Option<&Directory>, year: i32) -> Option<&Policy> {
+    match directory {
+        Some(d) => d.policy_for(year),
+        None => default_policy(),
+    }
+}
+
+/// Where the facts about the person came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Facts {
+    /// The province's directory.
+    Directory,
+    /// Defaults, for want of a directory: a full-time cadre (`can-bo`) of the provincial
+    /// office (`tinh`), named by their code, in no department, new at the office.
+    Defaults,
+}
+
+/// What `assemble` needs to know about the person rated for `year`: the directory's
+/// facts when it knows the person, else [`Facts::Defaults`].
+pub fn cadre_facts(directory: Option<&Directory>, code: &str, year: i32) -> (Cadre, Facts) {
+    if let Some(cadre) = directory.and_then(|d| d.cadre_facts(code, year)) {
+        return (cadre, Facts::Directory);
+    }
+    let cadre = Cadre {
+        id: code.to_owned(),
+        name: code.to_owned(),
+        level: "tinh".into(),
+        role: "can-bo".into(),
+        department: None,
+        years_at_office: 0,
+        exemptions: Vec::new(),
+    };
+    (cadre, Facts::Defaults)
+}
+
+/// A cadre-year rated: the assembled dossier (with each trip's stage) and the verdict.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rated {
+    pub assembled: Assembled,
+    pub verdict: Verdict,
+    pub facts: Facts,
+}
+
+/// Why a cadre-year could not be rated.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RateError {
+    #[error("chưa có quy định đi cơ sở cho năm {0}")]
+    NoPolicy(i32),
+    /// The assembled dossier does not validate against the policy (the paths and
+    /// messages are the engine's, in English, as `dicoso evaluate` prints them).
+    #[error("hồ sơ chưa hợp lệ: {0}")]
+    Invalid(InputErrors),
+}
+
+/// Rates `code`'s `year` from the documents known about it, as of `as_of`: the one
+/// function the phone (forecast) and `dicoso evaluate --store` (HQ) both call, so the
+/// two cannot disagree. `as_of` is also the `today` of [`assemble`].
+pub fn rate(
+    directory: Option<&Directory>,
+    code: &str,
+    year: i32,
+    sources: Sources<'_>,
+    as_of: NaiveDate,
+) -> Result<Rated, RateError> {
+    let policy = policy_for(directory, year).ok_or(RateError::NoPolicy(year))?;
+    let (cadre, facts) = cadre_facts(directory, code, year);
+    let assembled = assemble(policy, cadre, year, sources, as_of);
+    let verdict =
+        crate::verdict::evaluate(policy, &assembled.dossier, as_of).map_err(RateError::Invalid)?;
+    Ok(Rated {
+        assembled,
+        verdict,
+        facts,
+    })
+}
+
+/// The verdict as `dicoso evaluate --store` prints it and the phone shows it to tests:
+/// pretty JSON, the public verdict format (`docs/dossier-format.md`).
+pub fn verdict_json(verdict: &Verdict) -> String {
+    serde_json::to_string_pretty(verdict).unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -214,6 +214,39 @@ impl TripForm {
     }
 }
 
+impl TripForm {
+    /// The form to save when `self` was typed over `base` (the trip as the form opened
+    /// it) and the stored trip is now `current` (another device may have changed it
+    /// meanwhile): the fields the person changed, `current`'s for the rest. Without this,
+    /// saving an edit would put back every value the form showed, undoing other edits.
+    pub fn rebase(self, base: &TripForm, current: TripForm) -> TripForm {
+        macro_rules! pick {
+            ($($f:ident),*) => {
+                TripForm { $($f: if self.$f == base.$f { current.$f } else { self.$f }),* }
+            };
+        }
+        pick!(
+            start,
+            end,
+            host_name,
+            host_id,
+            host_level,
+            content_type,
+            topic,
+            notes,
+            thematic,
+            three_together,
+            invitation_only,
+            basis,
+            status,
+            outline_title,
+            outline_text,
+            group,
+            group_leader
+        )
+    }
+}
+
 /// Checks a trip form against the policy, the cadre's other trips and today's date, and
 /// builds the record to store (keeping what the form does not edit from `existing`).
 pub fn check_trip(
@@ -402,6 +435,33 @@ pub fn check_trip(
     (c, Some(record))
 }
 
+/// What editing a stored trip must not do on top of [`check_trip`]'s rules: take a trip
+/// that has a report back to planned, or end it after its report was sent (the engine
+/// would refuse the dossier: `Dossier::validate`).
+pub fn check_trip_edit(form: &TripForm, existing: Option<&TripRecord>, checked: &mut Checked) {
+    let Some(report) = existing.and_then(|r| r.trip.report.as_ref()) else {
+        return;
+    };
+    if form.status == TripStatus::Planned {
+        checked.problem(
+            "status",
+            "Chuyến đi đã có báo cáo kết quả nên không thể ghi là dự kiến.",
+        );
+    }
+    if let Some(end) = parse_day(&form.end)
+        && end > report.submitted_on
+    {
+        checked.problem(
+            "end",
+            format!(
+                "Báo cáo kết quả đã nộp ngày {}, trước ngày kết thúc mới ({}).",
+                fmt_day(report.submitted_on),
+                fmt_day(end)
+            ),
+        );
+    }
+}
+
 fn check_group(c: &mut Checked, form: &TripForm) -> Option<TripGroup> {
     let members: Vec<&MemberForm> = form
         .group
@@ -569,6 +629,29 @@ impl MeetingForm {
             invitation_only: m.invitation_only,
             trip: m.trip.clone().unwrap_or_default(),
         }
+    }
+}
+
+impl MeetingForm {
+    /// As [`TripForm::rebase`]: the fields changed over `base`, `current`'s for the rest.
+    pub fn rebase(self, base: &MeetingForm, current: MeetingForm) -> MeetingForm {
+        macro_rules! pick {
+            ($($f:ident),*) => {
+                MeetingForm { $($f: if self.$f == base.$f { current.$f } else { self.$f }),* }
+            };
+        }
+        pick!(
+            date,
+            chi_doan,
+            unit_name,
+            unit_id,
+            unit_level,
+            topic,
+            members_present,
+            remarks,
+            invitation_only,
+            trip
+        )
     }
 }
 

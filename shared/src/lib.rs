@@ -13,6 +13,7 @@ pub mod form;
 pub mod policy;
 pub mod summary;
 pub mod sync;
+pub mod text;
 pub mod verdict;
 
 #[cfg(test)]

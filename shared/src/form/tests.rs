@@ -263,3 +263,65 @@ fn meeting_form_checks() {
         ]
     );
 }
+
+/// Issue 9: editing a trip that has a report may not take it back to planned, nor end it
+/// after the report was sent (the engine would refuse the dossier).
+#[test]
+fn edits_keep_a_reported_trip_consistent() {
+    let mut reported = trip_record("t1");
+    reported.trip.report = Some(TripReport {
+        submitted_on: day("2027-03-10"),
+        result: Some("Kết quả".into()),
+        ..TripReport::default()
+    });
+    let rows: &[(Edit, &[&str])] = &[
+        (|_| {}, &[]),
+        (|f| f.status = TripStatus::Planned, &["status"]),
+        (|f| f.end = "2027-03-12".into(), &["end"]),
+        (|f| f.notes = "ghi chú".into(), &[]),
+    ];
+    for (edit, fields) in rows {
+        let mut f = TripForm::of(&reported);
+        edit(&mut f);
+        let mut c = Checked::default();
+        check_trip_edit(&f, Some(&reported), &mut c);
+        let got: Vec<&str> = c.problems.iter().map(|p| p.field).collect();
+        assert_eq!(&got, fields, "{:?}", c.problems);
+        // A trip without a report may do all of it.
+        let mut c = Checked::default();
+        check_trip_edit(&f, Some(&trip_record("t2")), &mut c);
+        assert!(c.is_ok());
+    }
+}
+
+/// Issue 9: saving an edit writes only what the person changed; what another device
+/// changed meanwhile in other fields stays.
+#[test]
+fn rebase_keeps_other_devices_edits() {
+    let base = TripForm::of(&trip_record("t1"));
+    let mut typed = base.clone();
+    typed.topic = "Chủ đề mới".into();
+    let mut current = base.clone();
+    current.notes = "Ghi chú từ máy khác".into();
+    current.end = "2027-03-07".into();
+    let saved = typed.clone().rebase(&base, current.clone());
+    assert_eq!(saved.topic, "Chủ đề mới");
+    assert_eq!(saved.notes, "Ghi chú từ máy khác");
+    assert_eq!(saved.end, "2027-03-07");
+    // Both changed the same field: this device's edit is the one saved.
+    let mut typed = base.clone();
+    typed.end = "2027-03-05".into();
+    assert_eq!(typed.rebase(&base, current).end, "2027-03-05");
+
+    let m = MeetingForm {
+        date: "2027-04-20".into(),
+        chi_doan: "Chi đoàn ấp Tân Hưng".into(),
+        ..MeetingForm::default()
+    };
+    let mut typed = m.clone();
+    typed.topic = "Chủ điểm".into();
+    let mut current = m.clone();
+    current.remarks = "Tốt".into();
+    let saved = typed.rebase(&m, current);
+    assert_eq!((saved.topic.as_str(), saved.remarks.as_str()), ("Chủ điểm", "Tốt"));
+}
