@@ -38,18 +38,33 @@ function withTimeout(promise, ms) {
   });
 }
 
+// The page (a route pattern of PAGES) that serves `path`: the path itself, else the
+// pattern whose `:name` segments match any one segment of it ("/chuyen-di/:id" serves
+// "/chuyen-di/8f3…"; its HTML depends on the route only).
+function pageFor(path) {
+  if (PAGES.has(path)) return path;
+  const parts = path.split("/");
+  for (const pattern of PAGES) {
+    const want = pattern.split("/");
+    if (want.length === parts.length &&
+        want.every((w, i) => w.startsWith(":") ? parts[i] !== "" : w === parts[i])) return pattern;
+  }
+  return null;
+}
+
 async function page(request) {
   const url = new URL(request.url);
+  const key = pageFor(url.pathname);
   const cache = await caches.open(CACHE);
   try {
     const response = await withTimeout(fetch(request), NETWORK_TIMEOUT_MS);
     // Keep only pages of this build, so the cache never pairs a page with foreign assets.
-    if (response.ok && response.headers.get("x-dicoso-build") === VERSION && PAGES.has(url.pathname)) {
-      await cache.put(url.pathname, response.clone());
+    if (response.ok && response.headers.get("x-dicoso-build") === VERSION && key !== null) {
+      await cache.put(key, response.clone());
     }
     return response;
   } catch (_) {
-    const cached = await cache.match(url.pathname);
+    const cached = key === null ? undefined : await cache.match(key);
     if (cached) return cached;
     return new Response(
       "<!DOCTYPE html><html lang=vi><meta charset=utf-8><title>dicoso</title>" +

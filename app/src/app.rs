@@ -1,25 +1,22 @@
-//! The application shell: document head, header with the sync badge, navigation, routes.
+//! The application shell: document head, header with the sync badge, routes, and the
+//! navigation bar at the bottom of the screen (within a thumb's reach, every area
+//! always visible, the current one marked).
 
 use crate::components::{CadreSetup, SyncBadge};
-use crate::pages::{
-    confirmations::ConfirmationsPage, meetings::MeetingsPage, not_found::NotFoundPage,
-    registrations::RegistrationsPage, summary::SummaryPage, trips::TripsPage, year::YearPage,
-};
+use crate::pages::{meetings, not_found::NotFoundPage, registrations, sync_page, trips, year};
 use crate::{BuildInfo, local};
 use leptos::prelude::*;
-use leptos_meta::{MetaTags, Title, provide_meta_context};
 use leptos_router::components::{A, Route, Router, Routes};
 use leptos_router::path;
 use std::sync::Arc;
 
-/// The main areas, in the order the navigation shows them: (path, label).
-pub const AREAS: &[(&str, &str)] = &[
-    ("/", "Năm nay"),
-    ("/chuyen-di", "Chuyến đi"),
-    ("/sinh-hoat", "Sinh hoạt chi đoàn"),
-    ("/dang-ky", "Đăng ký"),
-    ("/xac-nhan", "Xác nhận"),
-    ("/tong-hop", "Tổng hợp"),
+/// The main areas, in the order the navigation shows them: (path, label, icon).
+pub const AREAS: &[(&str, &str, &str)] = &[
+    ("/", "Năm nay", "◔"),
+    ("/dang-ky", "Đăng ký", "☑"),
+    ("/chuyen-di", "Chuyến đi", "➜"),
+    ("/sinh-hoat", "Sinh hoạt", "☺"),
+    ("/dong-bo", "Đồng bộ", "⇅"),
 ];
 
 /// The whole HTML document, rendered on the server only.
@@ -32,13 +29,13 @@ pub fn shell(build: Arc<BuildInfo>) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <meta name="theme-color" content="#0a4da2" />
                 <meta name="description" content="Ghi và theo dõi đi cơ sở 1+2 của cán bộ Đoàn" />
+                <title>"dicoso – Đi cơ sở 1+2"</title>
                 <link rel="manifest" href="/manifest.webmanifest" />
                 <link rel="icon" href="/icons/icon-192.png" type="image/png" />
                 <link rel="apple-touch-icon" href="/icons/icon-192.png" />
                 <link rel="stylesheet" href=build.css.clone() />
                 <link rel="modulepreload" href=build.js.clone() />
                 <script type="module" inner_html=build.boot_script()></script>
-                <MetaTags />
             </head>
             <body>
                 <App />
@@ -49,33 +46,43 @@ pub fn shell(build: Arc<BuildInfo>) -> impl IntoView {
 
 #[component]
 pub fn App() -> impl IntoView {
-    provide_meta_context();
     local::provide_local_store();
     let store = local::use_local_store();
     view! {
-        <Title text="dicoso – Đi cơ sở 1+2" />
         <Router>
             <header class="top">
                 <a class="brand" href="/">"dicoso"</a>
                 <SyncBadge />
             </header>
-            <nav class="areas" aria-label="Các mục chính">
-                {AREAS
-                    .iter()
-                    .map(|(href, label)| view! { <A href=*href exact=true>{*label}</A> })
-                    .collect_view()}
-            </nav>
             <main data-hydrated=move || store.hydrated.get().to_string()>
                 <CadreSetup />
                 <Routes fallback=NotFoundPage>
-                    <Route path=path!("/") view=YearPage />
-                    <Route path=path!("/chuyen-di") view=TripsPage />
-                    <Route path=path!("/sinh-hoat") view=MeetingsPage />
-                    <Route path=path!("/dang-ky") view=RegistrationsPage />
-                    <Route path=path!("/xac-nhan") view=ConfirmationsPage />
-                    <Route path=path!("/tong-hop") view=SummaryPage />
+                    <Route path=path!("/") view=year::YearPage />
+                    <Route path=path!("/dang-ky") view=registrations::RegistrationsPage />
+                    <Route path=path!("/chuyen-di") view=trips::TripsPage />
+                    <Route path=path!("/chuyen-di/moi") view=trips::form::NewTripPage />
+                    <Route path=path!("/chuyen-di/:id") view=trips::detail::TripPage />
+                    <Route path=path!("/chuyen-di/:id/sua") view=trips::form::EditTripPage />
+                    <Route path=path!("/chuyen-di/:id/bao-cao") view=trips::report::ReportPage />
+                    <Route path=path!("/sinh-hoat") view=meetings::MeetingsPage />
+                    <Route path=path!("/sinh-hoat/moi") view=meetings::form::NewMeetingPage />
+                    <Route path=path!("/sinh-hoat/:id") view=meetings::form::EditMeetingPage />
+                    <Route path=path!("/dong-bo") view=sync_page::SyncPage />
                 </Routes>
             </main>
+            <nav class="areas" aria-label="Các mục chính">
+                {AREAS
+                    .iter()
+                    .map(|(href, label, icon)| {
+                        view! {
+                            <A href=*href exact=*href == "/">
+                                <span class="icon" aria-hidden="true">{*icon}</span>
+                                <span class="label">{*label}</span>
+                            </A>
+                        }
+                    })
+                    .collect_view()}
+            </nav>
         </Router>
     }
 }

@@ -4,12 +4,16 @@
 //! the browser's own store after hydration (see [`local`]). That is what lets the service
 //! worker start the app offline from cached pages without hydration mismatches.
 
+// Leptos view types nest deeply; forms erase theirs (`into_any`) at component edges.
+#![recursion_limit = "256"]
+
 pub mod app;
 pub mod build_info;
 pub mod components;
 pub mod local;
 pub mod pages;
 pub mod policy_view;
+pub mod rating;
 pub mod sync;
 
 pub use app::{App, shell};

@@ -2,11 +2,26 @@
 //!
 //! On the server this module holds only the signals' initial state; every load and write
 //! happens in the browser after hydration, so the server's HTML never carries user data.
+//! A write returns once its IndexedDB transaction has committed; only then does a page
+//! say "đã lưu", and only then is the change offered to the sync task.
 
+mod error;
+#[cfg(feature = "hydrate")]
+mod writes;
+
+pub use error::LocalError;
+
+use crate::rating::{YearRating, rate_year};
 use crate::sync::SyncStatus;
+use chrono::{Datelike, NaiveDate};
 use leptos::prelude::*;
-use shared::doc::{CadreCode, TripRecord};
-use shared::form::TripForm;
+use shared::directory::Directory;
+use shared::doc::history::HistoryEntry;
+use shared::doc::{CadreCode, CadreYear, MeetingRecord, TripRecord};
+use shared::dossier::TripStatus;
+use shared::form::{MeetingForm, ReportForm, TripForm};
+use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// A value that is read from the local store after hydration.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -14,40 +29,116 @@ pub enum Loaded<T> {
     /// Before hydration (and on the server): nothing read yet.
     Loading,
     Ready(T),
-    /// The store could not be read; the message is for the user.
-    Failed(String),
+    /// The store could not be read.
+    Failed(LocalError),
 }
 
-/// The trips of the cadre's dossiers on this device, newest first, and the entries this
-/// version cannot read (kept, not shown).
+/// The cadre's dossiers on this device, one per year, as read.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct TripList {
-    pub trips: Vec<TripRecord>,
+pub struct CadreDocs {
+    pub years: BTreeMap<i32, CadreYear>,
+    /// Entries and documents this version cannot read: kept, counted, not shown.
     pub unreadable: Vec<String>,
+}
+
+impl CadreDocs {
+    pub fn year(&self, year: i32) -> Option<&CadreYear> {
+        self.years.get(&year)
+    }
+
+    /// Every trip with its dossier's year: newest year first, newest start first.
+    pub fn trips(&self) -> impl Iterator<Item = (i32, &TripRecord)> {
+        self.years
+            .iter()
+            .rev()
+            .flat_map(|(y, cy)| cy.trips.iter().map(move |t| (*y, t)))
+    }
+
+    pub fn trip(&self, id: &str) -> Option<(i32, &TripRecord)> {
+        self.trips().find(|(_, t)| t.id() == id)
+    }
+
+    /// Every meeting with its dossier's year, newest first.
+    pub fn meetings(&self) -> impl Iterator<Item = (i32, &MeetingRecord)> {
+        self.years
+            .iter()
+            .rev()
+            .flat_map(|(y, cy)| cy.meetings.iter().map(move |m| (*y, m)))
+    }
+
+    pub fn meeting(&self, id: &str) -> Option<(i32, &MeetingRecord)> {
+        self.meetings()
+            .find(|(_, m)| m.meeting.id.as_deref() == Some(id))
+    }
+}
+
+/// One change in a trip's history, as the detail page shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HistoryLine {
+    pub entry: HistoryEntry,
+    /// Written on this device (the page's own actor).
+    pub this_device: bool,
 }
 
 /// The local store's state, shared through context by every page.
 #[derive(Debug, Clone, Copy)]
 pub struct LocalStore {
-    pub trips: RwSignal<Loaded<TripList>>,
+    pub docs: RwSignal<Loaded<CadreDocs>>,
     /// The cadre this device records for (`None` until the cadre enters a code).
     pub cadre: RwSignal<Loaded<Option<CadreCode>>>,
     /// True once the WebAssembly has hydrated the page: forms work from then on.
     pub hydrated: RwSignal<bool>,
+    /// Today on this device, read after hydration (the server renders no date).
+    pub today: RwSignal<Option<NaiveDate>>,
+    /// The province's directory snapshot, once this device has one (enrolment brings it;
+    /// until then the host picker offers the cadre's own earlier hosts, and the facts
+    /// about the cadre are `assemble`'s defaults).
+    pub directory: RwSignal<Option<Arc<Directory>>>,
+    /// This year, rated: recomputed whenever the documents, the date or the directory
+    /// change.
+    pub rating: Memo<Option<Arc<YearRating>>>,
+    /// A sentence for the next page shown ("Đã lưu chuyến đi trên máy.").
+    pub notice: RwSignal<Option<String>>,
     pub sync: SyncStatus,
 }
 
 pub fn provide_local_store() {
+    let docs = RwSignal::new(Loaded::<CadreDocs>::Loading);
+    let cadre = RwSignal::new(Loaded::<Option<CadreCode>>::Loading);
+    let today = RwSignal::new(None::<NaiveDate>);
+    let directory = RwSignal::new(None::<Arc<Directory>>);
+    let rating = Memo::new(move |_| {
+        let today = today.get()?;
+        let Loaded::Ready(Some(code)) = cadre.get() else {
+            return None;
+        };
+        let directory = directory.get();
+        docs.with(|d| match d {
+            Loaded::Ready(docs) => Some(Arc::new(rate_year(
+                directory.as_deref(),
+                &code,
+                today.year(),
+                docs.year(today.year()),
+                today,
+            ))),
+            _ => None,
+        })
+    });
     let store = LocalStore {
-        trips: RwSignal::new(Loaded::Loading),
-        cadre: RwSignal::new(Loaded::Loading),
+        docs,
+        cadre,
         hydrated: RwSignal::new(false),
+        today,
+        directory,
+        rating,
+        notice: RwSignal::new(None),
         sync: SyncStatus::new(),
     };
     provide_context(store);
     // Effects run only in the browser, after hydration.
     Effect::new(move |_| {
         store.hydrated.set(true);
+        store.today.set(Some(crate::policy_view::today()));
         // Separate tasks: the answer on persistence must never hold up reading the data.
         #[cfg(feature = "hydrate")]
         leptos::task::spawn_local(browser::ask_for_persistent_storage());
@@ -55,14 +146,14 @@ pub fn provide_local_store() {
         leptos::task::spawn_local(async move {
             let cadre = match browser::load_cadre().await {
                 Ok(cadre) => cadre,
-                Err(message) => {
-                    store.cadre.set(Loaded::Failed(message.clone()));
-                    store.trips.set(Loaded::Failed(message));
+                Err(problem) => {
+                    store.cadre.set(Loaded::Failed(problem.clone()));
+                    store.docs.set(Loaded::Failed(problem));
                     return;
                 }
             };
             store.cadre.set(Loaded::Ready(cadre.clone()));
-            store.refresh_trips().await;
+            store.refresh().await;
             crate::sync::browser::start(store, cadre);
         });
     });
@@ -72,10 +163,21 @@ pub fn use_local_store() -> LocalStore {
     expect_context::<LocalStore>()
 }
 
-/// Shown when the app is used before hydration finished.
-#[cfg(not(feature = "hydrate"))]
-const NOT_READY: &str = "Trang chưa tải xong, hãy thử lại.";
+/// Runs browser-only store code; on the server (never called there) it is `NotReady`.
+macro_rules! in_browser {
+    ($e:expr) => {{
+        #[cfg(feature = "hydrate")]
+        {
+            $e
+        }
+        #[cfg(not(feature = "hydrate"))]
+        {
+            Err::<_, LocalError>(LocalError::NotReady)
+        }
+    }};
+}
 
+#[cfg_attr(not(feature = "hydrate"), allow(unused_variables))]
 impl LocalStore {
     /// The cadre code, once set on this device.
     pub fn cadre_code(self) -> Option<CadreCode> {
@@ -85,54 +187,180 @@ impl LocalStore {
         }
     }
 
-    /// Validates and stores a trip; returns once it is written to IndexedDB.
-    pub async fn add_trip(self, input: TripForm) -> Result<(), String> {
-        #[cfg(feature = "hydrate")]
-        {
-            let cadre = self
-                .cadre_code()
-                .ok_or("Chưa nhập mã cán bộ: nhập mã ở đầu trang trước khi ghi.")?;
-            let document = browser::add_trip(&cadre, input).await?;
-            self.refresh_trips().await;
-            crate::sync::browser::local_change(document);
-            Ok(())
-        }
-        #[cfg(not(feature = "hydrate"))]
-        {
-            let _ = input;
-            Err(NOT_READY.to_owned())
-        }
+    fn require_cadre(self) -> Result<CadreCode, LocalError> {
+        self.cadre_code().ok_or(LocalError::NoCadre)
+    }
+
+    /// Today on the device (the server's epoch day before hydration).
+    pub fn today_or_epoch(self) -> NaiveDate {
+        self.today.get_untracked().unwrap_or_default()
     }
 
     /// Sets this device's cadre code (checked), moving any trips recorded before
     /// documents were per cadre into the cadre's documents.
-    pub async fn set_cadre(self, typed: String) -> Result<(), String> {
-        let code = CadreCode::parse(&typed).map_err(|e| e.to_string())?;
-        #[cfg(feature = "hydrate")]
-        {
+    pub async fn set_cadre(self, typed: String) -> Result<(), LocalError> {
+        let code = CadreCode::parse(&typed)?;
+        in_browser!({
             browser::save_cadre(&code).await?;
             self.cadre.set(Loaded::Ready(Some(code.clone())));
-            self.refresh_trips().await;
+            self.refresh().await;
             crate::sync::browser::cadre_changed(code);
             Ok(())
-        }
-        #[cfg(not(feature = "hydrate"))]
+        })
+    }
+
+    /// Re-reads every document of the cadre (after a synced change, or at start).
+    pub async fn refresh(self) {
+        #[cfg(feature = "hydrate")]
         {
-            let _ = code;
-            Err(NOT_READY.to_owned())
+            let loaded = match browser::load_docs(self.cadre_code().as_ref()).await {
+                Ok(docs) => Loaded::Ready(docs),
+                Err(problem) => Loaded::Failed(problem),
+            };
+            self.docs.set(loaded);
         }
     }
 
-    /// Re-reads the trips of the cadre's documents (after a local or a synced change).
-    pub async fn refresh_trips(self) {
-        #[cfg(feature = "hydrate")]
-        {
-            let loaded = match browser::load_trips(self.cadre_code().as_ref()).await {
-                Ok(list) => Loaded::Ready(list),
-                Err(message) => Loaded::Failed(message),
-            };
-            self.trips.set(loaded);
-        }
+    /// A year's dossier was written on this device: show it at once (no re-read), and
+    /// offer the change to the server.
+    #[cfg(feature = "hydrate")]
+    fn written<T>(self, w: writes::Written<T>) -> T {
+        let year = w.year.key.year;
+        self.docs.update(|d| match d {
+            Loaded::Ready(docs) => {
+                docs.years.insert(year, w.year);
+            }
+            other => {
+                let mut docs = CadreDocs::default();
+                docs.years.insert(year, w.year);
+                *other = Loaded::Ready(docs);
+            }
+        });
+        crate::sync::browser::local_change(w.document);
+        w.value
+    }
+
+    /// Checks and stores a trip (a new one when `id` is `None`); returns its id once the
+    /// write has committed.
+    /// `base` is the trip as an edit form opened it (see `TripForm::rebase`).
+    pub async fn save_trip(
+        self,
+        form: TripForm,
+        id: Option<String>,
+        base: Option<TripForm>,
+    ) -> Result<String, LocalError> {
+        let cadre = self.require_cadre()?;
+        in_browser!({
+            let year = id.as_deref().and_then(|id| self.docs.with_untracked(|d| match d {
+                Loaded::Ready(d) => d.trip(id).map(|(y, _)| y),
+                _ => None,
+            }));
+            let directory = self.directory.get_untracked();
+            let w = writes::save_trip(&cadre, form, id, base, year, directory).await?;
+            Ok(self.written(w))
+        })
+    }
+
+    /// Cancels a trip (it stays, marked) or restores a cancelled one.
+    pub async fn set_trip_cancelled(self, id: String, cancelled: bool) -> Result<(), LocalError> {
+        let cadre = self.require_cadre()?;
+        let year = self.year_of_trip(&id)?;
+        in_browser!({
+            let w = writes::set_trip_cancelled(&cadre, year, &id, cancelled).await?;
+            self.written(w);
+            Ok(())
+        })
+    }
+
+    /// Checks and stores the report on a trip.
+    pub async fn save_report(self, id: String, form: ReportForm) -> Result<(), LocalError> {
+        let cadre = self.require_cadre()?;
+        let year = self.year_of_trip(&id)?;
+        in_browser!({
+            let w = writes::save_report(&cadre, year, &id, form).await?;
+            self.written(w);
+            Ok(())
+        })
+    }
+
+    fn year_of_trip(self, id: &str) -> Result<i32, LocalError> {
+        self.docs
+            .with_untracked(|d| match d {
+                Loaded::Ready(d) => d.trip(id).map(|(y, _)| y),
+                _ => None,
+            })
+            .ok_or(LocalError::NotFound("chuyến đi này"))
+    }
+
+    /// Checks and stores a chi đoàn meeting (a new one when `id` is `None`).
+    pub async fn save_meeting(
+        self,
+        form: MeetingForm,
+        id: Option<String>,
+        base: Option<MeetingForm>,
+    ) -> Result<String, LocalError> {
+        let cadre = self.require_cadre()?;
+        in_browser!({
+            let year = id.as_deref().and_then(|id| self.docs.with_untracked(|d| match d {
+                Loaded::Ready(d) => d.meeting(id).map(|(y, _)| y),
+                _ => None,
+            }));
+            let directory = self.directory.get_untracked();
+            let w = writes::save_meeting(&cadre, form, id, base, year, directory).await?;
+            Ok(self.written(w))
+        })
+    }
+
+    /// Marks a meeting as not held (it stays, marked) or held again.
+    pub async fn set_meeting_cancelled(
+        self,
+        id: String,
+        cancelled: bool,
+    ) -> Result<(), LocalError> {
+        let cadre = self.require_cadre()?;
+        let year = self
+            .docs
+            .with_untracked(|d| match d {
+                Loaded::Ready(d) => d.meeting(&id).map(|(y, _)| y),
+                _ => None,
+            })
+            .ok_or(LocalError::NotFound("buổi sinh hoạt này"))?;
+        in_browser!({
+            let w = writes::set_meeting_cancelled(&cadre, year, &id, cancelled).await?;
+            self.written(w);
+            Ok(())
+        })
+    }
+
+    /// Records a registration sent today for `period` of `year`, listing `trips`.
+    pub async fn submit_registration(
+        self,
+        year: i32,
+        period: String,
+        trips: Vec<String>,
+    ) -> Result<(), LocalError> {
+        let cadre = self.require_cadre()?;
+        in_browser!({
+            let w = writes::submit_registration(&cadre, year, &period, &trips).await?;
+            self.written(w);
+            Ok(())
+        })
+    }
+
+    /// Who changed what of a trip, when, and on which device.
+    pub async fn trip_history(self, id: String) -> Result<Vec<HistoryLine>, LocalError> {
+        let cadre = self.require_cadre()?;
+        let year = self.year_of_trip(&id)?;
+        in_browser!(writes::trip_history(&cadre, year, &id).await)
+    }
+}
+
+/// The status a restored (un-cancelled) trip gets back: planned if it has not started.
+pub fn restored_status(start: NaiveDate, today: NaiveDate) -> TripStatus {
+    if start > today {
+        TripStatus::Planned
+    } else {
+        TripStatus::Done
     }
 }
 
@@ -150,7 +378,7 @@ pub mod browser {
     //! - `meta`: `actor` (this device's Automerge actor id), `cadre` (the cadre code),
     //!   `server-heads:<doc>` (the heads the server last confirmed), `last-sync` (ms).
 
-    use super::TripList;
+    use super::{CadreDocs, LocalError};
     use automerge::{ActorId, ChangeHash};
     use chrono::Datelike;
     use indexed_db_futures::database::Database;
@@ -160,7 +388,6 @@ pub mod browser {
     use indexed_db_futures::{KeyPath, KeyRange};
     use js_sys::{Array, Object, Reflect, Uint8Array};
     use shared::doc::{CadreCode, DossierDoc, DossierKey};
-    use shared::form::TripForm;
     use shared::sync::DocumentId;
     use std::collections::BTreeMap;
     use wasm_bindgen::{JsCast, JsValue};
@@ -174,8 +401,12 @@ pub mod browser {
     /// Fold a document's chunks into one full save past this many.
     const COMPACT_AFTER: usize = 32;
 
-    fn fail(what: &str) -> impl Fn(indexed_db_futures::error::Error) -> String + '_ {
-        move |e| format!("Không {what} được dữ liệu trên máy ({e}).")
+    fn read_failed(e: indexed_db_futures::error::Error) -> LocalError {
+        LocalError::Read(e.to_string())
+    }
+
+    fn write_failed(e: indexed_db_futures::error::Error) -> LocalError {
+        LocalError::Write(e.to_string())
     }
 
     /// Asks the browser not to evict this site's storage under pressure (cheap phones run
@@ -190,7 +421,7 @@ pub mod browser {
         }
     }
 
-    pub async fn open_db(name: &str) -> Result<Database, String> {
+    pub async fn open_db(name: &str) -> Result<Database, LocalError> {
         Database::open(name)
             .with_version(DB_VERSION)
             .with_on_upgrade_needed(|event, db| {
@@ -210,7 +441,7 @@ pub mod browser {
                 Ok(())
             })
             .await
-            .map_err(|e| format!("Không mở được kho dữ liệu trên máy ({e})."))
+            .map_err(|e| LocalError::Open(e.to_string()))
     }
 
     thread_local! {
@@ -218,7 +449,7 @@ pub mod browser {
     }
 
     /// The page's one connection to the `dicoso` database, opened on first use.
-    pub async fn db() -> Result<Database, String> {
+    pub async fn db() -> Result<Database, LocalError> {
         if let Some(db) = DB.with(|slot| slot.borrow().clone()) {
             return Ok(db);
         }
@@ -245,33 +476,36 @@ pub mod browser {
     }
 
     /// A read-write transaction on some object stores.
-    fn readwrite<'a>(db: &'a Database, stores: &'a [&'a str]) -> Result<Transaction<'a>, String> {
+    fn readwrite<'a>(
+        db: &'a Database,
+        stores: &'a [&'a str],
+    ) -> Result<Transaction<'a>, LocalError> {
         db.transaction(stores)
             .with_mode(TransactionMode::Readwrite)
             .build()
-            .map_err(fail("ghi"))
+            .map_err(write_failed)
     }
 
-    async fn meta_get(db: &Database, key: &str) -> Result<Option<JsValue>, String> {
-        let tx = db.transaction(META).build().map_err(fail("đọc"))?;
-        let meta = tx.object_store(META).map_err(fail("đọc"))?;
+    async fn meta_get(db: &Database, key: &str) -> Result<Option<JsValue>, LocalError> {
+        let tx = db.transaction(META).build().map_err(read_failed)?;
+        let meta = tx.object_store(META).map_err(read_failed)?;
         meta.get(key)
             .primitive()
-            .map_err(fail("đọc"))?
+            .map_err(read_failed)?
             .await
-            .map_err(fail("đọc"))
+            .map_err(read_failed)
     }
 
-    pub async fn meta_put(db: &Database, key: &str, value: JsValue) -> Result<(), String> {
+    pub async fn meta_put(db: &Database, key: &str, value: JsValue) -> Result<(), LocalError> {
         let tx = readwrite(db, &[META])?;
-        let meta = tx.object_store(META).map_err(fail("ghi"))?;
+        let meta = tx.object_store(META).map_err(write_failed)?;
         meta.put(value)
             .with_key(key)
             .primitive()
-            .map_err(fail("ghi"))?
+            .map_err(write_failed)?
             .await
-            .map_err(fail("ghi"))?;
-        tx.commit().await.map_err(fail("ghi"))
+            .map_err(write_failed)?;
+        tx.commit().await.map_err(write_failed)
     }
 
     thread_local! {
@@ -279,7 +513,7 @@ pub mod browser {
     }
 
     /// This device's actor in the page's database, read once per page.
-    async fn device_actor(db: &Database) -> Result<ActorId, String> {
+    pub(super) async fn device_actor(db: &Database) -> Result<ActorId, LocalError> {
         if let Some(actor) = ACTOR.with(|slot| slot.borrow().clone()) {
             return Ok(actor);
         }
@@ -289,7 +523,7 @@ pub mod browser {
     }
 
     /// The actor stored in `db`, created on first use.
-    pub async fn actor(db: &Database) -> Result<ActorId, String> {
+    pub async fn actor(db: &Database) -> Result<ActorId, LocalError> {
         let stored = meta_get(db, "actor").await?;
         if let Some(bytes) = stored.filter(|v| v.is_instance_of::<Uint8Array>()) {
             return Ok(ActorId::from(Uint8Array::from(bytes).to_vec()));
@@ -299,7 +533,7 @@ pub mod browser {
         Ok(actor)
     }
 
-    pub async fn load_cadre() -> Result<Option<CadreCode>, String> {
+    pub async fn load_cadre() -> Result<Option<CadreCode>, LocalError> {
         let db = db().await?;
         let stored = meta_get(&db, "cadre").await?;
         Ok(stored
@@ -323,7 +557,7 @@ pub mod browser {
         db: &Database,
         document: &DocumentId,
         heads: &[ChangeHash],
-    ) -> Result<(), String> {
+    ) -> Result<(), LocalError> {
         let array: Array = heads
             .iter()
             .map(|h| JsValue::from_str(&h.to_string()))
@@ -335,9 +569,9 @@ pub mod browser {
         meta_get(db, "last-sync").await.ok()??.as_f64()
     }
 
-    fn chunk_record(document: &str, chunk: &[u8]) -> Result<JsValue, String> {
+    fn chunk_record(document: &str, chunk: &[u8]) -> Result<JsValue, LocalError> {
         let record = Object::new();
-        let bad = |_| "Không tạo được bản ghi dữ liệu.".to_owned();
+        let bad = |_| LocalError::Write("không tạo được bản ghi".into());
         Reflect::set(&record, &"doc".into(), &document.into()).map_err(bad)?;
         Reflect::set(&record, &"bytes".into(), &Uint8Array::from(chunk).into()).map_err(bad)?;
         Ok(record.into())
@@ -355,27 +589,27 @@ pub mod browser {
     async fn doc_chunks_in(
         store: &ObjectStore<'_>,
         document: &str,
-    ) -> Result<(Vec<u8>, usize, Vec<JsValue>), String> {
-        let index = store.index(BY_DOC).map_err(fail("đọc"))?;
+    ) -> Result<(Vec<u8>, usize, Vec<JsValue>), LocalError> {
+        let index = store.index(BY_DOC).map_err(read_failed)?;
         let only = || KeyRange::Only(JsValue::from_str(document));
         let records = index
             .get_all::<JsValue>()
             .with_query::<JsValue, _>(only())
             .primitive()
-            .map_err(fail("đọc"))?
+            .map_err(read_failed)?
             .await
-            .map_err(fail("đọc"))?;
+            .map_err(read_failed)?;
         let keys = index
             .get_all_keys::<JsValue>()
             .with_query::<JsValue, _>(only())
             .primitive()
-            .map_err(fail("đọc"))?
+            .map_err(read_failed)?
             .await
-            .map_err(fail("đọc"))?;
+            .map_err(read_failed)?;
         let mut bytes = Vec::new();
         let mut count = 0;
         for record in records {
-            if let Some((_, chunk)) = record_parts(&record.map_err(fail("đọc"))?) {
+            if let Some((_, chunk)) = record_parts(&record.map_err(read_failed)?) {
                 bytes.extend(chunk);
                 count += 1;
             }
@@ -383,14 +617,14 @@ pub mod browser {
         let keys = keys
             .into_iter()
             .collect::<Result<Vec<_>, _>>()
-            .map_err(fail("đọc"))?;
+            .map_err(read_failed)?;
         Ok((bytes, count, keys))
     }
 
     /// Every chunk of `document`, concatenated, and how many there are.
-    pub async fn read_doc(db: &Database, document: &str) -> Result<(Vec<u8>, usize), String> {
-        let tx = db.transaction(DOC_CHUNKS).build().map_err(fail("đọc"))?;
-        let store = tx.object_store(DOC_CHUNKS).map_err(fail("đọc"))?;
+    pub async fn read_doc(db: &Database, document: &str) -> Result<(Vec<u8>, usize), LocalError> {
+        let tx = db.transaction(DOC_CHUNKS).build().map_err(read_failed)?;
+        let store = tx.object_store(DOC_CHUNKS).map_err(read_failed)?;
         let (bytes, count, _) = doc_chunks_in(&store, document).await?;
         Ok((bytes, count))
     }
@@ -398,18 +632,18 @@ pub mod browser {
     /// Every document on this device: id → its chunks concatenated, and how many there are.
     pub async fn read_all_docs(
         db: &Database,
-    ) -> Result<BTreeMap<String, (Vec<u8>, usize)>, String> {
-        let tx = db.transaction(DOC_CHUNKS).build().map_err(fail("đọc"))?;
-        let store = tx.object_store(DOC_CHUNKS).map_err(fail("đọc"))?;
+    ) -> Result<BTreeMap<String, (Vec<u8>, usize)>, LocalError> {
+        let tx = db.transaction(DOC_CHUNKS).build().map_err(read_failed)?;
+        let store = tx.object_store(DOC_CHUNKS).map_err(read_failed)?;
         let records = store
             .get_all::<JsValue>()
             .primitive()
-            .map_err(fail("đọc"))?
+            .map_err(read_failed)?
             .await
-            .map_err(fail("đọc"))?;
+            .map_err(read_failed)?;
         let mut docs: BTreeMap<String, (Vec<u8>, usize)> = BTreeMap::new();
         for record in records {
-            if let Some((doc, chunk)) = record_parts(&record.map_err(fail("đọc"))?) {
+            if let Some((doc, chunk)) = record_parts(&record.map_err(read_failed)?) {
                 let (bytes, count) = docs.entry(doc).or_default();
                 bytes.extend(chunk);
                 *count += 1;
@@ -419,44 +653,47 @@ pub mod browser {
     }
 
     /// Appends one chunk to a document; returns after the transaction has committed.
-    pub async fn append_chunk(db: &Database, document: &str, chunk: &[u8]) -> Result<(), String> {
+    pub async fn append_chunk(
+        db: &Database,
+        document: &str,
+        chunk: &[u8],
+    ) -> Result<(), LocalError> {
         let tx = readwrite(db, &[DOC_CHUNKS])?;
-        let store = tx.object_store(DOC_CHUNKS).map_err(fail("ghi"))?;
+        let store = tx.object_store(DOC_CHUNKS).map_err(write_failed)?;
         store
             .add(chunk_record(document, chunk)?)
             .primitive()
-            .map_err(fail("ghi"))?
+            .map_err(write_failed)?
             .await
-            .map_err(fail("ghi"))?;
-        tx.commit().await.map_err(fail("ghi"))
+            .map_err(write_failed)?;
+        tx.commit().await.map_err(write_failed)
     }
 
     /// Replaces a document's chunks with one full save, reading and writing in one
     /// transaction so a chunk appended meanwhile by another tab is never dropped.
-    pub async fn compact(db: &Database, document: &str) -> Result<(), String> {
+    pub async fn compact(db: &Database, document: &str) -> Result<(), LocalError> {
         let tx = readwrite(db, &[DOC_CHUNKS])?;
-        let store = tx.object_store(DOC_CHUNKS).map_err(fail("ghi"))?;
+        let store = tx.object_store(DOC_CHUNKS).map_err(write_failed)?;
         let (bytes, _, keys) = doc_chunks_in(&store, document).await?;
-        let mut doc = automerge::AutoCommit::load(&bytes).map_err(|e| {
-            format!("Dữ liệu trên máy không đọc được ({e}); giữ nguyên, không gộp.")
-        })?;
+        let mut doc = automerge::AutoCommit::load(&bytes)
+            .map_err(|e| LocalError::Document(format!("{e}; giữ nguyên, không gộp")))?;
         for key in keys {
-            store.delete(key).primitive().map_err(fail("ghi"))?;
+            store.delete(key).primitive().map_err(write_failed)?;
         }
         store
             .add(chunk_record(document, &doc.save())?)
             .primitive()
-            .map_err(fail("ghi"))?;
-        tx.commit().await.map_err(fail("ghi"))
+            .map_err(write_failed)?;
+        tx.commit().await.map_err(write_failed)
     }
 
     /// Opens one of the cadre's dossiers, creating it (with its deterministic first
     /// change) when this device has none yet.
-    async fn open_dossier(
+    pub(super) async fn open_dossier(
         db: &Database,
         key: &DossierKey,
         actor: ActorId,
-    ) -> Result<DossierDoc, String> {
+    ) -> Result<DossierDoc, LocalError> {
         let id = key.document_id().to_string();
         let (bytes, chunks) = read_doc(db, &id).await?;
         if chunks == 0 {
@@ -464,25 +701,25 @@ pub mod browser {
             append_chunk(db, &id, &doc.save()).await?;
             return Ok(doc);
         }
-        let doc = DossierDoc::load(&bytes, actor).map_err(|e| e.to_string())?;
+        let doc = DossierDoc::load(&bytes, actor)?;
         if chunks > COMPACT_AFTER {
             compact(db, &id).await?;
         }
         Ok(doc)
     }
 
-    /// The trips of every dossier of `cadre` on this device, newest first.
-    pub async fn load_trips(cadre: Option<&CadreCode>) -> Result<TripList, String> {
+    /// Every dossier of `cadre` on this device, read.
+    pub async fn load_docs(cadre: Option<&CadreCode>) -> Result<CadreDocs, LocalError> {
         let db = db().await?;
         let actor = device_actor(&db).await?;
-        let mut list = TripList::default();
+        let mut out = CadreDocs::default();
         let Some(cadre) = cadre else {
-            return Ok(list);
+            return Ok(out);
         };
         for (id, (bytes, chunks)) in read_all_docs(&db).await? {
             let Ok(doc) = DossierDoc::load(&bytes, actor.clone()) else {
                 // Not a dossier this version reads (or not one at all): kept, not shown.
-                list.unreadable.push(id);
+                out.unreadable.push(id);
                 continue;
             };
             // Chunks that arrived by sync pile up too; a failed compaction changes nothing.
@@ -490,67 +727,38 @@ pub mod browser {
                 let _ = compact(&db, &id).await;
             }
             if doc.key().is_some_and(|k| &k.cadre == cadre) {
-                let year = doc.read().map_err(|e| e.to_string())?;
-                list.trips.extend(year.trips);
-                list.unreadable.extend(year.unreadable);
+                match doc.read() {
+                    Ok(year) => {
+                        out.unreadable.extend(year.unreadable.iter().cloned());
+                        out.years.insert(year.key.year, year);
+                    }
+                    Err(_) => out.unreadable.push(id),
+                }
             }
         }
-        list.trips
-            .sort_by(|a, b| (b.trip.start, b.created_at).cmp(&(a.trip.start, a.created_at)));
-        Ok(list)
-    }
-
-    /// Stores a trip in the dossier of the year it starts in; returns that document.
-    pub async fn add_trip(cadre: &CadreCode, input: TripForm) -> Result<DocumentId, String> {
-        let policy = crate::policy_view::policy().ok_or("Chưa có quy định để áp dụng.")?;
-        let id = web_sys::window()
-            .and_then(|w| w.crypto().ok())
-            .map(|c| c.random_uuid())
-            .ok_or("Trình duyệt không tạo được mã chuyến đi.")?;
-        let today = crate::policy_view::today();
-        let start = shared::form::parse_day(&input.start);
-        let year = start.map_or(today.year(), |s| s.year());
-        let key = DossierKey {
-            cadre: cadre.clone(),
-            year,
-        };
-        let db = db().await?;
-        let actor = device_actor(&db).await?;
-        // Re-read before writing: another tab may have added trips since this one loaded.
-        let mut doc = open_dossier(&db, &key, actor).await?;
-        let others = doc.read().map_err(|e| e.to_string())?.trips;
-        let (checked, record) = shared::form::check_trip(&input, policy, &others, None, &id, today);
-        let Some(record) = record else {
-            let all: Vec<String> = checked.problems.into_iter().map(|p| p.message).collect();
-            return Err(all.join(" "));
-        };
-        let now = js_sys::Date::now() as i64;
-        doc.put_trip(&record, now).map_err(|e| e.to_string())?;
-        let document = key.document_id();
-        append_chunk(&db, &document.to_string(), &doc.save_incremental()).await?;
-        Ok(document)
+        Ok(out)
     }
 
     /// Moves the trips of the version-1 dossier (kept before documents were per cadre and
     /// year) into the cadre's documents and empties it, then remembers the cadre code.
-    pub async fn save_cadre(cadre: &CadreCode) -> Result<(), String> {
+    pub async fn save_cadre(cadre: &CadreCode) -> Result<(), LocalError> {
         save_cadre_in(&db().await?, cadre).await
     }
 
     /// [`save_cadre`] on the given database (tests use their own).
-    pub async fn save_cadre_in(db: &Database, cadre: &CadreCode) -> Result<(), String> {
+    pub async fn save_cadre_in(db: &Database, cadre: &CadreCode) -> Result<(), LocalError> {
         let actor = actor(db).await?;
-        let tx = db.transaction(LEGACY_CHUNKS).build().map_err(fail("đọc"))?;
-        let legacy = tx.object_store(LEGACY_CHUNKS).map_err(fail("đọc"))?;
+        let tx = db.transaction(LEGACY_CHUNKS).build().map_err(read_failed)?;
+        let legacy = tx.object_store(LEGACY_CHUNKS).map_err(read_failed)?;
         let all = legacy
             .get_all::<JsValue>()
             .primitive()
-            .map_err(fail("đọc"))?
+            .map_err(read_failed)?
             .await
-            .map_err(fail("đọc"))?;
+            .map_err(read_failed)?;
         let mut bytes = Vec::new();
         for value in all {
-            bytes.extend(Uint8Array::from(value.map_err(fail("đọc"))?).to_vec());
+            bytes.extend(Uint8Array::from(value.map_err(read_failed)?).to_vec());
         }
         drop(tx);
         if !bytes.is_empty() {
@@ -565,7 +773,7 @@ pub mod browser {
         cadre: &CadreCode,
         bytes: &[u8],
         actor: ActorId,
-    ) -> Result<(), String> {
+    ) -> Result<(), LocalError> {
         let Ok(old) = shared::doc::keyless_trips(bytes) else {
             // Unreadable by this version: left where it is, untouched, not in the way.
             return Ok(());
@@ -576,17 +784,16 @@ pub mod browser {
                 year: trip.trip.start.year(),
             };
             let mut doc = open_dossier(db, &key, actor.clone()).await?;
-            doc.put_trip(&trip, trip.created_at)
-                .map_err(|e| e.to_string())?;
+            doc.put_trip(&trip, trip.created_at)?;
             let id = key.document_id().to_string();
             append_chunk(db, &id, &doc.save_incremental()).await?;
         }
         // Only once every trip is in its new home.
         let tx = readwrite(db, &[LEGACY_CHUNKS])?;
         tx.object_store(LEGACY_CHUNKS)
-            .map_err(fail("ghi"))?
+            .map_err(write_failed)?
             .clear()
-            .map_err(fail("ghi"))?;
-        tx.commit().await.map_err(fail("ghi"))
+            .map_err(write_failed)?;
+        tx.commit().await.map_err(write_failed)
     }
 }

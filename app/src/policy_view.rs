@@ -1,40 +1,58 @@
-//! The policy the app applies on this device, and the bits of it the pages show.
+//! The policy the device applies, and the bits of it the pages show.
 //!
-//! Until the province directory syncs a policy to the phone, the app applies the reference
-//! policy (Kiên Giang 06-HD/TĐTN-BTCKT, seed 000).
+//! The policy of a year is the province directory's (`shared::assemble::policy_for`);
+//! until the device has a directory, the reference policy (Kiên Giang 06-HD/TĐTN-BTCKT,
+//! seed 000).
 
+use crate::local::LocalStore;
+use leptos::prelude::*;
 use shared::policy::Policy;
-use std::sync::OnceLock;
 
-pub const DEFAULT_POLICY_ID: &str = "kien-giang-2023";
-
-pub fn policy() -> Option<&'static Policy> {
-    static POLICY: OnceLock<Option<Policy>> = OnceLock::new();
-    POLICY
-        .get_or_init(|| Policy::preset(DEFAULT_POLICY_ID))
-        .as_ref()
+/// The policy of `year` on this device (tracks the directory: a new snapshot re-renders).
+pub fn policy(store: LocalStore, year: i32) -> Option<Policy> {
+    store
+        .directory
+        .with(|d| shared::assemble::policy_for(d.as_deref(), year).cloned())
 }
 
-/// (code, Vietnamese label) of every content type the policy knows, in its order.
-pub fn content_types() -> Vec<(String, String)> {
-    policy()
-        .map(|p| {
-            p.content_types
-                .iter()
-                .map(|c| (c.code.clone(), c.label_vi.clone()))
-                .collect()
-        })
-        .unwrap_or_default()
+/// (code, "code. label") of every content type the policy knows, in its order.
+pub fn content_types(policy: &Policy) -> Vec<(String, String)> {
+    policy
+        .content_types
+        .iter()
+        .map(|c| (c.code.clone(), format!("{}. {}", c.code, c.label_vi)))
+        .collect()
 }
 
-pub fn content_type_codes() -> Vec<&'static str> {
-    policy()
-        .map(|p| p.content_types.iter().map(|c| c.code.as_str()).collect())
-        .unwrap_or_default()
+pub fn content_type_label(policy: &Policy, code: &str) -> String {
+    policy
+        .content_type(code)
+        .map_or_else(|| code.to_owned(), |c| format!("{code}. {}", c.label_vi))
 }
 
-pub fn content_type_label(code: &str) -> Option<&'static str> {
-    policy()?.content_type(code).map(|c| c.label_vi.as_str())
+/// (id, Vietnamese label) of the policy's levels, highest first.
+pub fn levels(policy: &Policy) -> Vec<(String, String)> {
+    policy
+        .levels
+        .iter()
+        .map(|l| (l.id.clone(), l.label_vi.clone()))
+        .collect()
+}
+
+pub fn level_label(policy: &Policy, id: &str) -> String {
+    policy
+        .level(id)
+        .map_or_else(|| id.to_owned(), |l| l.label_vi.clone())
+}
+
+/// (code, label) of the roles a group member may have.
+pub fn roles(policy: &Policy) -> Vec<(String, String)> {
+    policy
+        .roles
+        .iter()
+        .filter(|r| !r.exempt)
+        .map(|r| (r.code.clone(), r.label_vi.clone()))
+        .collect()
 }
 
 /// Today on this device (the browser's clock, local time); on the server, 1970-01-01:
@@ -54,21 +72,4 @@ pub fn today() -> chrono::NaiveDate {
     {
         chrono::NaiveDate::default()
     }
-}
-
-/// (id, Vietnamese label) of the policy's levels, highest first.
-pub fn levels() -> Vec<(String, String)> {
-    policy()
-        .map(|p| {
-            p.levels
-                .iter()
-                .map(|l| (l.id.clone(), l.label_vi.clone()))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-/// The minimum of days at the base a year (D1).
-pub fn minimum_days() -> Option<u32> {
-    policy().map(|p| p.days.minimum)
 }

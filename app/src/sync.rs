@@ -82,15 +82,20 @@ pub fn retry_delay_ms(attempt: u32, jitter: f64) -> f64 {
 }
 
 /// "14:05 23/11/2026" for a time in ms since the epoch, in the device's time zone.
+/// (Written out rather than with chrono's `format`, whose strftime machinery would be
+/// in the WebAssembly for this one line.)
 pub fn fmt_time(offset_minutes: i32, ms: f64) -> String {
-    use chrono::{DateTime, FixedOffset};
-    let offset = FixedOffset::west_opt(offset_minutes * 60)
-        .unwrap_or_else(|| FixedOffset::east_opt(0).expect("zero offset"));
-    DateTime::from_timestamp_millis(ms as i64)
+    use chrono::{DateTime, Timelike};
+    let local_ms = ms as i64 - i64::from(offset_minutes) * 60_000;
+    DateTime::from_timestamp_millis(local_ms)
         .map(|t| {
-            t.with_timezone(&offset)
-                .format("%H:%M %d/%m/%Y")
-                .to_string()
+            let t = t.naive_utc();
+            format!(
+                "{:02}:{:02} {}",
+                t.hour(),
+                t.minute(),
+                shared::verdict::fmt_day(t.date())
+            )
         })
         .unwrap_or_default()
 }
@@ -104,7 +109,7 @@ pub mod browser {
     use futures::channel::mpsc::{UnboundedSender, unbounded};
     use indexed_db_futures::database::Database;
     use leptos::prelude::*;
-    use shared::doc::{CadreCode, DossierKey, GENESIS_ACTOR};
+    use shared::doc::{CadreCode, DossierKey, GENESIS_ACTOR, UPGRADE_ACTOR};
     use shared::sync::{
         Action, ConnectionId, DocumentId, PeerId, PeerMetadata, ProtocolError, SyncHub, TrustServer,
     };
@@ -193,7 +198,7 @@ pub mod browser {
             let db = match local::browser::db().await {
                 Ok(db) => db,
                 Err(problem) => {
-                    store.sync.error.set(Some(problem));
+                    store.sync.error.set(Some(problem.to_string()));
                     return;
                 }
             };
@@ -300,7 +305,7 @@ pub mod browser {
             self.cadre = Some(cadre.clone());
             let docs = match local::browser::read_all_docs(&self.db).await {
                 Ok(docs) => docs,
-                Err(problem) => return self.store.sync.error.set(Some(problem)),
+                Err(problem) => return self.store.sync.error.set(Some(problem.to_string())),
             };
             let mut held = BTreeSet::new();
             for (id, (bytes, _)) in docs {
@@ -344,7 +349,7 @@ pub mod browser {
                         .error
                         .set(Some(format!("Dữ liệu trên máy không đọc được ({e})."))),
                 },
-                Err(problem) => self.store.sync.error.set(Some(problem)),
+                Err(problem) => self.store.sync.error.set(Some(problem.to_string())),
             }
         }
 
@@ -474,7 +479,7 @@ pub mod browser {
                             // drops its copy and the connection (queued `Close`); the stored
                             // copy goes back in, and the next connection fetches the
                             // change again.
-                            self.store.sync.error.set(Some(problem));
+                            self.store.sync.error.set(Some(problem.to_string()));
                             self.hub.forget(&document);
                             self.reload(document).await;
                             continue;
@@ -510,7 +515,7 @@ pub mod browser {
                 }
             }
             if changed {
-                self.store.refresh_trips().await;
+                self.store.refresh().await;
             }
         }
 
@@ -521,8 +526,9 @@ pub mod browser {
                 return;
             }
             let ids: Vec<DocumentId> = self.server_heads.keys().copied().collect();
-            // `unsynced` counts people's edits (not the shared first change), `pending`
-            // every change: the sync is complete only when nothing at all is pending.
+            // `unsynced` counts people's edits (not the shared first changes: genesis and
+            // schema upgrade), `pending` every change: the sync is complete only when
+            // nothing at all is pending.
             let (mut unsynced, mut pending) = (0, 0);
             for id in ids {
                 if let Some(theirs) = self.hub.remote_heads(SERVER, &id)
@@ -541,7 +547,10 @@ pub mod browser {
                     pending += changes.len();
                     unsynced += changes
                         .iter()
-                        .filter(|c| c.actor.to_bytes() != GENESIS_ACTOR)
+                        .filter(|c| {
+                            let actor = c.actor.to_bytes();
+                            actor != GENESIS_ACTOR && actor != UPGRADE_ACTOR
+                        })
                         .count();
                 }
             }

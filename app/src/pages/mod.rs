@@ -1,9 +1,8 @@
-//! One page per file, one per main area.
+//! One page per file, a folder per area once it has several.
 
-pub mod confirmations;
 pub mod meetings;
 pub mod not_found;
 pub mod registrations;
-pub mod summary;
+pub mod sync_page;
 pub mod trips;
 pub mod year;

@@ -1,5 +1,5 @@
+use crate::components::set_title;
 use leptos::prelude::*;
-use leptos_meta::Title;
 
 #[component]
 pub fn NotFoundPage() -> impl IntoView {
@@ -7,8 +7,8 @@ pub fn NotFoundPage() -> impl IntoView {
     if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
         response.set_status(http::StatusCode::NOT_FOUND);
     }
+    set_title("Không tìm thấy");
     view! {
-        <Title text="Không tìm thấy – dicoso" />
         <h1>"Không tìm thấy trang"</h1>
         <p>"Địa chỉ này không có trong dicoso. "<a href="/">"Về trang Năm nay"</a></p>
     }

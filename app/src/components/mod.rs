@@ -1,28 +1,31 @@
 //! Small components shared by the pages.
 
-use crate::local::{Loaded, use_local_store};
+pub mod fields;
+pub mod host_picker;
+
+use crate::local::{Loaded, LocalError, use_local_store};
 use crate::sync::fmt_time;
 use leptos::prelude::*;
+use shared::assemble::{Party, TripStage};
 
-/// A main area whose recording is not built yet: its title, the honest empty state, and
-/// a sentence on what the area is for and that this version cannot do it yet.
-#[component]
-pub fn AreaNotYetBuilt(
-    title: &'static str,
-    empty: &'static str,
-    detail: &'static str,
-) -> impl IntoView {
-    view! {
-        <leptos_meta::Title text=format!("{title} – dicoso") />
-        <h1>{title}</h1>
-        <p class="empty">{empty}</p>
-        <p class="muted">{detail}</p>
-    }
+/// Sets the document's title after hydration ("Chuyến đi – dicoso"). The server's HTML
+/// carries the app's title on every page: a title per page is not worth a head manager
+/// in the first load.
+pub fn set_title(page: &'static str) {
+    Effect::new(move |_| {
+        #[cfg(feature = "hydrate")]
+        if let Some(d) = web_sys::window().and_then(|w| w.document()) {
+            d.set_title(&format!("{page} – dicoso"));
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = page;
+    });
 }
 
 /// The always-visible sync badge in the header: whether the server is reachable, and
 /// under it a line on what is not on the server yet, when the last sync was, or why
-/// sync failed. All of it comes from the sync task after hydration.
+/// sync failed. All of it comes from the sync task after hydration. The badge opens the
+/// Đồng bộ page.
 #[component]
 pub fn SyncBadge() -> impl IntoView {
     let sync = use_local_store().sync;
@@ -43,7 +46,7 @@ pub fn SyncBadge() -> impl IntoView {
         }
     };
     view! {
-        <div class="sync">
+        <a class="sync" href="/dong-bo" aria-label="Đồng bộ: xem chi tiết">
             <span
                 class=move || sync.link.get().class()
                 role="status"
@@ -58,7 +61,7 @@ pub fn SyncBadge() -> impl IntoView {
             >
                 {detail}
             </span>
-        </div>
+        </a>
     }
 }
 
@@ -69,7 +72,7 @@ pub fn CadreSetup() -> impl IntoView {
     let store = use_local_store();
     let typed = RwSignal::new(String::new());
     let saving = RwSignal::new(false);
-    let problem = RwSignal::new(None::<String>);
+    let problem = RwSignal::new(None::<LocalError>);
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         if saving.get_untracked() {
@@ -104,9 +107,62 @@ pub fn CadreSetup() -> impl IntoView {
                         />
                     </label>
                     <button type="submit" disabled=move || saving.get()>"Lưu mã cán bộ"</button>
-                    {move || problem.get().map(|p| view! { <p class="error" role="alert">{p}</p> })}
+                    {move || problem.get().map(|p| view! { <p class="error" role="alert">{p.to_string()}</p> })}
                 </form>
             }
         })
+    }
+}
+
+/// The store's answer while it has none yet, or its failure; `None` once it is ready.
+pub fn not_ready<T>(loaded: &Loaded<T>) -> Option<AnyView> {
+    match loaded {
+        Loaded::Loading => {
+            Some(view! { <p class="muted">"Đang mở dữ liệu trên máy…"</p> }.into_any())
+        }
+        Loaded::Failed(problem) => Some(
+            view! { <p class="error" role="alert">{problem.to_string()}</p> }.into_any(),
+        ),
+        Loaded::Ready(_) => None,
+    }
+}
+
+/// A trip's stage and, while it waits on someone, whose move it is: waiting is not
+/// failing, so only a trip that cannot count is shown as a problem.
+pub fn stage_chip(stage: TripStage) -> impl IntoView {
+    let class = match stage {
+        TripStage::NotApproved => "chip bad",
+        TripStage::Cancelled => "chip off",
+        TripStage::Graded | TripStage::Approved => "chip ok",
+        _ if stage.whose_move() == Some(Party::Cadre) => "chip todo",
+        _ => "chip wait",
+    };
+    let whose = match stage.whose_move() {
+        Some(Party::Cadre) | None => String::new(),
+        Some(p) => format!(" · việc của {}", p.label_vi()),
+    };
+    view! {
+        <span class=class data-stage=format!("{stage:?}")>
+            {stage.label_vi()}
+            <span class="whose">{whose}</span>
+        </span>
+    }
+}
+
+/// "Đã lưu…" after a page change, shown once.
+#[component]
+pub fn Notice() -> impl IntoView {
+    let store = use_local_store();
+    let shown = RwSignal::new(None::<String>);
+    Effect::new(move |_| {
+        if let Some(n) = store.notice.get() {
+            shown.set(Some(n));
+            store.notice.set(None);
+        }
+    });
+    move || {
+        shown
+            .get()
+            .map(|n| view! { <p class="notice" role="status">{n}</p> })
     }
 }
