@@ -239,11 +239,7 @@ impl Browser {
             .find(Locator::Css("form.setup input[name=cadre]"))
             .await?;
         input.send_keys(code).await?;
-        self.client
-            .find(Locator::Css("form.setup button[type=submit]"))
-            .await?
-            .click()
-            .await?;
+        self.click("form.setup button[type=submit]").await?;
         self.wait_until(
             "the cadre code to be saved",
             "return document.querySelector('form.setup') === null",
@@ -276,8 +272,38 @@ impl Browser {
         Ok(value.as_str().unwrap_or_default().to_owned())
     }
 
-    /// Fills and submits the trip form.
+    /// Opens the new-trip form (from the trip list's button) unless it is open.
+    pub async fn open_trip_form(&self) -> Result<()> {
+        let open = self
+            .client
+            .execute("return document.querySelector('form.trip-form') !== null", vec![])
+            .await?;
+        if open != Value::Bool(true) {
+            let listed = self
+                .client
+                .execute("return document.querySelector(\"a[href='/chuyen-di/moi']\") !== null", vec![])
+                .await?;
+            if listed != Value::Bool(true) {
+                self.click("nav a[href='/chuyen-di']").await?;
+                self.wait_until(
+                    "the trip list",
+                    "return document.querySelector(\"a[href='/chuyen-di/moi']\") !== null",
+                )
+                .await?;
+            }
+            self.click("a[href='/chuyen-di/moi']").await?;
+            self.wait_until(
+                "the trip form",
+                "return document.querySelector('form.trip-form select[name=host_level]') !== null",
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// Fills and submits the trip form (a base-level host).
     pub async fn add_trip(&self, start: &str, end: &str, host: &str, content: &str) -> Result<()> {
+        self.open_trip_form().await?;
         self.set_value("input[name=start]", start).await?;
         self.set_value("input[name=end]", end).await?;
         let host_input = self
@@ -286,13 +312,94 @@ impl Browser {
             .await?;
         host_input.clear().await?;
         host_input.send_keys(host).await?;
+        self.set_value("select[name=host_level]", "co-so").await?;
         self.set_value("select[name=content_type]", content).await?;
-        self.client
-            .find(Locator::Css("form button[type=submit]"))
-            .await?
-            .click()
-            .await?;
+        self.click("form button[type=submit]").await
+    }
+
+    /// Clicks the first element matching `css`, scrolled to the middle of the screen
+    /// first (as a thumb would: the navigation bar covers the bottom of the screen).
+    pub async fn click(&self, css: &str) -> Result<()> {
+        let script = format!(
+            "const e = document.querySelector({css}); if (e) e.scrollIntoView({{block: 'center'}}); return true;",
+            css = json!(css),
+        );
+        self.client.execute(&script, vec![]).await?;
+        self.client.find(Locator::Css(css)).await?.click().await?;
         Ok(())
+    }
+
+    /// Ticks or clears a checkbox as a user would (firing `change`).
+    pub async fn set_checked(&self, css: &str, on: bool) -> Result<()> {
+        let script = format!(
+            "const e = document.querySelector({css}); if (e.checked !== {on}) e.click(); return true;",
+            css = json!(css),
+        );
+        self.client.execute(&script, vec![]).await?;
+        Ok(())
+    }
+
+    /// Shows pages as a 360×740 phone does (CSS pixels, touch, mobile viewport).
+    pub async fn phone_screen(&self) -> Result<()> {
+        self.cdp(
+            "Emulation.setDeviceMetricsOverride",
+            json!({ "width": 360, "height": 740, "deviceScaleFactor": 1, "mobile": true }),
+        )
+        .await
+    }
+
+    /// Makes every page this browser loads from now on believe today is `day`
+    /// (`YYYY-MM-DD`, local noon), the clock still running: the app reads the date from
+    /// `Date`, so a test of a year's deadlines does not depend on the day it runs.
+    pub async fn fake_today(&self, day: &str) -> Result<()> {
+        let source = format!(
+            "(() => {{
+                const Real = Date;
+                const delta = new Real({day} + 'T12:00:00').getTime() - Real.now();
+                class Fake extends Real {{
+                    constructor(...a) {{ if (a.length === 0) super(Real.now() + delta); else super(...a); }}
+                    static now() {{ return Real.now() + delta; }}
+                }}
+                globalThis.Date = Fake;
+            }})();",
+            day = json!(day),
+        );
+        self.cdp(
+            "Page.addScriptToEvaluateOnNewDocument",
+            json!({ "source": source }),
+        )
+        .await
+    }
+
+    /// Slows the CPU down `rate` times (CDP), as on a cheap phone; 1 turns it off.
+    pub async fn cpu_throttle(&self, rate: f64) -> Result<()> {
+        self.cdp("Emulation.setCPUThrottlingRate", json!({ "rate": rate }))
+            .await
+    }
+
+    async fn cdp(&self, cmd: &'static str, params: Value) -> Result<()> {
+        self.client.issue_cmd(Cdp { cmd, params }).await?;
+        Ok(())
+    }
+
+    /// The verdict JSON the Năm nay page computed (`#verdict[data-verdict]`), once there.
+    pub async fn verdict_json(&self) -> Result<String> {
+        let value = self
+            .wait_until(
+                "the verdict on Năm nay",
+                "const e = document.getElementById('verdict'); return e && e.dataset.verdict ? e.dataset.verdict : null;",
+            )
+            .await?;
+        Ok(value.as_str().unwrap_or_default().to_owned())
+    }
+
+    /// What a quick accessibility and layout audit finds on the current page: inputs
+    /// without a label, a page without exactly one h1 or with skipped heading levels,
+    /// text below 4.5:1 contrast (3:1 for large text) against its background, anything
+    /// wider than the screen. Empty when all is well.
+    pub async fn audit(&self) -> Result<Vec<String>> {
+        let value = self.client.execute(AUDIT, vec![]).await?;
+        Ok(serde_json::from_value(value).unwrap_or_default())
     }
 
     /// Waits until a service worker controls the page (it then serves the app offline).
@@ -374,6 +481,62 @@ impl Browser {
         Ok(v.as_u64().unwrap_or(0) as usize)
     }
 }
+
+/// The audit behind [`Browser::audit`], in the page.
+const AUDIT: &str = r#"
+const problems = [];
+const visible = (e) => !!(e.offsetWidth || e.offsetHeight || e.getClientRects().length);
+for (const e of document.querySelectorAll('input, select, textarea')) {
+  if (e.type === 'hidden' || e.getAttribute('aria-hidden') === 'true' || !visible(e)) continue;
+  const labelled = (e.labels && e.labels.length > 0) || e.getAttribute('aria-label') || e.getAttribute('aria-labelledby');
+  if (!labelled) problems.push(`no label: ${e.outerHTML.slice(0, 80)}`);
+}
+const headings = [...document.querySelectorAll('main h1, main h2, main h3, main h4')].filter(visible);
+if (document.querySelectorAll('main h1').length !== 1) problems.push(`h1 count ${document.querySelectorAll('main h1').length}`);
+let level = 0;
+for (const h of headings) {
+  const l = Number(h.tagName[1]);
+  if (l > level + 1) problems.push(`heading jumps to ${h.tagName}: ${h.textContent.slice(0, 40)}`);
+  level = l;
+}
+const rgb = (s) => (s.match(/[\d.]+/g) || []).map(Number);
+const lum = ([r, g, b]) => {
+  const f = (c) => { c /= 255; return c <= 0.03928 ? c / 12.92 : Math.pow((c + 0.055) / 1.055, 2.4); };
+  return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+};
+const background = (e) => {
+  let layers = [];
+  for (let n = e; n && n.nodeType === 1; n = n.parentElement) {
+    const c = rgb(getComputedStyle(n).backgroundColor);
+    if (c.length >= 3 && (c.length < 4 || c[3] > 0)) { layers.push(c); if (c.length < 4 || c[3] >= 1) break; }
+  }
+  let out = [255, 255, 255];
+  for (const c of layers.reverse()) {
+    const a = c.length >= 4 ? c[3] : 1;
+    out = [0, 1, 2].map((i) => c[i] * a + out[i] * (1 - a));
+  }
+  return out;
+};
+for (const e of document.querySelectorAll('body *')) {
+  if (!visible(e) || e.closest('svg')) continue;
+  const own = [...e.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
+  if (!own) continue;
+  const s = getComputedStyle(e);
+  const fg = rgb(s.color), bg = background(e);
+  const [a, b] = [lum(fg), lum(bg)].sort((x, y) => y - x);
+  const ratio = (a + 0.05) / (b + 0.05);
+  const large = parseFloat(s.fontSize) >= 24 || (parseFloat(s.fontSize) >= 18.66 && Number(s.fontWeight) >= 700);
+  if (ratio < (large ? 3 : 4.5)) problems.push(`contrast ${ratio.toFixed(2)}: ${e.textContent.trim().slice(0, 40)}`);
+}
+const width = document.documentElement.clientWidth;
+if (document.documentElement.scrollWidth > width) problems.push(`page scrolls sideways: ${document.documentElement.scrollWidth} > ${width}`);
+for (const e of document.querySelectorAll('body *')) {
+  const r = e.getBoundingClientRect();
+  if (visible(e) && r.right > width + 1 && getComputedStyle(e).position !== 'fixed' && !e.closest('.picker'))
+    { problems.push(`wider than the screen: <${e.tagName.toLowerCase()} class="${e.className}"> ${Math.round(r.right)}px`); break; }
+}
+return problems;
+"#;
 
 /// A Chrome DevTools Protocol command sent through chromedriver.
 #[derive(Debug)]

@@ -15,7 +15,11 @@ const USAGE: &str = "usage: cargo xtask <command>
   dist [--release]                     build the front end into target/site
   fuzz [SECONDS]                       fuzz the sync decoder (shared/fuzz) for SECONDS
                                        (default: DICOSO_FUZZ_SECONDS, else 30); `test` runs it too
+  bench-ui                             the phone's benchmarks (release build, Chromium, 4x slower CPU)
 ";
+
+/// Where `cargo xtask test` has the end-to-end tests save their screenshots.
+const SCREENSHOTS: &str = "screenshots";
 
 /// The SIGKILL test, whose printed counts CI shows.
 const DURABILITY_TEST: &str =
@@ -36,6 +40,7 @@ fn main() -> Result<()> {
         "test" => test(rest),
         "dist" => dist(rest.iter().any(|a| a == "--release")).map(|_| ()),
         "fuzz" => fuzz_decoder(fuzz_seconds(rest.first())?),
+        "bench-ui" => bench_ui(),
         "" | "help" | "--help" | "-h" => {
             print!("{USAGE}");
             Ok(())
@@ -174,12 +179,15 @@ fn test(args: &[String]) -> Result<()> {
         test_args.push("--".into());
     }
     test_args.extend(["--skip".into(), DURABILITY_TEST.into()]);
+    let screenshots = target_dir().join(SCREENSHOTS);
     run(cargo()
         .current_dir(root())
         .args(["test", "--workspace", "--no-fail-fast"])
         .args(&test_args)
         .env("DICOSO_BIN", &bin)
-        .env("DICOSO_SITE", &site_dir))?;
+        .env("DICOSO_SITE", &site_dir)
+        .env("E2E_SCREENSHOTS", &screenshots))?;
+    say(&format!("screenshots of the end-to-end tests: {}", screenshots.display()));
     say("SIGKILL durability (server/tests/durability.rs; DICOSO_DURABILITY_ROUNDS, default 20)");
     run(cargo()
         .current_dir(root())
@@ -213,6 +221,25 @@ fn test(args: &[String]) -> Result<()> {
         started.elapsed().as_secs_f64()
     ));
     Ok(())
+}
+
+/// `cargo xtask bench-ui`: the release front end and the server, then the benchmarks of
+/// `tests/tests/bench_ui.rs`, which print their figures.
+fn bench_ui() -> Result<()> {
+    tools::ensure_wasm_target()?;
+    tools::ensure_chromium()?;
+    let site_dir = dist(true)?;
+    say("building the server");
+    run(cargo()
+        .current_dir(root())
+        .args(["build", "--package", "server", "--bin", "dicoso"]))?;
+    say("running the phone's benchmarks (tests/tests/bench_ui.rs)");
+    run(cargo()
+        .current_dir(root())
+        .args(["test", "--package", "e2e", "--test", "bench_ui", "--", "--ignored", "--nocapture"])
+        .env("DICOSO_BIN", target_dir().join("debug/dicoso"))
+        .env("DICOSO_SITE", &site_dir)
+        .env("CHROMEDRIVER", chromedriver()?))
 }
 
 /// The fuzzing time: the argument, else `DICOSO_FUZZ_SECONDS`, else [`FUZZ_SECONDS`].

@@ -6,15 +6,23 @@ use sha2::{Digest, Sha256};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-/// Every page the app serves. The service worker precaches each, so the app starts
-/// offline on any of them. (A server test checks this equals the app's routes.)
+/// Every page the app serves, as route patterns (`:id` stands for any one segment). The
+/// service worker precaches each, so the app starts offline on any of them, and serves a
+/// pattern's page for every path it matches (the HTML depends on the route, never on the
+/// id: the page reads its trip from the device after hydration). (A server test checks
+/// this equals the app's routes.)
 pub const PAGES: &[&str] = &[
     "/",
-    "/chuyen-di",
-    "/sinh-hoat",
     "/dang-ky",
-    "/xac-nhan",
-    "/tong-hop",
+    "/chuyen-di",
+    "/chuyen-di/moi",
+    "/chuyen-di/:id",
+    "/chuyen-di/:id/sua",
+    "/chuyen-di/:id/bao-cao",
+    "/sinh-hoat",
+    "/sinh-hoat/moi",
+    "/sinh-hoat/:id",
+    "/dong-bo",
 ];
 
 /// Written as `build.json`; the server reads it into `app::BuildInfo`.
