@@ -5,6 +5,7 @@
 
 pub mod access;
 pub mod assemble;
+pub mod auth;
 pub mod directory;
 pub mod doc;
 pub mod dossier;

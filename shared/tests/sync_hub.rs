@@ -7,7 +7,7 @@ use automerge::transaction::Transactable;
 use automerge::{AutoCommit, ROOT, ReadDoc};
 use shared::sync::{
     Access, Action, ConnectionId, DocumentId, MAX_FRAME_BYTES, Message, PeerId, PeerMetadata,
-    ProtocolError, SyncHub,
+    Permission, ProtocolError, Refusal, SyncHub,
 };
 
 /// Identities as the shell would authenticate them.
@@ -23,14 +23,24 @@ struct Rules;
 
 impl Access for Rules {
     type Identity = Who;
-    fn can_read(&self, who: &Who, _: &DocumentId) -> bool {
-        *who != Who::Stranger
+    fn permission(&self, who: &Who, _: &DocumentId) -> Permission {
+        match who {
+            Who::Stranger => Permission::Denied,
+            Who::Reader => Permission::Read,
+            Who::Cadre | Who::Server => Permission::ReadWrite,
+        }
     }
-    fn can_write(&self, who: &Who, _: &DocumentId) -> bool {
-        matches!(who, Who::Cadre | Who::Server)
-    }
-    fn can_create(&self, who: &Who, doc: &DocumentId) -> bool {
-        self.can_write(who, doc)
+    fn check_update(
+        &self,
+        who: &Who,
+        _: &DocumentId,
+        _: &mut AutoCommit,
+        _: &mut AutoCommit,
+    ) -> Result<(), Refusal> {
+        match who {
+            Who::Cadre | Who::Server => Ok(()),
+            _ => Err(Refusal("chỉ được đọc".into())),
+        }
     }
 }
 
@@ -540,16 +550,21 @@ fn access_is_decided_per_document_before_anything_is_applied() {
     }
     assert_eq!(text(server.document(&DOC).expect("doc"), "intruder"), None);
 
-    // A reader is answered (it learns our data) but its changes are not applied.
+    // Issue 8: a reader's changes are refused, told why, and nothing of them is kept.
     let mut server = joined_server(Who::Reader);
     let actions = converse_with_change(&mut server);
     assert!(
-        actions.iter().any(|a| matches!(a, Action::Send { .. })),
-        "{actions:?}"
-    );
-    assert!(
         actions.iter().all(|a| !matches!(a, Action::Persist { .. })),
         "{actions:?}"
+    );
+    let refused = ProtocolError::Refused {
+        document: DOC,
+        reason: Refusal("chỉ được đọc".into()),
+    };
+    assert_refused(&actions[actions.len().saturating_sub(2)..], &refused);
+    assert_eq!(
+        ProtocolError::refused_document(&refused.to_string()),
+        Some(DOC)
     );
     assert_eq!(text(server.document(&DOC).expect("doc"), "intruder"), None);
 
