@@ -174,7 +174,7 @@ impl EnrolRequest {
 /// An Automerge actor id as hex: 1 to 32 bytes.
 pub fn valid_actor(hex: &str) -> bool {
     (2..=64).contains(&hex.len())
-        && hex.len() % 2 == 0
+        && hex.len().is_multiple_of(2)
         && hex.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
