@@ -310,6 +310,25 @@ impl Withdrawal {
             &self.device,
         )
     }
+
+    /// The signed bytes followed by the signature.
+    pub fn encode(&self) -> Vec<u8> {
+        let mut bytes = self.bytes_to_sign();
+        bytes.extend_from_slice(&self.signature);
+        bytes
+    }
+
+    pub fn decode(bytes: &[u8]) -> Option<Withdrawal> {
+        let mut r = Reader::new(bytes, WITHDRAWAL_TAG).ok()?;
+        Some(Withdrawal {
+            confirmation: r.text().ok()?,
+            reason: r.text().ok()?,
+            withdrawn_at: r.number().ok()?,
+            officer: r.text().ok()?,
+            device: r.text().ok()?,
+            signature: r.rest().try_into().ok()?,
+        })
+    }
 }
 
 /// Why a confirmation does not count. Every reason is its own sentence for the cadre.
