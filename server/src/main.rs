@@ -1,4 +1,5 @@
 //! `dicoso`: the server binary and its command-line tools.
+mod admin;
 mod bench_sync;
 mod evaluate;
 
@@ -26,6 +27,8 @@ enum Command {
     /// Benchmark `/sync`: simulated clients create and edit documents; prints throughput,
     /// bytes per change and the server's peak RSS.
     BenchSync(bench_sync::BenchSyncArgs),
+    /// Provinces, imports, accounts, enrolment codes and devices (docs/access.md).
+    Admin(admin::AdminArgs),
 }
 
 #[derive(clap::Args)]
@@ -53,6 +56,7 @@ fn main() -> anyhow::Result<ExitCode> {
         }
         Command::Evaluate(args) => evaluate::run(args),
         Command::BenchSync(args) => bench_sync::run(args),
+        Command::Admin(args) => admin::run(args),
     }
 }
 
