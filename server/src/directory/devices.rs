@@ -1,0 +1,670 @@
+//! Devices (thiết bị): enrolment with a password or a one-time code, the device token
+//! and what it proves, renewal and revocation.
+
+use super::admin::{Scope, managed_person};
+use super::import::clean_name;
+use super::secrets;
+use super::{
+    AuthError, DeviceIdentity, DirectoryError, DirectoryService, RENEW_WINDOW_MS,
+    SIGNED_AT_SLACK_MS, TOKEN_LIFETIME_MS, db,
+};
+use rusqlite::{Connection, OptionalExtension, params};
+use shared::directory::{Province, Role};
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+
+/// `POST /api/enrol`. Either `username` and `password`, or `code`. No `Debug`: it holds
+/// a password.
+#[derive(Clone, serde::Deserialize)]
+pub struct EnrolRequest {
+    #[serde(default)]
+    pub username: Option<String>,
+    #[serde(default)]
+    pub password: Option<String>,
+    #[serde(default)]
+    pub code: Option<String>,
+    /// Ed25519 public key, base64url without padding (32 bytes).
+    pub public_key: String,
+    /// The Automerge actor ids (hex) the device writes with.
+    #[serde(default)]
+    pub actors: Vec<String>,
+    #[serde(default)]
+    pub label: String,
+    /// When the device signed, ms since the Unix epoch.
+    pub signed_at: i64,
+    /// Ed25519 signature of [`secrets::enrol_message`], base64url (64 bytes).
+    pub signature: String,
+}
+
+/// The person a device was enrolled for, as the app shows them.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct EnrolledPerson {
+    pub code: String,
+    pub name: String,
+    pub unit: String,
+    pub department: Option<String>,
+    pub job: String,
+    pub roles: Vec<Role>,
+}
+
+/// The answer to an enrolment: the token is shown once and never stored in clear.
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
+pub struct Enrolled {
+    pub device_id: String,
+    pub token: String,
+    pub expires_at: i64,
+    pub person: EnrolledPerson,
+    pub province: Province,
+}
+
+/// The answer to a renewal.
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
+pub struct Renewed {
+    pub device_id: String,
+    pub token: String,
+    pub expires_at: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DeviceState {
+    Active,
+    Revoked,
+    Expired,
+    /// The account is disabled, or the person is no longer in the directory.
+    Disabled,
+}
+
+/// `GET /api/device`: what the token is, even when it no longer works.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct DeviceStatus {
+    pub device_id: String,
+    pub person: String,
+    pub province: String,
+    pub expires_at: i64,
+    pub status: DeviceState,
+}
+
+/// A device as the admin page lists it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct DeviceEntry {
+    pub id: String,
+    pub person: String,
+    pub label: String,
+    pub actors: Vec<String>,
+    pub enrolled_at: i64,
+    pub expires_at: i64,
+    pub last_seen: Option<i64>,
+    pub revoked_at: Option<i64>,
+    pub status: DeviceState,
+}
+
+/// Most actors one enrolment may register.
+const MAX_ACTORS: usize = 16;
+const MAX_LABEL_CHARS: usize = 80;
+/// `last_seen` is written at most this often per device.
+const SEEN_EVERY_MS: i64 = 60_000;
+
+/// What the request proves about the device, once its signature checked out.
+struct Proof {
+    public_key: [u8; 32],
+    actors: Vec<String>,
+    label: String,
+}
+
+fn invalid(text: &str) -> DirectoryError {
+    DirectoryError::Invalid(text.to_owned())
+}
+
+/// An actor id as stored: lower-case hex of 1 to 64 bytes.
+fn actor_hex(text: &str) -> Option<String> {
+    let hex = text.trim().to_ascii_lowercase();
+    let ok = (2..=128).contains(&hex.len())
+        && hex.len().is_multiple_of(2)
+        && hex.bytes().all(|b| b.is_ascii_hexdigit());
+    ok.then_some(hex)
+}
+
+impl Proof {
+    /// Checks the key, actors, label, clock and signature (`docs/access.md`).
+    fn check(req: &EnrolRequest, credential: &str, now: i64) -> Result<Proof, DirectoryError> {
+        let public_key = secrets::b64url_array::<32>(&req.public_key).ok_or_else(|| {
+            invalid("Khóa công khai của thiết bị không hợp lệ (cần 32 byte, base64url).")
+        })?;
+        let signature = secrets::b64url_array::<64>(&req.signature)
+            .ok_or_else(|| invalid("Chữ ký của thiết bị không hợp lệ (cần 64 byte, base64url)."))?;
+        if req.actors.len() > MAX_ACTORS {
+            return Err(invalid(
+                "Quá nhiều tác nhân Automerge trong một lần đăng ký.",
+            ));
+        }
+        let mut actors = Vec::new();
+        for a in &req.actors {
+            let hex = actor_hex(a).ok_or_else(|| {
+                invalid("Mã tác nhân Automerge phải là chuỗi hex (1 đến 64 byte).")
+            })?;
+            if !actors.contains(&hex) {
+                actors.push(hex);
+            }
+        }
+        let label = clean_name(&req.label);
+        if label.chars().count() > MAX_LABEL_CHARS {
+            return Err(invalid("Tên thiết bị dài quá 80 ký tự."));
+        }
+        if (req.signed_at - now).abs() > SIGNED_AT_SLACK_MS {
+            return Err(DirectoryError::ClockSkew);
+        }
+        let message =
+            secrets::enrol_message(credential, &req.public_key, &req.actors, req.signed_at);
+        if !secrets::signature_ok(&public_key, message.as_bytes(), &signature) {
+            return Err(DirectoryError::BadSignature);
+        }
+        Ok(Proof {
+            public_key,
+            actors,
+            label: if label.is_empty() {
+                "Thiết bị".into()
+            } else {
+                label
+            },
+        })
+    }
+}
+
+/// The credential of an enrolment.
+enum Credential {
+    Password { username: String, password: String },
+    Code { hash: [u8; 32] },
+}
+
+/// A device row joined with its person and account, as authentication reads it.
+struct TokenRow {
+    device_id: String,
+    person: String,
+    province: Option<String>,
+    active: bool,
+    disabled: bool,
+    expires_at: i64,
+    revoked: bool,
+}
+
+fn token_row(c: &Connection, hash: &[u8; 32]) -> Result<Option<TokenRow>, rusqlite::Error> {
+    c.query_row(
+        "SELECT d.id, d.person, p.province, coalesce(p.active, 0), a.disabled_at IS NOT NULL,
+                d.expires_at, d.revoked_at IS NOT NULL
+         FROM devices d LEFT JOIN people p ON p.code = d.person
+         LEFT JOIN accounts a ON a.person = d.person
+         WHERE d.token_hash = ?1",
+        [hash.to_vec()],
+        |r| {
+            Ok(TokenRow {
+                device_id: r.get(0)?,
+                person: r.get(1)?,
+                province: r.get(2)?,
+                active: r.get::<_, i64>(3)? != 0,
+                disabled: r.get(4)?,
+                expires_at: r.get(5)?,
+                revoked: r.get(6)?,
+            })
+        },
+    )
+    .optional()
+}
+
+impl TokenRow {
+    fn state(&self, now: i64) -> DeviceState {
+        if self.revoked {
+            DeviceState::Revoked
+        } else if self.disabled || !self.active || self.province.is_none() {
+            DeviceState::Disabled
+        } else if self.expires_at <= now {
+            DeviceState::Expired
+        } else {
+            DeviceState::Active
+        }
+    }
+
+    fn check(&self, now: i64) -> Result<DeviceIdentity, AuthError> {
+        match self.state(now) {
+            DeviceState::Revoked => Err(AuthError::Revoked),
+            DeviceState::Disabled if !self.active || self.province.is_none() => {
+                Err(AuthError::PersonGone)
+            }
+            DeviceState::Disabled => Err(AuthError::Disabled),
+            DeviceState::Expired => Err(AuthError::Expired),
+            DeviceState::Active => Ok(DeviceIdentity {
+                device_id: self.device_id.clone(),
+                person: self.person.clone(),
+                province: self.province.clone().unwrap_or_default(),
+            }),
+        }
+    }
+}
+
+/// Devices of a province (or of one person), by person.
+pub(super) fn entries(
+    c: &Connection,
+    province: &str,
+    person: Option<&str>,
+    now: i64,
+) -> Result<BTreeMap<String, Vec<DeviceEntry>>, DirectoryError> {
+    let keys = db::device_keys(c, province)?;
+    let mut stmt = c.prepare_cached(
+        "SELECT d.id, d.expires_at, d.last_seen, coalesce(p.active, 0),
+                coalesce(a.disabled_at IS NOT NULL, 0)
+         FROM devices d JOIN people p ON p.code = d.person
+         LEFT JOIN accounts a ON a.person = d.person WHERE p.province = ?1",
+    )?;
+    let mut extra = BTreeMap::new();
+    for row in stmt.query_map([province], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            (
+                r.get::<_, i64>(1)?,
+                r.get::<_, Option<i64>>(2)?,
+                r.get::<_, i64>(3)? != 0,
+                r.get::<_, bool>(4)?,
+            ),
+        ))
+    })? {
+        let (id, facts) = row?;
+        extra.insert(id, facts);
+    }
+    let mut out: BTreeMap<String, Vec<DeviceEntry>> = BTreeMap::new();
+    for key in keys {
+        if person.is_some_and(|p| p != key.person) {
+            continue;
+        }
+        let (expires_at, last_seen, active, disabled) = extra
+            .get(&key.id)
+            .copied()
+            .unwrap_or((0, None, false, false));
+        let status = if key.revoked_at.is_some() {
+            DeviceState::Revoked
+        } else if disabled || !active {
+            DeviceState::Disabled
+        } else if expires_at <= now {
+            DeviceState::Expired
+        } else {
+            DeviceState::Active
+        };
+        out.entry(key.person.clone())
+            .or_default()
+            .push(DeviceEntry {
+                id: key.id,
+                person: key.person,
+                label: key.label,
+                actors: key.actors,
+                enrolled_at: key.enrolled_at,
+                expires_at,
+                last_seen,
+                revoked_at: key.revoked_at,
+                status,
+            });
+    }
+    Ok(out)
+}
+
+fn retry_after(wait_ms: i64) -> DirectoryError {
+    DirectoryError::Throttled {
+        retry_after_secs: u64::try_from((wait_ms + 999) / 1000).unwrap_or(1).max(1),
+    }
+}
+
+impl DirectoryService {
+    /// Enrols a device (`POST /api/enrol`): checks the rate limits, the device's proof,
+    /// then the credential; registers the key and actors and returns a fresh token.
+    pub async fn enrol(&self, req: EnrolRequest, addr: IpAddr) -> Result<Enrolled, DirectoryError> {
+        let now = self.now();
+        let (credential, sent) = match (&req.username, &req.password, &req.code) {
+            (Some(u), Some(p), None) => {
+                let username = super::accounts::normalise_username(u)
+                    .map_err(|_| DirectoryError::BadCredentials);
+                (
+                    username.map(|username| Credential::Password {
+                        username,
+                        password: p.clone(),
+                    }),
+                    u.clone(),
+                )
+            }
+            (None, None, Some(code)) => (
+                secrets::normalise_code(code)
+                    .map(|n| Credential::Code {
+                        hash: secrets::code_hash(&n),
+                    })
+                    .ok_or(DirectoryError::BadCode),
+                code.clone(),
+            ),
+            _ => {
+                return Err(invalid(
+                    "Cần tên đăng nhập và mật khẩu, hoặc mã đăng ký (không cả hai).",
+                ));
+            }
+        };
+        let account_key = match &credential {
+            Ok(Credential::Password { username, .. }) => Some(username.clone()),
+            _ => None,
+        };
+        let wait = self.limiter().wait_ms(account_key.as_deref(), addr, now);
+        if wait > 0 {
+            tracing::warn!(%addr, "enrolment throttled");
+            return Err(retry_after(wait));
+        }
+        let proof = Proof::check(&req, &sent, now)?;
+        let result = match credential {
+            Ok(credential) => self.enrol_with(credential, proof, now).await,
+            Err(e) => Err(e),
+        };
+        match &result {
+            Err(DirectoryError::BadCredentials | DirectoryError::BadCode) => {
+                self.limiter().failed(account_key.as_deref(), addr, now);
+                tracing::warn!(%addr, "enrolment refused: wrong credentials");
+            }
+            Ok(enrolled) => {
+                if let Some(account) = &account_key {
+                    self.limiter().succeeded(account);
+                }
+                tracing::info!(
+                    device = %enrolled.device_id,
+                    person = %enrolled.person.code,
+                    province = %enrolled.province.code,
+                    "device enrolled"
+                );
+                self.refresh().await?;
+            }
+            Err(e) => tracing::info!(%addr, error = %e, "enrolment refused"),
+        }
+        result
+    }
+
+    async fn enrol_with(
+        &self,
+        credential: Credential,
+        proof: Proof,
+        now: i64,
+    ) -> Result<Enrolled, DirectoryError> {
+        let person = match &credential {
+            Credential::Password { username, password } => {
+                let username = username.clone();
+                let account: Option<(String, Option<String>)> = self
+                    .run(move |c| {
+                        Ok(c.query_row(
+                            "SELECT person, password_hash FROM accounts WHERE username = ?1",
+                            [&username],
+                            |r| Ok((r.get(0)?, r.get(1)?)),
+                        )
+                        .optional()?)
+                    })
+                    .await?;
+                let password = password.clone();
+                let (person, phc) = account.unzip();
+                let phc = phc.flatten();
+                let ok = tokio::task::spawn_blocking(move || match phc {
+                    Some(phc) => secrets::verify_password(&password, &phc),
+                    None => {
+                        secrets::verify_nothing(&password);
+                        false
+                    }
+                })
+                .await
+                .unwrap_or(false);
+                match person {
+                    Some(person) if ok => Some(person),
+                    _ => return Err(DirectoryError::BadCredentials),
+                }
+            }
+            Credential::Code { .. } => None,
+        };
+        let token = secrets::new_token()?;
+        let device_id = secrets::new_device_id()?;
+        self.run(move |c| {
+            let tx = c.transaction()?;
+            let person = match (person, credential) {
+                (Some(p), _) => p,
+                (None, Credential::Code { hash }) => {
+                    let row: Option<(String, i64, Option<i64>)> = tx
+                        .query_row(
+                            "SELECT person, expires_at, used_at FROM enrolment_codes
+                             WHERE code_hash = ?1",
+                            [hash.to_vec()],
+                            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                        )
+                        .optional()?;
+                    match row {
+                        Some((person, expires_at, None)) if now < expires_at => {
+                            tx.execute(
+                                "UPDATE enrolment_codes SET used_at = ?2 WHERE code_hash = ?1",
+                                params![hash.to_vec(), now],
+                            )?;
+                            person
+                        }
+                        _ => return Err(DirectoryError::BadCode),
+                    }
+                }
+                (None, Credential::Password { .. }) => return Err(DirectoryError::BadCredentials),
+            };
+            let Some((province, row)) = db::person(&tx, &person)? else {
+                return Err(DirectoryError::Inactive(person));
+            };
+            if !row.active {
+                return Err(DirectoryError::Inactive(person));
+            }
+            let disabled: Option<bool> = tx
+                .query_row(
+                    "SELECT disabled_at IS NOT NULL FROM accounts WHERE person = ?1",
+                    [&person],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if disabled == Some(true) {
+                return Err(DirectoryError::Disabled(person));
+            }
+            for actor in &proof.actors {
+                let owner: Option<String> = tx
+                    .query_row(
+                        "SELECT d.person FROM device_actors a JOIN devices d ON d.id = a.device
+                         WHERE a.actor = ?1",
+                        [actor],
+                        |r| r.get(0),
+                    )
+                    .optional()?;
+                if owner.is_some_and(|o| o != person) {
+                    return Err(DirectoryError::ActorTaken(actor.clone()));
+                }
+            }
+            let expires_at = now + TOKEN_LIFETIME_MS;
+            tx.execute(
+                "INSERT INTO devices (id, person, label, public_key, token_hash, enrolled_at, expires_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![
+                    device_id,
+                    person,
+                    proof.label,
+                    proof.public_key.to_vec(),
+                    secrets::token_hash(&token).to_vec(),
+                    now,
+                    expires_at
+                ],
+            )?;
+            // An actor of another device of the same person (the same browser enrolling
+            // again) moves to the new device: one actor, one device.
+            for actor in &proof.actors {
+                tx.execute(
+                    "INSERT INTO device_actors (actor, device) VALUES (?1, ?2)
+                     ON CONFLICT (actor) DO UPDATE SET device = excluded.device",
+                    params![actor, device_id],
+                )?;
+            }
+            db::log(&tx, now, &province, "enrol", &device_id, &person)?;
+            db::bump(&tx, &province)?;
+            let province_name: String =
+                tx.query_row("SELECT name FROM provinces WHERE code = ?1", [&province], |r| {
+                    r.get(0)
+                })?;
+            tx.commit()?;
+            let p = row.person;
+            Ok(Enrolled {
+                device_id,
+                token,
+                expires_at,
+                person: EnrolledPerson {
+                    code: p.code,
+                    name: p.name,
+                    unit: p.unit,
+                    department: p.department,
+                    job: p.job,
+                    roles: p.roles,
+                },
+                province: Province {
+                    code: province,
+                    name: province_name,
+                },
+            })
+        })
+        .await
+    }
+
+    /// Who a device token belongs to, if it may be used now. Refused: unknown, revoked,
+    /// expired, disabled account, person no longer in the directory.
+    pub async fn authenticate(&self, token: &str) -> Result<DeviceIdentity, AuthError> {
+        if !secrets::plausible_token(token) {
+            return Err(AuthError::Unknown);
+        }
+        let hash = secrets::token_hash(token);
+        let now = self.now();
+        self.run(move |c| {
+            let Some(row) = token_row(c, &hash)? else {
+                return Ok(Err(AuthError::Unknown));
+            };
+            let checked = row.check(now);
+            if checked.is_ok() {
+                c.execute(
+                    "UPDATE devices SET last_seen = ?2
+                     WHERE id = ?1 AND (last_seen IS NULL OR last_seen < ?3)",
+                    params![row.device_id, now, now - SEEN_EVERY_MS],
+                )?;
+            }
+            Ok(checked)
+        })
+        .await
+        .unwrap_or_else(|e| {
+            tracing::error!(error = %e, "authentication could not read the directory");
+            Err(AuthError::Unavailable)
+        })
+    }
+
+    /// What a token is, even revoked or expired (`GET /api/device`).
+    pub async fn device_status(&self, token: &str) -> Result<DeviceStatus, DirectoryError> {
+        if !secrets::plausible_token(token) {
+            return Err(AuthError::Unknown.into());
+        }
+        let hash = secrets::token_hash(token);
+        let now = self.now();
+        let row = self
+            .run(move |c| Ok(token_row(c, &hash)?))
+            .await?
+            .ok_or(AuthError::Unknown)?;
+        Ok(DeviceStatus {
+            status: row.state(now),
+            device_id: row.device_id,
+            person: row.person,
+            province: row.province.unwrap_or_default(),
+            expires_at: row.expires_at,
+        })
+    }
+
+    /// A new token for an active device in its last 30 days; the old one stops working.
+    pub async fn renew(&self, token: &str) -> Result<Renewed, DirectoryError> {
+        let identity = self.authenticate(token).await?;
+        let old = secrets::token_hash(token);
+        let new = secrets::new_token()?;
+        let now = self.now();
+        let device_id = identity.device_id.clone();
+        let (province, person) = (identity.province.clone(), identity.person.clone());
+        let new_hash = secrets::token_hash(&new);
+        let expires_at = self
+            .run(move |c| {
+                let tx = c.transaction()?;
+                let expires_at: i64 = tx.query_row(
+                    "SELECT expires_at FROM devices WHERE id = ?1 AND token_hash = ?2",
+                    params![device_id, old.to_vec()],
+                    |r| r.get(0),
+                )?;
+                if expires_at - now > RENEW_WINDOW_MS {
+                    return Err(DirectoryError::Conflict(format!(
+                        "Mã truy cập còn hạn đến {}: chỉ gia hạn được trong 30 ngày cuối.",
+                        super::fmt_ms_day(expires_at)
+                    )));
+                }
+                let next = now + super::TOKEN_LIFETIME_MS;
+                tx.execute(
+                    "UPDATE devices SET token_hash = ?2, expires_at = ?3 WHERE id = ?1",
+                    params![device_id, new_hash.to_vec(), next],
+                )?;
+                db::log(&tx, now, &province, "renew", &device_id, &person)?;
+                tx.commit()?;
+                Ok(next)
+            })
+            .await?;
+        tracing::info!(device = %identity.device_id, person = %identity.person, "token renewed");
+        self.refresh().await?;
+        Ok(Renewed {
+            device_id: identity.device_id,
+            token: new,
+            expires_at,
+        })
+    }
+
+    /// The devices of a person.
+    pub async fn devices(
+        &self,
+        scope: &Scope,
+        person: &str,
+    ) -> Result<Vec<DeviceEntry>, DirectoryError> {
+        let (scope, person, now) = (scope.clone(), person.to_owned(), self.now());
+        self.run(move |c| {
+            let (province, row) = managed_person(c, &scope, &person)?;
+            let code = row.person.code;
+            Ok(entries(c, &province, Some(&code), now)?
+                .remove(&code)
+                .unwrap_or_default())
+        })
+        .await
+    }
+
+    /// Revokes a device: its token is refused from now on and its live connections are
+    /// told (`DirectoryEvent::Revoked`). What it wrote stays, attributed to it.
+    pub async fn revoke(
+        &self,
+        scope: &Scope,
+        device_id: &str,
+    ) -> Result<DeviceEntry, DirectoryError> {
+        let (scope, device_id, now) = (scope.clone(), device_id.trim().to_owned(), self.now());
+        let entry = self
+            .run(move |c| {
+                let tx = c.transaction()?;
+                let unknown = || DirectoryError::UnknownDevice(device_id.clone());
+                let person = db::device_person(&tx, &device_id)?.ok_or_else(unknown)?;
+                let (province, _) = managed_person(&tx, &scope, &person).map_err(|_| unknown())?;
+                let changed = tx.execute(
+                    "UPDATE devices SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",
+                    params![device_id, now],
+                )?;
+                if changed > 0 {
+                    db::log(&tx, now, &province, "revoke", &device_id, scope.by())?;
+                    db::bump(&tx, &province)?;
+                }
+                let entry = entries(&tx, &province, Some(&person), now)?
+                    .remove(&person)
+                    .and_then(|list| list.into_iter().find(|d| d.id == device_id))
+                    .ok_or_else(unknown)?;
+                tx.commit()?;
+                tracing::info!(device = %device_id, person = %person, by = %scope.by(), "device revoked");
+                Ok(entry)
+            })
+            .await?;
+        self.refresh().await?;
+        Ok(entry)
+    }
+}
