@@ -104,7 +104,7 @@ pub mod browser {
     use futures::channel::mpsc::{UnboundedSender, unbounded};
     use indexed_db_futures::database::Database;
     use leptos::prelude::*;
-    use shared::doc::{CadreCode, DossierKey, GENESIS_ACTOR};
+    use shared::doc::{CadreCode, DossierKey, GENESIS_ACTOR, UPGRADE_ACTOR};
     use shared::sync::{
         Action, ConnectionId, DocumentId, PeerId, PeerMetadata, ProtocolError, SyncHub, TrustServer,
     };
@@ -521,7 +521,7 @@ pub mod browser {
                 return;
             }
             let ids: Vec<DocumentId> = self.server_heads.keys().copied().collect();
-            // `unsynced` counts people's edits (not the shared first change), `pending`
+            // `unsynced` counts people's edits (not the shared first changes), `pending`
             // every change: the sync is complete only when nothing at all is pending.
             let (mut unsynced, mut pending) = (0, 0);
             for id in ids {
@@ -541,7 +541,10 @@ pub mod browser {
                     pending += changes.len();
                     unsynced += changes
                         .iter()
-                        .filter(|c| c.actor.to_bytes() != GENESIS_ACTOR)
+                        .filter(|c| {
+                            let actor = c.actor.to_bytes();
+                            actor != GENESIS_ACTOR && actor != UPGRADE_ACTOR
+                        })
                         .count();
                 }
             }

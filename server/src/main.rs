@@ -80,7 +80,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     tracing::info!(database = %store.path.display(), "store open");
     let directory = DirectoryService::open(store.clone(), DirectoryConfig::default())
         .context("cannot read the directory")?;
-    let state = AppState::with_directory(args.site_dir, build, store, directory);
+    let state = AppState::with_directory(args.site_dir, build, store, directory).await?;
     let listener = tokio::net::TcpListener::bind(args.addr)
         .await
         .with_context(|| format!("cannot listen on {}", args.addr))?;

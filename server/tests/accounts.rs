@@ -71,7 +71,9 @@ async fn fixture() -> (Fixture, Vec<(String, String)>) {
         build.clone(),
         store,
         directory.clone(),
-    );
+    )
+    .await
+    .expect("state");
     let logins = match directory.demo().await.expect("demo") {
         DemoOutcome::Created(logins) => {
             logins.into_iter().map(|l| (l.person, l.password)).collect()

@@ -5,7 +5,7 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
-use ed25519_dalek::{Signature, Verifier, VerifyingKey};
+use ed25519_dalek::{Signature, VerifyingKey};
 use serde::Deserialize;
 
 /// The WebSocket subprotocol of dicoso's sync, selected by the server.
@@ -55,8 +55,8 @@ pub fn token_from_protocols(value: &[u8]) -> Option<String> {
         .map(str::to_owned)
 }
 
-/// A device's enrolment request (`POST /api/enrol`).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+/// A device's enrolment request (`POST /api/enrol`). Its `Debug` hides the password.
+#[derive(Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EnrolRequest {
     #[serde(default)]
@@ -77,6 +77,20 @@ pub struct EnrolRequest {
     pub signed_at: i64,
     /// Ed25519 over [`EnrolRequest::signed_bytes`], base64url without padding.
     pub signature: String,
+}
+
+impl std::fmt::Debug for EnrolRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EnrolRequest")
+            .field("username", &self.username)
+            .field("password", &self.password.as_ref().map(|_| "…"))
+            .field("code", &self.code.as_ref().map(|_| "…"))
+            .field("public_key", &self.public_key)
+            .field("actors", &self.actors)
+            .field("label", &self.label)
+            .field("signed_at", &self.signed_at)
+            .finish_non_exhaustive()
+    }
 }
 
 /// How the person proves who they are.
@@ -124,14 +138,14 @@ impl EnrolRequest {
         }
     }
 
-    /// The bytes the device signs: `dicoso-enrol-v1`, the username or code, the public key,
-    /// the actors joined by commas, and `signed_at`, one per line.
+    /// The bytes the device signs: `dicoso-enrol-v1`, the username or code as sent, the
+    /// public key, the actors joined by commas, and `signed_at`, one per line.
     pub fn signed_bytes(&self) -> Vec<u8> {
-        let who = match self.credential() {
-            Ok(Credential::Password { username, .. }) => username,
-            Ok(Credential::Code(code)) => code,
-            Err(_) => "",
-        };
+        let who = self
+            .username
+            .as_deref()
+            .or(self.code.as_deref())
+            .unwrap_or_default();
         format!(
             "dicoso-enrol-v1\n{who}\n{}\n{}\n{}",
             self.public_key,
@@ -165,15 +179,15 @@ impl EnrolRequest {
             .and_then(|s| s.try_into().ok())
             .ok_or(EnrolError::BadSignature)?;
         key_v
-            .verify(&self.signed_bytes(), &Signature::from_bytes(&signature))
+            .verify_strict(&self.signed_bytes(), &Signature::from_bytes(&signature))
             .map_err(|_| EnrolError::BadSignature)?;
         Ok(key)
     }
 }
 
-/// An Automerge actor id as hex: 1 to 32 bytes.
+/// An Automerge actor id as hex: 1 to 64 bytes.
 pub fn valid_actor(hex: &str) -> bool {
-    (2..=64).contains(&hex.len())
+    (2..=128).contains(&hex.len())
         && hex.len().is_multiple_of(2)
         && hex.bytes().all(|b| b.is_ascii_hexdigit())
 }

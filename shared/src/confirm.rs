@@ -12,7 +12,7 @@ use crate::dossier::Trip;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::NaiveDate;
-use ed25519_dalek::{Signature, Verifier, VerifyingKey};
+use ed25519_dalek::{Signature, VerifyingKey};
 use sha2::{Digest, Sha256};
 
 pub mod code;
@@ -426,7 +426,7 @@ fn check_signature(
         .and_then(|k| k.try_into().ok())
         .ok_or(Rejection::BadSignature)?;
     let key = VerifyingKey::from_bytes(&key).map_err(|_| Rejection::BadSignature)?;
-    key.verify(bytes, &Signature::from_bytes(signature))
+    key.verify_strict(bytes, &Signature::from_bytes(signature))
         .map_err(|_| Rejection::BadSignature)
 }
 

@@ -6,35 +6,16 @@ use super::import::clean_name;
 use super::secrets;
 use super::{
     AuthError, DeviceIdentity, DirectoryError, DirectoryService, RENEW_WINDOW_MS,
-    SIGNED_AT_SLACK_MS, TOKEN_LIFETIME_MS, db,
+    TOKEN_LIFETIME_MS, db,
 };
 use rusqlite::{Connection, OptionalExtension, params};
 use shared::directory::{Province, Role};
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 
-/// `POST /api/enrol`. Either `username` and `password`, or `code`. No `Debug`: it holds
-/// a password.
-#[derive(Clone, serde::Deserialize)]
-pub struct EnrolRequest {
-    #[serde(default)]
-    pub username: Option<String>,
-    #[serde(default)]
-    pub password: Option<String>,
-    #[serde(default)]
-    pub code: Option<String>,
-    /// Ed25519 public key, base64url without padding (32 bytes).
-    pub public_key: String,
-    /// The Automerge actor ids (hex) the device writes with.
-    #[serde(default)]
-    pub actors: Vec<String>,
-    #[serde(default)]
-    pub label: String,
-    /// When the device signed, ms since the Unix epoch.
-    pub signed_at: i64,
-    /// Ed25519 signature of [`secrets::enrol_message`], base64url (64 bytes).
-    pub signature: String,
-}
+/// `POST /api/enrol`: either `username` and `password`, or `code`; parsed and its
+/// signature checked by `shared::auth` (fuzzed with the sync decoder).
+pub use shared::auth::EnrolRequest;
 
 /// The person a device was enrolled for, as the app shows them.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -127,12 +108,25 @@ fn actor_hex(text: &str) -> Option<String> {
 
 impl Proof {
     /// Checks the key, actors, label, clock and signature (`docs/access.md`).
-    fn check(req: &EnrolRequest, credential: &str, now: i64) -> Result<Proof, DirectoryError> {
-        let public_key = secrets::b64url_array::<32>(&req.public_key).ok_or_else(|| {
-            invalid("Khóa công khai của thiết bị không hợp lệ (cần 32 byte, base64url).")
+    fn check(req: &EnrolRequest, now: i64) -> Result<Proof, DirectoryError> {
+        use shared::auth::EnrolError;
+        let public_key = req.verify(now).map_err(|e| match e {
+            EnrolError::BadKey => {
+                invalid("Khóa công khai của thiết bị không hợp lệ (cần 32 byte, base64url).")
+            }
+            EnrolError::BadSignature => DirectoryError::BadSignature,
+            EnrolError::ClockSkew => DirectoryError::ClockSkew,
+            EnrolError::TooManyActors => {
+                invalid("Quá nhiều tác nhân Automerge trong một lần đăng ký.")
+            }
+            EnrolError::BadActor(_) => {
+                invalid("Mã tác nhân Automerge phải là chuỗi hex (1 đến 64 byte).")
+            }
+            EnrolError::NoCredential => {
+                invalid("Cần tên đăng nhập và mật khẩu, hoặc mã đăng ký (không cả hai).")
+            }
+            EnrolError::Malformed(m) => DirectoryError::Invalid(m),
         })?;
-        let signature = secrets::b64url_array::<64>(&req.signature)
-            .ok_or_else(|| invalid("Chữ ký của thiết bị không hợp lệ (cần 64 byte, base64url)."))?;
         if req.actors.len() > MAX_ACTORS {
             return Err(invalid(
                 "Quá nhiều tác nhân Automerge trong một lần đăng ký.",
@@ -150,14 +144,6 @@ impl Proof {
         let label = clean_name(&req.label);
         if label.chars().count() > MAX_LABEL_CHARS {
             return Err(invalid("Tên thiết bị dài quá 80 ký tự."));
-        }
-        if (req.signed_at - now).abs() > SIGNED_AT_SLACK_MS {
-            return Err(DirectoryError::ClockSkew);
-        }
-        let message =
-            secrets::enrol_message(credential, &req.public_key, &req.actors, req.signed_at);
-        if !secrets::signature_ok(&public_key, message.as_bytes(), &signature) {
-            return Err(DirectoryError::BadSignature);
         }
         Ok(Proof {
             public_key,
@@ -316,26 +302,18 @@ impl DirectoryService {
     /// then the credential; registers the key and actors and returns a fresh token.
     pub async fn enrol(&self, req: EnrolRequest, addr: IpAddr) -> Result<Enrolled, DirectoryError> {
         let now = self.now();
-        let (credential, sent) = match (&req.username, &req.password, &req.code) {
-            (Some(u), Some(p), None) => {
-                let username = super::accounts::normalise_username(u)
-                    .map_err(|_| DirectoryError::BadCredentials);
-                (
-                    username.map(|username| Credential::Password {
-                        username,
-                        password: p.clone(),
-                    }),
-                    u.clone(),
-                )
-            }
-            (None, None, Some(code)) => (
-                secrets::normalise_code(code)
-                    .map(|n| Credential::Code {
-                        hash: secrets::code_hash(&n),
-                    })
-                    .ok_or(DirectoryError::BadCode),
-                code.clone(),
-            ),
+        let credential = match (&req.username, &req.password, &req.code) {
+            (Some(u), Some(p), None) => super::accounts::normalise_username(u)
+                .map_err(|_| DirectoryError::BadCredentials)
+                .map(|username| Credential::Password {
+                    username,
+                    password: p.clone(),
+                }),
+            (None, None, Some(code)) => secrets::normalise_code(code)
+                .map(|n| Credential::Code {
+                    hash: secrets::code_hash(&n),
+                })
+                .ok_or(DirectoryError::BadCode),
             _ => {
                 return Err(invalid(
                     "Cần tên đăng nhập và mật khẩu, hoặc mã đăng ký (không cả hai).",
@@ -351,7 +329,7 @@ impl DirectoryService {
             tracing::warn!(%addr, "enrolment throttled");
             return Err(retry_after(wait));
         }
-        let proof = Proof::check(&req, &sent, now)?;
+        let proof = Proof::check(&req, now)?;
         let result = match credential {
             Ok(credential) => self.enrol_with(credential, proof, now).await,
             Err(e) => Err(e),

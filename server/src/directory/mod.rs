@@ -55,7 +55,7 @@ pub const RENEW_WINDOW_MS: i64 = 30 * DAY_MS;
 /// An enrolment code is valid this long.
 pub const CODE_LIFETIME_MS: i64 = 7 * DAY_MS;
 /// An enrolment's signature must be this close to the server's clock.
-pub const SIGNED_AT_SLACK_MS: i64 = 10 * 60_000;
+pub const SIGNED_AT_SLACK_MS: i64 = shared::auth::MAX_CLOCK_SKEW_MS;
 /// How often the running server looks for changes made by other processes.
 pub const FOLLOW_EVERY: Duration = Duration::from_secs(1);
 
@@ -383,34 +383,31 @@ impl Inner {
 }
 
 /// The subprotocol a browser names the token in: `dicoso-token.<token>`.
-pub const TOKEN_PROTOCOL_PREFIX: &str = "dicoso-token.";
+pub use shared::auth::TOKEN_PROTOCOL_PREFIX;
 /// The subprotocol the server answers with.
-pub const PROTOCOL: &str = "dicoso.v1";
+pub const PROTOCOL: &str = shared::auth::SUBPROTOCOL;
 
-/// The device token of a request: `Authorization: Bearer <t>`, or (WebSockets, where a
-/// browser cannot set headers) the subprotocol `dicoso-token.<t>` in
-/// `Sec-WebSocket-Protocol: dicoso.v1, dicoso-token.<t>`.
+/// The device token of a request: `Authorization: Bearer <t>` (or `Basic` with the token
+/// as the password, what Node's `ws` sends for `ws://device:<t>@host`), or (WebSockets,
+/// where a browser cannot set headers) the subprotocol `dicoso-token.<t>` in
+/// `Sec-WebSocket-Protocol: dicoso.v1, dicoso-token.<t>`. Parsed by `shared::auth`.
 pub fn token_from_headers(headers: &HeaderMap) -> Option<String> {
-    let bearer = headers
-        .get_all(header::AUTHORIZATION)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find_map(|v| {
-            let (scheme, token) = v.trim().split_once(' ')?;
-            scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
-        });
-    let protocol = || {
+    let from = |name, parse: fn(&[u8]) -> Option<String>| {
         headers
-            .get_all(header::SEC_WEBSOCKET_PROTOCOL)
+            .get_all(name)
             .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(','))
-            .find_map(|p| p.trim().strip_prefix(TOKEN_PROTOCOL_PREFIX))
+            .find_map(|v| parse(v.as_bytes()))
     };
-    bearer
-        .or_else(protocol)
-        .filter(|t| secrets::plausible_token(t))
-        .map(str::to_owned)
+    from(
+        header::AUTHORIZATION,
+        shared::auth::token_from_authorization,
+    )
+    .or_else(|| {
+        from(
+            header::SEC_WEBSOCKET_PROTOCOL,
+            shared::auth::token_from_protocols,
+        )
+    })
 }
 
 #[cfg(test)]
