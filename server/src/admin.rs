@@ -6,7 +6,8 @@ use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
 use server::directory::demo::DemoOutcome;
 use server::directory::{
-    DirectoryConfig, DirectoryError, DirectoryService, ImportFiles, Scope, fmt_ms_day,
+    DeviceEntry, DirectoryConfig, DirectoryError, DirectoryService, EnrolmentCode, ImportFiles,
+    ImportReport, PersonEntry, Scope, fmt_ms_day,
 };
 use server::store::Store;
 use shared::policy::{PRESET_IDS, Policy};
@@ -226,57 +227,9 @@ async fn execute(service: &DirectoryService, command: AdminCommand) -> anyhow::R
                 departments: read(departments)?,
                 people: read(people)?,
             };
-            let r = service.import(&cli, &province, files).await?;
-            println!(
-                "Đã nhập (imported): {} đơn vị, {} phòng ban, {} cán bộ; danh bạ phiên bản {}.",
-                r.units, r.departments, r.people, r.version
-            );
-            for (label, list) in [
-                ("Mới (new)", &r.added),
-                ("Trở lại (listed again)", &r.reactivated),
-                (
-                    "Không còn trong tệp, ngừng hoạt động (inactive)",
-                    &r.deactivated,
-                ),
-                ("Tên đăng nhập (usernames)", &r.usernames),
-            ] {
-                if !list.is_empty() {
-                    println!("{label}: {}", list.join(", "));
-                }
-            }
+            print_import(&service.import(&cli, &province, files).await?);
         }
-        AdminCommand::People { province } => {
-            for p in service.people(&cli, &province).await? {
-                let account = match &p.account {
-                    None => "chưa có tài khoản".to_owned(),
-                    Some(a) => format!(
-                        "tài khoản {}{}{}",
-                        a.username.as_deref().unwrap_or("(chỉ mã đăng ký)"),
-                        if a.has_password {
-                            ""
-                        } else {
-                            ", chưa có mật khẩu"
-                        },
-                        if a.disabled { ", ĐÃ KHÓA" } else { "" }
-                    ),
-                };
-                let roles: Vec<String> =
-                    p.person.roles.iter().map(|r| r.to_code_string()).collect();
-                println!(
-                    "{}\t{}\t{}\t{}\t{} thiết bị{}",
-                    p.person.code,
-                    p.person.name,
-                    roles.join(";"),
-                    account,
-                    p.devices.len(),
-                    if p.active {
-                        ""
-                    } else {
-                        "\t(ngừng hoạt động)"
-                    }
-                );
-            }
-        }
+        AdminCommand::People { province } => print_people(&service.people(&cli, &province).await?),
         AdminCommand::Account(AccountCommand::Create {
             person,
             username,
@@ -321,40 +274,14 @@ async fn execute(service: &DirectoryService, command: AdminCommand) -> anyhow::R
         }
         AdminCommand::EnrolCode { person, base_url } => {
             let code = service.create_enrolment_code(&cli, &person).await?;
-            let url = format!("{}{}", base_url.trim_end_matches('/'), code.url);
-            println!(
-                "Mã đăng ký cho {} (enrolment code): {}",
-                code.person, code.code
-            );
-            println!("Địa chỉ (URL): {url}");
-            println!("Hết hạn (expires): {}", fmt_ms_day(code.expires_at));
-            if let Ok(qr) = qrcode::QrCode::new(url.as_bytes()) {
-                println!(
-                    "{}",
-                    qr.render::<qrcode::render::unicode::Dense1x2>()
-                        .quiet_zone(true)
-                        .build()
-                );
-            }
+            print_code(&code, &base_url);
         }
         AdminCommand::Devices { person } => {
             let devices = service.devices(&cli, &person).await?;
             if devices.is_empty() {
                 println!("{person}: chưa có thiết bị nào (no devices).");
             }
-            for d in devices {
-                println!(
-                    "{}\t{:?}\t{}\tđăng ký {}\thết hạn {}\t{}",
-                    d.id,
-                    d.status,
-                    d.label,
-                    fmt_ms_day(d.enrolled_at),
-                    fmt_ms_day(d.expires_at),
-                    d.last_seen
-                        .map(|t| format!("lần cuối {}", fmt_ms_day(t)))
-                        .unwrap_or_default()
-                );
-            }
+            print_devices(&devices);
         }
         AdminCommand::Revoke { device } => {
             let d = service.revoke(&cli, &device).await?;
@@ -366,6 +293,92 @@ async fn execute(service: &DirectoryService, command: AdminCommand) -> anyhow::R
         AdminCommand::Demo => demo(service).await?,
     }
     Ok(())
+}
+
+fn print_import(r: &ImportReport) {
+    println!(
+        "Đã nhập (imported): {} đơn vị, {} phòng ban, {} cán bộ; danh bạ phiên bản {}.",
+        r.units, r.departments, r.people, r.version
+    );
+    for (label, list) in [
+        ("Mới (new)", &r.added),
+        ("Trở lại (listed again)", &r.reactivated),
+        (
+            "Không còn trong tệp, ngừng hoạt động (inactive)",
+            &r.deactivated,
+        ),
+        ("Tên đăng nhập (usernames)", &r.usernames),
+    ] {
+        if !list.is_empty() {
+            println!("{label}: {}", list.join(", "));
+        }
+    }
+}
+
+fn print_people(people: &[PersonEntry]) {
+    for p in people {
+        let account = match &p.account {
+            None => "chưa có tài khoản".to_owned(),
+            Some(a) => format!(
+                "tài khoản {}{}{}",
+                a.username.as_deref().unwrap_or("(chỉ mã đăng ký)"),
+                if a.has_password {
+                    ""
+                } else {
+                    ", chưa có mật khẩu"
+                },
+                if a.disabled { ", ĐÃ KHÓA" } else { "" }
+            ),
+        };
+        let roles: Vec<String> = p.person.roles.iter().map(|r| r.to_code_string()).collect();
+        println!(
+            "{}\t{}\t{}\t{}\t{} thiết bị{}",
+            p.person.code,
+            p.person.name,
+            roles.join(";"),
+            account,
+            p.devices.len(),
+            if p.active {
+                ""
+            } else {
+                "\t(ngừng hoạt động)"
+            }
+        );
+    }
+}
+
+fn print_code(code: &EnrolmentCode, base_url: &str) {
+    let url = format!("{}{}", base_url.trim_end_matches('/'), code.url);
+    println!(
+        "Mã đăng ký cho {} (enrolment code): {}",
+        code.person, code.code
+    );
+    println!("Địa chỉ (URL): {url}");
+    println!("Hết hạn (expires): {}", fmt_ms_day(code.expires_at));
+    if let Ok(qr) = qrcode::QrCode::new(url.as_bytes()) {
+        println!(
+            "{}",
+            qr.render::<qrcode::render::unicode::Dense1x2>()
+                .quiet_zone(true)
+                .build()
+        );
+    }
+}
+
+fn print_devices(devices: &[DeviceEntry]) {
+    for d in devices {
+        println!(
+            "{}\t{:?}\t{}\tđăng ký {}\thết hạn {}\t{}",
+            d.id,
+            d.status,
+            d.label,
+            fmt_ms_day(d.enrolled_at),
+            fmt_ms_day(d.expires_at),
+            d.last_seen
+                .map(|t| format!("lần cuối {}", fmt_ms_day(t)))
+                .unwrap_or_default()
+        );
+    }
 }
 
 async fn demo(service: &DirectoryService) -> anyhow::Result<()> {

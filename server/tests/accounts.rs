@@ -493,6 +493,14 @@ async fn a_bad_signature_a_skewed_clock_and_malformed_requests_are_refused() {
             .expect("error")
             .contains("lệch quá 10 phút")
     );
+    // A time no clock could show (and no arithmetic may overflow on).
+    for extreme in [i64::MIN, i64::MAX] {
+        let body = enrol_body(cred, &key, &[], extreme);
+        assert_eq!(
+            f.post("/api/enrol", None, body).await.status,
+            StatusCode::BAD_REQUEST
+        );
+    }
     // Both a password and a code; a short key; not JSON.
     let mut body = enrol_body(cred, &key, &[], f.now());
     body["code"] = json!("ABCD-EFGH-JKMN");

@@ -164,7 +164,7 @@ impl EnrolRequest {
         if let Some(bad) = self.actors.iter().find(|a| !valid_actor(a)) {
             return Err(EnrolError::BadActor(bad.clone()));
         }
-        if (self.signed_at - now_ms).abs() > MAX_CLOCK_SKEW_MS {
+        if self.signed_at.abs_diff(now_ms) > MAX_CLOCK_SKEW_MS.unsigned_abs() {
             return Err(EnrolError::ClockSkew);
         }
         let key: [u8; 32] = URL_SAFE_NO_PAD

@@ -16,8 +16,8 @@ const DEMO_POLICY: &str = "kien-giang-2023";
 const DEMO_FROM: i32 = 2023;
 const SETTING: &str = "demo-province";
 
-/// A demo person's login.
-#[derive(Debug, Clone, serde::Serialize)]
+/// A demo person's login. No `Debug`: it holds a password.
+#[derive(Clone, serde::Serialize)]
 pub struct DemoLogin {
     pub person: String,
     pub name: String,
@@ -27,7 +27,7 @@ pub struct DemoLogin {
     pub password: String,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub enum DemoOutcome {
     /// The demo province was created now.
     Created(Vec<DemoLogin>),

@@ -1,42 +1,17 @@
-//! Devices (thiết bị): enrolment with a password or a one-time code, the device token
-//! and what it proves, renewal and revocation.
+//! Devices (thiết bị): what a device token proves, renewal and revocation. Enrolment is
+//! in `enrol.rs`.
 
 use super::admin::{Scope, managed_person};
-use super::import::clean_name;
 use super::secrets;
 use super::{
     AuthError, DeviceIdentity, DirectoryError, DirectoryService, RENEW_WINDOW_MS,
     TOKEN_LIFETIME_MS, db,
 };
 use rusqlite::{Connection, OptionalExtension, params};
-use shared::directory::{Province, Role};
 use std::collections::BTreeMap;
-use std::net::IpAddr;
 
-/// `POST /api/enrol`: either `username` and `password`, or `code`; parsed and its
-/// signature checked by `shared::auth` (fuzzed with the sync decoder).
-pub use shared::auth::EnrolRequest;
-
-/// The person a device was enrolled for, as the app shows them.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct EnrolledPerson {
-    pub code: String,
-    pub name: String,
-    pub unit: String,
-    pub department: Option<String>,
-    pub job: String,
-    pub roles: Vec<Role>,
-}
-
-/// The answer to an enrolment: the token is shown once and never stored in clear.
-#[derive(Clone, serde::Serialize, serde::Deserialize)]
-pub struct Enrolled {
-    pub device_id: String,
-    pub token: String,
-    pub expires_at: i64,
-    pub person: EnrolledPerson,
-    pub province: Province,
-}
+/// `last_seen` is written at most this often per device.
+const SEEN_EVERY_MS: i64 = 60_000;
 
 /// The answer to a renewal.
 #[derive(Clone, serde::Serialize, serde::Deserialize)]
@@ -78,89 +53,6 @@ pub struct DeviceEntry {
     pub last_seen: Option<i64>,
     pub revoked_at: Option<i64>,
     pub status: DeviceState,
-}
-
-/// Most actors one enrolment may register.
-const MAX_ACTORS: usize = 16;
-const MAX_LABEL_CHARS: usize = 80;
-/// `last_seen` is written at most this often per device.
-const SEEN_EVERY_MS: i64 = 60_000;
-
-/// What the request proves about the device, once its signature checked out.
-struct Proof {
-    public_key: [u8; 32],
-    actors: Vec<String>,
-    label: String,
-}
-
-fn invalid(text: &str) -> DirectoryError {
-    DirectoryError::Invalid(text.to_owned())
-}
-
-/// An actor id as stored: lower-case hex of 1 to 64 bytes.
-fn actor_hex(text: &str) -> Option<String> {
-    let hex = text.trim().to_ascii_lowercase();
-    let ok = (2..=128).contains(&hex.len())
-        && hex.len().is_multiple_of(2)
-        && hex.bytes().all(|b| b.is_ascii_hexdigit());
-    ok.then_some(hex)
-}
-
-impl Proof {
-    /// Checks the key, actors, label, clock and signature (`docs/access.md`).
-    fn check(req: &EnrolRequest, now: i64) -> Result<Proof, DirectoryError> {
-        use shared::auth::EnrolError;
-        let public_key = req.verify(now).map_err(|e| match e {
-            EnrolError::BadKey => {
-                invalid("Khóa công khai của thiết bị không hợp lệ (cần 32 byte, base64url).")
-            }
-            EnrolError::BadSignature => DirectoryError::BadSignature,
-            EnrolError::ClockSkew => DirectoryError::ClockSkew,
-            EnrolError::TooManyActors => {
-                invalid("Quá nhiều tác nhân Automerge trong một lần đăng ký.")
-            }
-            EnrolError::BadActor(_) => {
-                invalid("Mã tác nhân Automerge phải là chuỗi hex (1 đến 64 byte).")
-            }
-            EnrolError::NoCredential => {
-                invalid("Cần tên đăng nhập và mật khẩu, hoặc mã đăng ký (không cả hai).")
-            }
-            EnrolError::Malformed(m) => DirectoryError::Invalid(m),
-        })?;
-        if req.actors.len() > MAX_ACTORS {
-            return Err(invalid(
-                "Quá nhiều tác nhân Automerge trong một lần đăng ký.",
-            ));
-        }
-        let mut actors = Vec::new();
-        for a in &req.actors {
-            let hex = actor_hex(a).ok_or_else(|| {
-                invalid("Mã tác nhân Automerge phải là chuỗi hex (1 đến 64 byte).")
-            })?;
-            if !actors.contains(&hex) {
-                actors.push(hex);
-            }
-        }
-        let label = clean_name(&req.label);
-        if label.chars().count() > MAX_LABEL_CHARS {
-            return Err(invalid("Tên thiết bị dài quá 80 ký tự."));
-        }
-        Ok(Proof {
-            public_key,
-            actors,
-            label: if label.is_empty() {
-                "Thiết bị".into()
-            } else {
-                label
-            },
-        })
-    }
-}
-
-/// The credential of an enrolment.
-enum Credential {
-    Password { username: String, password: String },
-    Code { hash: [u8; 32] },
 }
 
 /// A device row joined with its person and account, as authentication reads it.
@@ -291,218 +183,7 @@ pub(super) fn entries(
     Ok(out)
 }
 
-fn retry_after(wait_ms: i64) -> DirectoryError {
-    DirectoryError::Throttled {
-        retry_after_secs: u64::try_from((wait_ms + 999) / 1000).unwrap_or(1).max(1),
-    }
-}
-
 impl DirectoryService {
-    /// Enrols a device (`POST /api/enrol`): checks the rate limits, the device's proof,
-    /// then the credential; registers the key and actors and returns a fresh token.
-    pub async fn enrol(&self, req: EnrolRequest, addr: IpAddr) -> Result<Enrolled, DirectoryError> {
-        let now = self.now();
-        let credential = match (&req.username, &req.password, &req.code) {
-            (Some(u), Some(p), None) => super::accounts::normalise_username(u)
-                .map_err(|_| DirectoryError::BadCredentials)
-                .map(|username| Credential::Password {
-                    username,
-                    password: p.clone(),
-                }),
-            (None, None, Some(code)) => secrets::normalise_code(code)
-                .map(|n| Credential::Code {
-                    hash: secrets::code_hash(&n),
-                })
-                .ok_or(DirectoryError::BadCode),
-            _ => {
-                return Err(invalid(
-                    "Cần tên đăng nhập và mật khẩu, hoặc mã đăng ký (không cả hai).",
-                ));
-            }
-        };
-        let account_key = match &credential {
-            Ok(Credential::Password { username, .. }) => Some(username.clone()),
-            _ => None,
-        };
-        let wait = self.limiter().wait_ms(account_key.as_deref(), addr, now);
-        if wait > 0 {
-            tracing::warn!(%addr, "enrolment throttled");
-            return Err(retry_after(wait));
-        }
-        let proof = Proof::check(&req, now)?;
-        let result = match credential {
-            Ok(credential) => self.enrol_with(credential, proof, now).await,
-            Err(e) => Err(e),
-        };
-        match &result {
-            Err(DirectoryError::BadCredentials | DirectoryError::BadCode) => {
-                self.limiter().failed(account_key.as_deref(), addr, now);
-                tracing::warn!(%addr, "enrolment refused: wrong credentials");
-            }
-            Ok(enrolled) => {
-                if let Some(account) = &account_key {
-                    self.limiter().succeeded(account);
-                }
-                tracing::info!(
-                    device = %enrolled.device_id,
-                    person = %enrolled.person.code,
-                    province = %enrolled.province.code,
-                    "device enrolled"
-                );
-                self.refresh().await?;
-            }
-            Err(e) => tracing::info!(%addr, error = %e, "enrolment refused"),
-        }
-        result
-    }
-
-    async fn enrol_with(
-        &self,
-        credential: Credential,
-        proof: Proof,
-        now: i64,
-    ) -> Result<Enrolled, DirectoryError> {
-        let person = match &credential {
-            Credential::Password { username, password } => {
-                let username = username.clone();
-                let account: Option<(String, Option<String>)> = self
-                    .run(move |c| {
-                        Ok(c.query_row(
-                            "SELECT person, password_hash FROM accounts WHERE username = ?1",
-                            [&username],
-                            |r| Ok((r.get(0)?, r.get(1)?)),
-                        )
-                        .optional()?)
-                    })
-                    .await?;
-                let password = password.clone();
-                let (person, phc) = account.unzip();
-                let phc = phc.flatten();
-                let ok = tokio::task::spawn_blocking(move || match phc {
-                    Some(phc) => secrets::verify_password(&password, &phc),
-                    None => {
-                        secrets::verify_nothing(&password);
-                        false
-                    }
-                })
-                .await
-                .unwrap_or(false);
-                match person {
-                    Some(person) if ok => Some(person),
-                    _ => return Err(DirectoryError::BadCredentials),
-                }
-            }
-            Credential::Code { .. } => None,
-        };
-        let token = secrets::new_token()?;
-        let device_id = secrets::new_device_id()?;
-        self.run(move |c| {
-            let tx = c.transaction()?;
-            let person = match (person, credential) {
-                (Some(p), _) => p,
-                (None, Credential::Code { hash }) => {
-                    let row: Option<(String, i64, Option<i64>)> = tx
-                        .query_row(
-                            "SELECT person, expires_at, used_at FROM enrolment_codes
-                             WHERE code_hash = ?1",
-                            [hash.to_vec()],
-                            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-                        )
-                        .optional()?;
-                    match row {
-                        Some((person, expires_at, None)) if now < expires_at => {
-                            tx.execute(
-                                "UPDATE enrolment_codes SET used_at = ?2 WHERE code_hash = ?1",
-                                params![hash.to_vec(), now],
-                            )?;
-                            person
-                        }
-                        _ => return Err(DirectoryError::BadCode),
-                    }
-                }
-                (None, Credential::Password { .. }) => return Err(DirectoryError::BadCredentials),
-            };
-            let Some((province, row)) = db::person(&tx, &person)? else {
-                return Err(DirectoryError::Inactive(person));
-            };
-            if !row.active {
-                return Err(DirectoryError::Inactive(person));
-            }
-            let disabled: Option<bool> = tx
-                .query_row(
-                    "SELECT disabled_at IS NOT NULL FROM accounts WHERE person = ?1",
-                    [&person],
-                    |r| r.get(0),
-                )
-                .optional()?;
-            if disabled == Some(true) {
-                return Err(DirectoryError::Disabled(person));
-            }
-            for actor in &proof.actors {
-                let owner: Option<String> = tx
-                    .query_row(
-                        "SELECT d.person FROM device_actors a JOIN devices d ON d.id = a.device
-                         WHERE a.actor = ?1",
-                        [actor],
-                        |r| r.get(0),
-                    )
-                    .optional()?;
-                if owner.is_some_and(|o| o != person) {
-                    return Err(DirectoryError::ActorTaken(actor.clone()));
-                }
-            }
-            let expires_at = now + TOKEN_LIFETIME_MS;
-            tx.execute(
-                "INSERT INTO devices (id, person, label, public_key, token_hash, enrolled_at, expires_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                params![
-                    device_id,
-                    person,
-                    proof.label,
-                    proof.public_key.to_vec(),
-                    secrets::token_hash(&token).to_vec(),
-                    now,
-                    expires_at
-                ],
-            )?;
-            // An actor of another device of the same person (the same browser enrolling
-            // again) moves to the new device: one actor, one device.
-            for actor in &proof.actors {
-                tx.execute(
-                    "INSERT INTO device_actors (actor, device) VALUES (?1, ?2)
-                     ON CONFLICT (actor) DO UPDATE SET device = excluded.device",
-                    params![actor, device_id],
-                )?;
-            }
-            db::log(&tx, now, &province, "enrol", &device_id, &person)?;
-            db::bump(&tx, &province)?;
-            let province_name: String =
-                tx.query_row("SELECT name FROM provinces WHERE code = ?1", [&province], |r| {
-                    r.get(0)
-                })?;
-            tx.commit()?;
-            let p = row.person;
-            Ok(Enrolled {
-                device_id,
-                token,
-                expires_at,
-                person: EnrolledPerson {
-                    code: p.code,
-                    name: p.name,
-                    unit: p.unit,
-                    department: p.department,
-                    job: p.job,
-                    roles: p.roles,
-                },
-                province: Province {
-                    code: province,
-                    name: province_name,
-                },
-            })
-        })
-        .await
-    }
-
     /// Who a device token belongs to, if it may be used now. Refused: unknown, revoked,
     /// expired, disabled account, person no longer in the directory.
     pub async fn authenticate(&self, token: &str) -> Result<DeviceIdentity, AuthError> {
@@ -575,7 +256,7 @@ impl DirectoryService {
                         super::fmt_ms_day(expires_at)
                     )));
                 }
-                let next = now + super::TOKEN_LIFETIME_MS;
+                let next = now + TOKEN_LIFETIME_MS;
                 tx.execute(
                     "UPDATE devices SET token_hash = ?2, expires_at = ?3 WHERE id = ?1",
                     params![device_id, new_hash.to_vec(), next],

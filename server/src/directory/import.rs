@@ -5,10 +5,13 @@
 
 use super::accounts::normalise_username;
 use shared::directory::{Department, Person, Role, Unit};
-use shared::doc::{CadreCode, valid_id};
+use shared::doc::CadreCode;
 use shared::policy::Policy;
 use std::collections::{BTreeMap, BTreeSet};
+use table::{Row, Table, id_cell, name_cell, read_table};
 use unicode_normalization::UnicodeNormalization;
+
+mod table;
 
 /// The three files; any may be absent.
 #[derive(Debug, Clone, Default, serde::Deserialize)]
@@ -135,193 +138,6 @@ pub fn clean_name(text: &str) -> String {
     text.trim().nfc().collect()
 }
 
-const MAX_NAME_CHARS: usize = 200;
-
-struct Row {
-    line: u64,
-    fields: Vec<String>,
-}
-
-/// A parsed file: its header and rows, and where each known column is.
-struct Table {
-    file: CsvFile,
-    columns: BTreeMap<&'static str, usize>,
-    rows: Vec<Row>,
-}
-
-impl Table {
-    fn cell<'a>(&self, row: &'a Row, column: &str) -> &'a str {
-        self.columns
-            .get(column)
-            .and_then(|&i| row.fields.get(i))
-            .map_or("", String::as_str)
-    }
-
-    fn problem(&self, row: &Row, column: &'static str, message: String) -> Problem {
-        Problem {
-            file: self.file,
-            line: row.line,
-            column: self.columns.get(column).map(|i| i + 1),
-            column_name: Some(column.to_owned()),
-            message,
-        }
-    }
-}
-
-/// Reads `text` with its header; header problems go to `problems`. `None` if a required
-/// column is missing (every row would fail for the same reason).
-fn read_table(
-    file: CsvFile,
-    text: &str,
-    required: &[&'static str],
-    optional: &[&'static str],
-    problems: &mut Vec<Problem>,
-) -> Option<Table> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .trim(csv::Trim::All)
-        .from_reader(text.as_bytes());
-    let whole = |line: u64, message: String| Problem {
-        file,
-        line,
-        column: None,
-        column_name: None,
-        message,
-    };
-    let mut records = reader.records();
-    let header = match records.next() {
-        None => {
-            problems.push(whole(1, "tệp trống: cần một dòng tiêu đề".into()));
-            return None;
-        }
-        Some(Err(e)) => {
-            problems.push(whole(1, format!("không đọc được dòng tiêu đề: {e}")));
-            return None;
-        }
-        Some(Ok(h)) => h,
-    };
-    let known: Vec<&'static str> = required.iter().chain(optional).copied().collect();
-    let mut columns = BTreeMap::new();
-    for (i, name) in header.iter().enumerate() {
-        let name = name.to_lowercase();
-        match known.iter().find(|k| **k == name) {
-            Some(k) if columns.contains_key(k) => problems.push(Problem {
-                file,
-                line: 1,
-                column: Some(i + 1),
-                column_name: Some(name.clone()),
-                message: format!("cột “{name}” có hai lần"),
-            }),
-            Some(k) => {
-                columns.insert(*k, i);
-            }
-            None => problems.push(Problem {
-                file,
-                line: 1,
-                column: Some(i + 1),
-                column_name: Some(name.clone()),
-                message: format!(
-                    "cột “{name}” không dùng được (các cột: {})",
-                    known.join(", ")
-                ),
-            }),
-        }
-    }
-    let missing: Vec<&str> = required
-        .iter()
-        .filter(|c| !columns.contains_key(*c))
-        .copied()
-        .collect();
-    if !missing.is_empty() {
-        problems.push(whole(1, format!("thiếu cột {}", quoted(&missing))));
-        return None;
-    }
-    let width = header.len();
-    let mut rows = Vec::new();
-    for record in records {
-        match record {
-            Err(e) => {
-                let line = e.position().map_or(0, |p| p.line());
-                problems.push(whole(line, format!("dòng không đọc được: {e}")));
-            }
-            Ok(r) => {
-                let line = r.position().map_or(0, |p| p.line());
-                if r.iter().all(str::is_empty) {
-                    continue; // a blank line, or a spreadsheet's empty row
-                }
-                if let Some(extra) = r.iter().skip(width).position(|f| !f.is_empty()) {
-                    problems.push(Problem {
-                        file,
-                        line,
-                        column: Some(width + extra + 1),
-                        column_name: None,
-                        message: format!("dòng có nhiều cột hơn tiêu đề ({width} cột)"),
-                    });
-                }
-                rows.push(Row {
-                    line,
-                    fields: r.iter().map(str::to_owned).collect(),
-                });
-            }
-        }
-    }
-    Some(Table {
-        file,
-        columns,
-        rows,
-    })
-}
-
-fn quoted(items: &[&str]) -> String {
-    items
-        .iter()
-        .map(|i| format!("“{i}”"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-/// Checks a name cell; pushes a problem if it is empty or too long.
-fn name_cell(t: &Table, row: &Row, what: &str, problems: &mut Vec<Problem>) -> String {
-    let name = clean_name(t.cell(row, "name"));
-    if name.is_empty() {
-        problems.push(t.problem(row, "name", format!("thiếu tên {what}")));
-    } else if name.chars().count() > MAX_NAME_CHARS {
-        problems.push(t.problem(row, "name", format!("tên dài quá {MAX_NAME_CHARS} ký tự")));
-    }
-    name
-}
-
-/// Checks an id cell (unit or department): shape and duplicates within the file.
-fn id_cell(
-    t: &Table,
-    row: &Row,
-    what: &str,
-    seen: &mut BTreeMap<String, u64>,
-    problems: &mut Vec<Problem>,
-) -> String {
-    let id = t.cell(row, "id").to_owned();
-    if id.is_empty() {
-        problems.push(t.problem(row, "id", format!("thiếu mã {what}")));
-    } else if !valid_id(&id) {
-        problems.push(t.problem(
-            row,
-            "id",
-            format!("mã {what} “{id}” chỉ gồm chữ không dấu, chữ số và - _ . (tối đa 64 ký tự)"),
-        ));
-    } else if let Some(first) = seen.get(&id) {
-        problems.push(t.problem(
-            row,
-            "id",
-            format!("mã {what} “{id}” trùng với dòng {first}"),
-        ));
-    } else {
-        seen.insert(id.clone(), row.line);
-    }
-    id
-}
-
 fn list(ids: impl Iterator<Item = String>) -> String {
     let mut ids: Vec<String> = ids.collect();
     ids.sort();
@@ -350,51 +166,10 @@ pub fn plan(
         .flat_map(|p| p.roles.iter().map(|r| r.code.clone()))
         .collect();
 
-    // Units: checked against each other and the database's; the merged tree must be one.
     let mut units = existing.units.clone();
-    if let Some(text) = &files.units
-        && let Some(t) = read_table(
-            CsvFile::Units,
-            text,
-            &["id", "name", "level"],
-            &["parent"],
-            &mut problems,
-        )
-    {
-        let mut seen = BTreeMap::new();
-        let mut rows = Vec::new();
-        for row in &t.rows {
-            let id = id_cell(&t, row, "đơn vị", &mut seen, &mut problems);
-            let name = name_cell(&t, row, "đơn vị", &mut problems);
-            let level = t.cell(row, "level");
-            if level.is_empty() {
-                problems.push(t.problem(row, "level", "thiếu cấp của đơn vị".into()));
-            } else if !levels.iter().any(|(l, _)| l == level) {
-                problems.push(t.problem(
-                    row,
-                    "level",
-                    format!(
-                        "cấp “{level}” không có trong chính sách của tỉnh (các cấp: {})",
-                        list(levels.iter().map(|(l, _)| l.clone()))
-                    ),
-                ));
-            }
-            let parent = Some(t.cell(row, "parent").to_owned()).filter(|p| !p.is_empty());
-            let unit = Unit {
-                id: id.clone(),
-                name,
-                level: level.to_owned(),
-                parent,
-            };
-            units.insert(id, unit.clone());
-            rows.push((row, unit));
-        }
-        for (row, unit) in &rows {
-            check_parent(&t, row, unit, &units, &levels, &mut problems);
-        }
-        out.units = rows.into_iter().map(|(_, u)| u).collect();
+    if let Some(text) = &files.units {
+        out.units = plan_units(text, &levels, &mut units, &mut problems);
     }
-
     let mut departments = existing.departments.clone();
     if let Some(text) = &files.departments
         && let Some(t) = read_table(
@@ -458,6 +233,57 @@ pub fn plan(
         problems.sort_by_key(|p| (p.file as u8, p.line, p.column));
         Err(problems)
     }
+}
+
+/// Units, checked against each other and the database's (`units`, which receives the
+/// file's): the merged tree must be one.
+fn plan_units(
+    text: &str,
+    levels: &[(String, usize)],
+    units: &mut BTreeMap<String, Unit>,
+    problems: &mut Vec<Problem>,
+) -> Vec<Unit> {
+    let Some(t) = read_table(
+        CsvFile::Units,
+        text,
+        &["id", "name", "level"],
+        &["parent"],
+        problems,
+    ) else {
+        return Vec::new();
+    };
+    let mut seen = BTreeMap::new();
+    let mut rows = Vec::new();
+    for row in &t.rows {
+        let id = id_cell(&t, row, "đơn vị", &mut seen, problems);
+        let name = name_cell(&t, row, "đơn vị", problems);
+        let level = t.cell(row, "level");
+        if level.is_empty() {
+            problems.push(t.problem(row, "level", "thiếu cấp của đơn vị".into()));
+        } else if !levels.iter().any(|(l, _)| l == level) {
+            problems.push(t.problem(
+                row,
+                "level",
+                format!(
+                    "cấp “{level}” không có trong chính sách của tỉnh (các cấp: {})",
+                    list(levels.iter().map(|(l, _)| l.clone()))
+                ),
+            ));
+        }
+        let parent = Some(t.cell(row, "parent").to_owned()).filter(|p| !p.is_empty());
+        let unit = Unit {
+            id: id.clone(),
+            name,
+            level: level.to_owned(),
+            parent,
+        };
+        units.insert(id, unit.clone());
+        rows.push((row, unit));
+    }
+    for (row, unit) in &rows {
+        check_parent(&t, row, unit, units, levels, problems);
+    }
+    rows.into_iter().map(|(_, u)| u).collect()
 }
 
 /// A unit's parent must exist, sit at a higher level, and lead to a root (no cycle).

@@ -14,6 +14,7 @@ pub mod api;
 mod db;
 pub mod demo;
 pub mod devices;
+pub mod enrol;
 pub mod import;
 pub mod limits;
 pub mod secrets;
@@ -32,7 +33,8 @@ use tokio::sync::broadcast;
 
 pub use accounts::{AccountCreated, EnrolmentCode};
 pub use admin::{PersonEntry, Scope};
-pub use devices::{DeviceEntry, DeviceStatus, EnrolRequest, Enrolled, Renewed};
+pub use devices::{DeviceEntry, DeviceStatus, Renewed};
+pub use enrol::{EnrolRequest, Enrolled};
 pub use import::{ImportFiles, ImportReport, Problem};
 pub use limits::Limits;
 

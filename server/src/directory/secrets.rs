@@ -5,7 +5,6 @@ use argon2::Argon2;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use ed25519_dalek::{Signature, VerifyingKey};
 use sha2::{Digest, Sha256};
 
 /// The randomness source failed (the OS refused): nothing secret can be made.
@@ -142,29 +141,6 @@ pub fn verify_nothing(password: &str) {
     if let Some(phc) = DUMMY.get_or_init(|| hash_password("dicoso-dummy").ok()) {
         let _ = verify_password(password, phc);
     }
-}
-
-/// The bytes a device signs to enrol (`docs/access.md`): proof it holds the private key
-/// of the public key it registers, for this credential, these actors, at this time.
-pub fn enrol_message(
-    credential: &str,
-    public_key: &str,
-    actors: &[String],
-    signed_at: i64,
-) -> String {
-    format!(
-        "dicoso-enrol-v1\n{credential}\n{public_key}\n{}\n{signed_at}",
-        actors.join(",")
-    )
-}
-
-/// Checks an Ed25519 signature strictly (RFC 8032, no weak keys or malleable forms).
-pub fn signature_ok(public_key: &[u8; 32], message: &[u8], signature: &[u8; 64]) -> bool {
-    let Ok(key) = VerifyingKey::from_bytes(public_key) else {
-        return false;
-    };
-    key.verify_strict(message, &Signature::from_bytes(signature))
-        .is_ok()
 }
 
 #[cfg(test)]
