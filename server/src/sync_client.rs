@@ -45,6 +45,17 @@ pub enum SyncClientError {
 
 pub type Result<T, E = SyncClientError> = std::result::Result<T, E>;
 
+/// What became of a document this client offered.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Offered {
+    /// The server holds everything we have of it.
+    Kept,
+    /// The server says it does not have it, or will not share it (`doc-unavailable`).
+    Unavailable,
+    /// The server closed the connection, with its reason (`error`).
+    Refused(String),
+}
+
 /// Bytes of WebSocket frames (headers included) this client sent and received.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct WireBytes {
@@ -217,6 +228,22 @@ impl SyncClient {
     pub async fn wait_synced(&mut self, id: DocumentId) -> Result<()> {
         self.run_until(&format!("the server to hold {id}"), |c| c.in_sync(id))
             .await
+    }
+
+    /// Waits until the server holds everything we have of the document, says it is
+    /// unavailable, or closes the connection (refusing it).
+    pub async fn outcome(&mut self, id: DocumentId) -> Result<Offered> {
+        let waited = self
+            .run_until(&format!("the server's answer about {id}"), |c| {
+                c.unavailable.contains(&id) || c.in_sync(id)
+            })
+            .await;
+        match waited {
+            Ok(()) if self.unavailable.contains(&id) => Ok(Offered::Unavailable),
+            Ok(()) => Ok(Offered::Kept),
+            Err(SyncClientError::Closed { reason, .. }) => Ok(Offered::Refused(reason)),
+            Err(e) => Err(e),
+        }
     }
 
     /// Waits until the server says it has everything we have of every one of `ids`.

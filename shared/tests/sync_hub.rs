@@ -887,3 +887,64 @@ fn forgetting_a_loading_document_closes_its_waiting_peer_and_ignores_the_late_an
     assert_eq!(server.evict_idle(), vec![DOC]);
     assert_eq!(server.loaded_count(), 0);
 }
+
+/// Issue 8: under rules that do not know a document yet (the server before anyone brought
+/// it), its creator's first changes still get through: the hub answers the empty
+/// document's sync, so the creator sends its changes, which the rules then check.
+#[test]
+fn a_document_the_rules_do_not_know_yet_can_be_brought_into_being() {
+    struct Unknown;
+    impl Access for Unknown {
+        type Identity = Who;
+        fn permission(&self, _: &Who, _: &DocumentId) -> Permission {
+            Permission::Unknown
+        }
+    }
+    let mut server = SyncHub::new(PeerId::new("s"), PeerMetadata::default(), Unknown);
+    server.accept(ConnectionId(1), Who::Cadre);
+    let join = Message::Join {
+        sender_id: PeerId::new("c"),
+        peer_metadata: PeerMetadata::default(),
+        supported_protocol_versions: Some(vec!["1".to_owned()]),
+    };
+    server.handle_frame(ConnectionId(1), &join.encode());
+    let _ = std::iter::from_fn(|| server.poll_action()).count();
+    let mut actions = Vec::new();
+    // `converse_with_change` plays the creator, answering whatever the hub sends.
+    {
+        use automerge::sync::{Message as SyncMessage, State, SyncDoc};
+        let mut peer = doc_with("title", "mới");
+        let mut state = State::new();
+        for _ in 0..10 {
+            let Some(message) = peer.sync().generate_sync_message(&mut state) else {
+                break;
+            };
+            server.handle_frame(ConnectionId(1), &sync_frame(DOC, message.encode()));
+            while let Some(action) = server.poll_action() {
+                if let Action::Load { document } = action {
+                    server.loaded(document, None);
+                    continue;
+                }
+                if let Action::Send { frame, .. } = &action
+                    && let Ok(Message::Sync { data, .. }) = Message::decode(frame)
+                {
+                    let reply = SyncMessage::decode(&data).expect("server's sync message");
+                    peer.sync()
+                        .receive_sync_message(&mut state, reply)
+                        .expect("apply");
+                }
+                actions.push(action);
+            }
+        }
+    }
+    assert!(
+        actions
+            .iter()
+            .any(|a| matches!(a, Action::Persist { document, .. } if *document == DOC)),
+        "{actions:?}"
+    );
+    assert_eq!(
+        text(server.document(&DOC).expect("doc"), "title").as_deref(),
+        Some("mới")
+    );
+}

@@ -774,7 +774,12 @@ impl<A: Access> SyncHub<A> {
         let Phase::Ready(remote) = &conn.phase else {
             return;
         };
-        if !self.access.permission(&conn.identity, &document).may_read() {
+        // A document being brought into being is empty here: answering its creator
+        // reveals nothing, and without an answer automerge's sync would never send the
+        // changes that create it.
+        let permission = self.access.permission(&conn.identity, &document);
+        let empty = doc.get_heads().is_empty();
+        if !(permission.may_read() || permission == Permission::Unknown && empty) {
             return;
         }
         let peer = conn.documents.entry(document).or_default();
