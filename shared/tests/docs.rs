@@ -124,3 +124,50 @@ fn schema_matches_the_complete_example() {
         }
     }
 }
+
+/// Issue 13: a dossier written before the model gained groups, outlines, notes, report
+/// texts and meeting links still reads, and rates as it did.
+#[test]
+fn dossiers_before_issue_13_still_read() {
+    let mut v: Value = serde_json::from_str(EXAMPLE).expect("example is JSON");
+    let strip = |o: &mut Value, keys: &[&str]| {
+        if let Some(map) = o.as_object_mut() {
+            for k in keys {
+                map.remove(*k);
+            }
+        }
+    };
+    for t in v["trips"].as_array_mut().expect("trips") {
+        strip(t, &["group", "outline", "notes"]);
+        strip(
+            &mut t["report"],
+            &["result", "proposals", "product", "remark"],
+        );
+    }
+    for m in v["chi_doan_meetings"].as_array_mut().expect("meetings") {
+        strip(
+            m,
+            &[
+                "id",
+                "invitation_only",
+                "trip",
+                "topic",
+                "members_present",
+                "remarks",
+            ],
+        );
+    }
+    let old = v.to_string();
+    for key in [
+        "\"group\"",
+        "\"outline\"",
+        "\"remark\"",
+        "\"members_present\"",
+    ] {
+        assert!(!old.contains(key), "{key} left in");
+    }
+    let kg = Policy::preset("kien-giang-2023").expect("preset");
+    let x = Dossier::from_json_str(&old).expect("an old dossier parses");
+    let verdict = evaluate(&kg, &x, date("2026-01-15")).expect("and is valid");
+    assert_eq!(verdict.rating, Rating::XuatSac);
+}
