@@ -171,3 +171,15 @@ fn dossiers_before_issue_13_still_read() {
     let verdict = evaluate(&kg, &x, date("2026-01-15")).expect("and is valid");
     assert_eq!(verdict.rating, Rating::XuatSac);
 }
+
+/// Every rule id is documented in the verdict format.
+#[test]
+fn every_rule_id_is_documented() {
+    let doc = include_str!("../../docs/dossier-format.md");
+    for rule in shared::policy::RuleId::ALL {
+        assert!(
+            doc.contains(&format!("`{rule}`")),
+            "docs/dossier-format.md does not list `{rule}`"
+        );
+    }
+}

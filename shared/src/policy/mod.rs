@@ -13,11 +13,19 @@
 //! - A trip spanning 31/12 counts its days in each year it touches; as a thematic trip it
 //!   belongs to one year only ([`ThematicRule::counts_in_year_of`]).
 //! - A trip without a valid host confirmation counts no days, and the verdict says so.
+//! - Issue 13 (seeds 000, 001 read clause by clause): days at the cadre's own level or
+//!   above ([`DaysRule::count_own_level_or_above`]); invitation-only attendance outside
+//!   the process ([`DaysRule::invitation_only_follows_process`]) and chi đoàn meetings on
+//!   invitation ([`Coverage::count_invitation_only_meetings`]); group thematic trips
+//!   ([`GroupRule`]); deadlines the source does not date ([`AssumedDeadline`]); reports
+//!   owed by units ([`UnitReport`]).
 
 mod rule_id;
+mod unit_reports;
 mod validate;
 
 pub use rule_id::RuleId;
+pub use unit_reports::{UnitReport, UnitReportDue};
 
 use crate::error::InputErrors;
 use chrono::{Datelike, NaiveDate};
@@ -237,6 +245,17 @@ pub struct DaysRule {
     pub minimum: u32,
     /// Days of attending only because invited (theo thư mời) count. Tây Ninh: no.
     pub count_invitation_only: bool,
+    /// When such days do not count: whether the attendance is still a trip of the process
+    /// (registered, confirmed, reported, failing it like any trip). Tây Ninh: no, it is
+    /// not a trip to approve (001 §III.1 Lưu ý: "không được tính là nội dung đi cơ sở").
+    /// Default true, the reading before issue 13.
+    #[serde(default = "yes")]
+    pub invitation_only_follows_process: bool,
+    /// Days at a host of the cadre's own level, or above, count. Both presets: no, "đi cơ
+    /// sở" is going to the levels below (000 §III.2; 001 §III.3 "phải đi cơ sở ở cấp
+    /// dưới"). Default true, the reading before issue 13.
+    #[serde(default = "yes")]
+    pub count_own_level_or_above: bool,
 }
 
 /// In which year a thematic trip spanning 31/12 counts as a thematic trip.
@@ -263,6 +282,23 @@ pub struct ThematicRule {
     /// 1 = they may not be back to back; 0 = no spacing rule.
     pub min_gap_days: u32,
     pub counts_in_year_of: TripYear,
+    /// The rule on groups (đi theo nhóm); absent = a group trip qualifies like any other.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<GroupRule>,
+}
+
+/// A thematic trip made as a group (000 §III.3 Lưu ý: "nhóm tối đa 03 người … cá nhân phụ
+/// trách nhóm là trưởng, phó ban đơn vị trở lên; có bảng phân công nhiệm vụ từng cá nhân").
+/// A group breaking it does not qualify as a thematic trip; its days still count.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GroupRule {
+    /// Most people in the group, its leader included (Kiên Giang: 3).
+    pub max_members: u32,
+    /// Role codes ([`Policy::roles`]) that may lead a group: trưởng, phó ban trở lên.
+    pub leader_roles: Vec<String>,
+    /// Every member needs a task (bảng phân công nhiệm vụ).
+    pub require_tasks: bool,
 }
 
 /// A set of levels of which a cadre must visit at least one.
@@ -287,6 +323,36 @@ pub struct CoverageRule {
 pub struct Coverage {
     pub rules: Vec<CoverageRule>,
     pub min_chi_doan_meetings: u32,
+    /// A chi đoàn meeting attended only on invitation (theo thư mời) meets the requirement.
+    /// Tây Ninh: no (001 §III.1 Lưu ý with §III.3). Default true, the reading before
+    /// issue 13.
+    #[serde(default = "yes")]
+    pub count_invitation_only_meetings: bool,
+}
+
+/// Which deadline of a cadre an [`AssumedDeadline`] is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeadlineKind {
+    /// The period's registration (`registration.periods[].due`).
+    Registration,
+    /// A trip's report (`reports[]`).
+    Report,
+}
+
+/// A deadline the source does not date, for some cadres: the policy assumes one, and the
+/// findings about it say so (Tây Ninh's district cadres: "đầu mỗi quý", "hằng quý").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AssumedDeadline {
+    pub deadline: DeadlineKind,
+    /// Cadre levels for which the date is assumed; empty = every level.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cadre_levels: Vec<String>,
+    /// What the source says instead, quoted in findings: "đầu mỗi quý".
+    pub source_says_vi: String,
+    /// Where it says it: "001 §IV.2 Bước 1".
+    pub clause: String,
 }
 
 /// When a trip's report is due.
@@ -381,6 +447,13 @@ pub struct Policy {
     /// Severity overrides: a province may make a rule a warning, or a warning a failure.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub severity: BTreeMap<RuleId, Severity>,
+    /// Cadres' deadlines the source does not date, which this policy assumes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub assumed_deadlines: Vec<AssumedDeadline>,
+    /// Reports owed by units, not persons (the department's, TC-KT's, the district's):
+    /// the office tracks them; they change no one's rating.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unit_reports: Vec<UnitReport>,
 }
 
 const KIEN_GIANG_2023: &str = include_str!("../../policies/kien-giang-2023.json");
@@ -474,6 +547,18 @@ impl Policy {
             .get(&rule)
             .map(String::as_str)
             .unwrap_or(&self.source)
+    }
+
+    /// The assumption behind a cadre's deadline of this kind, when the source gives none.
+    pub fn assumed_deadline(
+        &self,
+        kind: DeadlineKind,
+        cadre_level: &str,
+    ) -> Option<&AssumedDeadline> {
+        self.assumed_deadlines.iter().find(|a| {
+            a.deadline == kind
+                && (a.cadre_levels.is_empty() || a.cadre_levels.iter().any(|l| l == cadre_level))
+        })
     }
 
     pub fn applies_to_year(&self, year: i32) -> bool {

@@ -27,6 +27,8 @@ pub enum RuleId {
     CoverageLevel,
     /// Chi đoàn meeting attended.
     CoverageChiDoan,
+    /// A chi đoàn meeting attended only on invitation, which does not count.
+    ChiDoanInvitationOnly,
     /// A trip not registered and approved (nor assigned / decided ad hoc).
     TripNotApproved,
     /// A trip without a valid host confirmation.
@@ -49,6 +51,10 @@ pub enum RuleId {
     TripNeedsAssignment,
     /// Days outside the evaluated year.
     TripOutsideYear,
+    /// A trip to a host of the cadre's own level or above, whose days do not count.
+    TripOwnLevel,
+    /// A trip whose host's level is not known (a trip from an older app).
+    TripLevelUnknown,
     /// A thematic trip too short or too long.
     ThematicLength,
     /// A thematic trip without "3 cùng".
@@ -57,6 +63,8 @@ pub enum RuleId {
     ThematicOutline,
     /// A thematic trip right after another.
     ThematicConsecutive,
+    /// A group thematic trip too large, or not led as the policy requires.
+    ThematicGroup,
     /// Xuất sắc reached.
     Excellent,
     /// No thematic trip with evidence of solving a long-standing difficulty.
@@ -68,7 +76,7 @@ pub enum RuleId {
 }
 
 impl RuleId {
-    pub const ALL: [RuleId; 29] = [
+    pub const ALL: [RuleId; 33] = [
         RuleId::Scope,
         RuleId::Exemption,
         RuleId::ExemptionNotApplicable,
@@ -79,6 +87,7 @@ impl RuleId {
         RuleId::ThematicMinimum,
         RuleId::CoverageLevel,
         RuleId::CoverageChiDoan,
+        RuleId::ChiDoanInvitationOnly,
         RuleId::TripNotApproved,
         RuleId::TripUnconfirmed,
         RuleId::ReportMissing,
@@ -90,10 +99,13 @@ impl RuleId {
         RuleId::TripContentNotCounted,
         RuleId::TripNeedsAssignment,
         RuleId::TripOutsideYear,
+        RuleId::TripOwnLevel,
+        RuleId::TripLevelUnknown,
         RuleId::ThematicLength,
         RuleId::ThematicThreeTogether,
         RuleId::ThematicOutline,
         RuleId::ThematicConsecutive,
+        RuleId::ThematicGroup,
         RuleId::Excellent,
         RuleId::ExcellenceEvidence,
         RuleId::ExcellenceScore,
@@ -113,6 +125,7 @@ impl RuleId {
             RuleId::ThematicMinimum => "thematic-minimum",
             RuleId::CoverageLevel => "coverage-level",
             RuleId::CoverageChiDoan => "coverage-chi-doan",
+            RuleId::ChiDoanInvitationOnly => "chi-doan-invitation-only",
             RuleId::TripNotApproved => "trip-not-approved",
             RuleId::TripUnconfirmed => "trip-unconfirmed",
             RuleId::ReportMissing => "report-missing",
@@ -124,10 +137,13 @@ impl RuleId {
             RuleId::TripContentNotCounted => "trip-content-not-counted",
             RuleId::TripNeedsAssignment => "trip-needs-assignment",
             RuleId::TripOutsideYear => "trip-outside-year",
+            RuleId::TripOwnLevel => "trip-own-level",
+            RuleId::TripLevelUnknown => "trip-level-unknown",
             RuleId::ThematicLength => "thematic-length",
             RuleId::ThematicThreeTogether => "thematic-three-together",
             RuleId::ThematicOutline => "thematic-outline",
             RuleId::ThematicConsecutive => "thematic-consecutive",
+            RuleId::ThematicGroup => "thematic-group",
             RuleId::Excellent => "excellent",
             RuleId::ExcellenceEvidence => "excellence-evidence",
             RuleId::ExcellenceScore => "excellence-score",

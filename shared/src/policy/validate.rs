@@ -1,6 +1,6 @@
 //! A policy's internal consistency: every error names its field.
 
-use super::{MonthDay, Policy, ReportDeadline};
+use super::{MonthDay, Policy, ReportDeadline, UnitReportDue};
 use crate::error::{Errors, InputErrors};
 use chrono::{Datelike, NaiveDate};
 use std::collections::BTreeSet;
@@ -40,17 +40,8 @@ impl Policy {
             self.levels.iter().map(|l| l.id.as_str()),
             "id",
         );
-        let level_known = |id: &str| self.levels.iter().any(|l| l.id == id);
-        let check_level = |e: &mut Errors, path: String, id: &str| {
-            if !level_known(id) {
-                e.push(
-                    path,
-                    format!("unknown level `{id}` (levels: {})", self.level_ids()),
-                );
-            }
-        };
         for (i, l) in self.scope.cadre_levels.iter().enumerate() {
-            check_level(&mut e, format!("scope.cadre_levels[{i}]"), l);
+            self.check_level(&mut e, format!("scope.cadre_levels[{i}]"), l);
         }
         unique(
             &mut e,
@@ -74,7 +65,7 @@ impl Policy {
                 );
             }
             for (j, l) in r.cadre_levels.iter().enumerate() {
-                check_level(
+                self.check_level(
                     &mut e,
                     format!("exemptions.reasons[{i}].cadre_levels[{j}]"),
                     l,
@@ -120,7 +111,7 @@ impl Policy {
             );
         }
         for (i, r) in self.coverage.rules.iter().enumerate() {
-            check_level(
+            self.check_level(
                 &mut e,
                 format!("coverage.rules[{i}].cadre_level"),
                 &r.cadre_level,
@@ -133,7 +124,7 @@ impl Policy {
                     );
                 }
                 for (k, l) in req.any_of.iter().enumerate() {
-                    check_level(
+                    self.check_level(
                         &mut e,
                         format!("coverage.rules[{i}].required[{j}].any_of[{k}]"),
                         l,
@@ -143,7 +134,7 @@ impl Policy {
         }
         for (i, r) in self.reports.iter().enumerate() {
             for (j, l) in r.cadre_levels.iter().enumerate() {
-                check_level(&mut e, format!("reports[{i}].cadre_levels[{j}]"), l);
+                self.check_level(&mut e, format!("reports[{i}].cadre_levels[{j}]"), l);
             }
             if r.deadline == ReportDeadline::PeriodReport
                 && let Some(p) = self
@@ -166,7 +157,73 @@ impl Policy {
                 format!("{} is above 100", x.min_report_score),
             );
         }
+        self.validate_group(&mut e);
+        for (i, a) in self.assumed_deadlines.iter().enumerate() {
+            let path = |field: &str| format!("assumed_deadlines[{i}].{field}");
+            for (j, l) in a.cadre_levels.iter().enumerate() {
+                self.check_level(&mut e, path(&format!("cadre_levels[{j}]")), l);
+            }
+            non_empty(&mut e, path("source_says_vi"), &a.source_says_vi);
+            non_empty(&mut e, path("clause"), &a.clause);
+        }
+        self.validate_unit_reports(&mut e);
         e.finish()
+    }
+
+    fn check_level(&self, e: &mut Errors, path: String, id: &str) {
+        if !self.levels.iter().any(|l| l.id == id) {
+            e.push(
+                path,
+                format!("unknown level `{id}` (levels: {})", self.level_ids()),
+            );
+        }
+    }
+
+    fn validate_group(&self, e: &mut Errors) {
+        let Some(g) = &self.thematic.group else {
+            return;
+        };
+        if g.max_members == 0 {
+            e.push("thematic.group.max_members", "must be at least 1");
+        }
+        if g.leader_roles.is_empty() {
+            e.push("thematic.group.leader_roles", "must name at least one role");
+        }
+        for (i, r) in g.leader_roles.iter().enumerate() {
+            if self.role(r).is_none() {
+                let known: Vec<&str> = self.roles.iter().map(|r| r.code.as_str()).collect();
+                e.push(
+                    format!("thematic.group.leader_roles[{i}]"),
+                    format!("unknown role `{r}` (roles: {})", known.join(", ")),
+                );
+            }
+        }
+    }
+
+    fn validate_unit_reports(&self, e: &mut Errors) {
+        unique(
+            e,
+            "unit_reports",
+            self.unit_reports.iter().map(|r| r.code.as_str()),
+            "code",
+        );
+        for (i, r) in self.unit_reports.iter().enumerate() {
+            let path = |field: &str| format!("unit_reports[{i}].{field}");
+            self.check_level(e, path("level"), &r.level);
+            non_empty(e, path("owed_by_vi"), &r.owed_by_vi);
+            non_empty(e, path("to_vi"), &r.to_vi);
+            non_empty(e, path("what_vi"), &r.what_vi);
+            non_empty(e, path("clause"), &r.clause);
+            match &r.due {
+                UnitReportDue::Yearly(list) if list.is_empty() => {
+                    e.push(path("due.yearly"), "must list at least one deadline");
+                }
+                UnitReportDue::Undated if r.assumed => {
+                    e.push(path("assumed"), "an undated report has no date to assume");
+                }
+                _ => {}
+            }
+        }
     }
 
     fn validate_periods(&self, e: &mut Errors) {
@@ -244,5 +301,11 @@ fn unique<'a>(e: &mut Errors, path: &str, items: impl Iterator<Item = &'a str>, 
                 format!("`{item}` appears twice"),
             );
         }
+    }
+}
+
+fn non_empty(e: &mut Errors, path: String, text: &str) {
+    if text.trim().is_empty() {
+        e.push(path, "must not be empty");
     }
 }

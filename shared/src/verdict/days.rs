@@ -47,6 +47,7 @@ impl Engine<'_> {
                 invitation_only: tally.invitation.minus(counted).len(),
                 content_not_counted: tally.not_counting.minus(counted).len(),
                 outside_year: tally.outside_year,
+                own_level: tally.own_level.minus(counted).len(),
             },
         }
     }

@@ -31,7 +31,7 @@ pub use types::*;
 
 use crate::dossier::{Dossier, Trip};
 use crate::error::InputErrors;
-use crate::policy::{Policy, RuleId, Severity};
+use crate::policy::{AssumedDeadline, DeadlineKind, Policy, RuleId, Severity};
 use calendar::{DaySet, days_between};
 use chrono::{Datelike, NaiveDate};
 use std::borrow::Cow;
@@ -64,6 +64,10 @@ struct Engine<'a> {
     period_starts: Vec<NaiveDate>,
     /// Report deadline of each period, this year then next year (PeriodReport rule).
     report_dues: Vec<Option<NaiveDate>>,
+    /// The cadre's registration deadline, when the source does not date it.
+    assumed_registration: Option<&'a AssumedDeadline>,
+    /// The cadre's report deadline, when the source does not date it.
+    assumed_report: Option<&'a AssumedDeadline>,
     findings: Vec<Finding>,
 }
 
@@ -94,6 +98,8 @@ impl<'a> Engine<'a> {
             year_len: last.ordinal(),
             period_starts,
             report_dues,
+            assumed_registration: p.assumed_deadline(DeadlineKind::Registration, &d.cadre.level),
+            assumed_report: p.assumed_deadline(DeadlineKind::Report, &d.cadre.level),
             findings: Vec::new(),
         }
     }
@@ -163,6 +169,17 @@ impl<'a> Engine<'a> {
             Severity::Pending
         } else {
             Severity::Fail
+        }
+    }
+
+    /// Appends to a finding about a deadline the source does not date that it rests on
+    /// the policy's assumption.
+    fn note_assumption(message_vi: &mut String, assumed: Option<&AssumedDeadline>) {
+        if let Some(a) = assumed {
+            message_vi.push_str(&format!(
+                " Hạn này là giả định của quy định đang áp dụng: văn bản ({}) chỉ ghi “{}”.",
+                a.clause, a.source_says_vi
+            ));
         }
     }
 

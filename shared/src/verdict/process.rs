@@ -33,10 +33,10 @@ impl Engine<'_> {
     ) {
         let report = t.report.as_ref();
         if let Some(deadline) = report_rule.and_then(|r| self.report_deadline(r, t)) {
-            match report {
+            let found = match report {
                 Some(r) if r.submitted_on > deadline => {
                     tally.n_reports_late += 1;
-                    self.push(
+                    Some((
                         RuleId::ReportLate,
                         Severity::Fail,
                         format!(
@@ -45,13 +45,12 @@ impl Engine<'_> {
                             fmt_day(r.submitted_on),
                             fmt_day(deadline)
                         ),
-                        Some(t),
-                    );
+                    ))
                 }
-                Some(_) => {}
+                Some(_) => None,
                 None if self.is_final || self.as_of > deadline => {
                     tally.n_reports_missing += 1;
-                    self.push(
+                    Some((
                         RuleId::ReportMissing,
                         Severity::Fail,
                         format!(
@@ -59,10 +58,9 @@ impl Engine<'_> {
                             trip_text(t),
                             fmt_day(deadline)
                         ),
-                        Some(t),
-                    );
+                    ))
                 }
-                None => self.push(
+                None => Some((
                     RuleId::ReportMissing,
                     Severity::Info,
                     format!(
@@ -70,8 +68,11 @@ impl Engine<'_> {
                         trip_text(t),
                         fmt_day(deadline)
                     ),
-                    Some(t),
-                ),
+                )),
+            };
+            if let Some((rule, severity, mut msg)) = found {
+                Self::note_assumption(&mut msg, self.assumed_report);
+                self.push(rule, severity, msg, Some(t));
             }
         }
         if report.is_some_and(|r| r.purpose_met == Some(false)) {

@@ -19,6 +19,13 @@ impl Engine<'_> {
         let mut registration_on_time = true;
         for period in &p.registration.periods {
             let last_day = p.registration_last_day(period, d.year);
+            // A one-off date (Kiên Giang 2023) is the source's, never an assumption.
+            let overridden = p
+                .registration
+                .overrides
+                .iter()
+                .any(|o| o.year == d.year && o.period == period.code);
+            let assumed = self.assumed_registration.filter(|_| !overridden);
             let range = self.bits(
                 period.first_day.in_year(d.year),
                 period.last_day.in_year(d.year),
@@ -44,32 +51,26 @@ impl Engine<'_> {
                     Some(r) if r.submitted_on <= last_day => SubmissionStatus::OnTime,
                     Some(r) => {
                         registration_on_time = false;
-                        self.push(
-                            RuleId::RegistrationLate,
-                            Severity::Fail,
-                            format!(
-                                "Đăng ký đi cơ sở {} nộp ngày {}, quá hạn (hạn chót {}).",
-                                period.label_vi,
-                                fmt_day(r.submitted_on),
-                                fmt_day(last_day)
-                            ),
-                            None,
+                        let mut msg = format!(
+                            "Đăng ký đi cơ sở {} nộp ngày {}, quá hạn (hạn chót {}).",
+                            period.label_vi,
+                            fmt_day(r.submitted_on),
+                            fmt_day(last_day)
                         );
+                        Self::note_assumption(&mut msg, assumed);
+                        self.push(RuleId::RegistrationLate, Severity::Fail, msg, None);
                         SubmissionStatus::Late
                     }
                     None if self.is_final || self.as_of > last_day => {
                         registration_on_time = false;
-                        self.push(
-                            RuleId::RegistrationMissing,
-                            Severity::Fail,
-                            format!(
-                                "Chưa đăng ký đi cơ sở {} năm {} (hạn chót {}).",
-                                period.label_vi,
-                                d.year,
-                                fmt_day(last_day)
-                            ),
-                            None,
+                        let mut msg = format!(
+                            "Chưa đăng ký đi cơ sở {} năm {} (hạn chót {}).",
+                            period.label_vi,
+                            d.year,
+                            fmt_day(last_day)
                         );
+                        Self::note_assumption(&mut msg, assumed);
+                        self.push(RuleId::RegistrationMissing, Severity::Fail, msg, None);
                         SubmissionStatus::Missing
                     }
                     None => SubmissionStatus::NotDue,
@@ -95,6 +96,7 @@ impl Engine<'_> {
                 status,
                 submitted_on: reg.map(|r| r.submitted_on),
                 decision,
+                deadline_assumed: assumed.is_some(),
             });
         }
         Registrations {

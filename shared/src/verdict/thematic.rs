@@ -153,7 +153,86 @@ impl<'a> Engine<'a> {
                 Some(t),
             );
         }
+        let problems = self.group_problems(t);
+        if !problems.is_empty() {
+            ok = false;
+            self.push(
+                RuleId::ThematicGroup,
+                Severity::Warning,
+                format!(
+                    "{} (đi theo nhóm): {} nên không được tính là đợt chuyên đề; số ngày vẫn được tính.",
+                    trip_label(t),
+                    problems.join("; ")
+                ),
+                Some(t),
+            );
+        }
         ok
+    }
+
+    /// What makes a group thematic trip break the policy's rule on groups (000 §III.3
+    /// Lưu ý), in words; empty when it qualifies, goes alone, or the policy has no rule.
+    fn group_problems(&self, t: &Trip) -> Vec<String> {
+        let (Some(rule), Some(g)) = (&self.p.thematic.group, &t.group) else {
+            return Vec::new();
+        };
+        let same = |a: &str, b: &str| a.trim().eq_ignore_ascii_case(b.trim());
+        let cadre = &self.d.cadre.id;
+        // The dossier's cadre is in the group even if the list forgot them.
+        let size = g.members.len() + usize::from(!g.members.iter().any(|m| same(&m.id, cadre)));
+        if size <= 1 {
+            return Vec::new();
+        }
+        let mut problems = Vec::new();
+        let max = usize::try_from(rule.max_members).unwrap_or(usize::MAX);
+        if size > max {
+            problems.push(format!("nhóm có {size} người, tối đa {max} người"));
+        }
+        match g.members.iter().find(|m| same(&m.id, &g.leader)) {
+            None => {
+                problems.push("người phụ trách nhóm không có trong danh sách thành viên".to_owned())
+            }
+            Some(m) if m.role.is_empty() => problems.push(format!(
+                "chưa ghi chức danh của người phụ trách nhóm ({})",
+                m.name
+            )),
+            Some(m) if !rule.leader_roles.iter().any(|r| r == &m.role) => {
+                let role = self
+                    .p
+                    .role(&m.role)
+                    .map_or(m.role.as_str(), |r| r.label_vi.as_str());
+                let allowed: Vec<&str> = rule
+                    .leader_roles
+                    .iter()
+                    .map(|code| {
+                        self.p
+                            .role(code)
+                            .map_or(code.as_str(), |r| r.label_vi.as_str())
+                    })
+                    .collect();
+                problems.push(format!(
+                    "người phụ trách nhóm ({}, {role}) không phải {}",
+                    m.name,
+                    allowed.join(" hoặc ")
+                ));
+            }
+            Some(_) => {}
+        }
+        if rule.require_tasks {
+            let no_task: Vec<&str> = g
+                .members
+                .iter()
+                .filter(|m| m.task.trim().is_empty())
+                .map(|m| m.name.as_str())
+                .collect();
+            if !no_task.is_empty() {
+                problems.push(format!(
+                    "chưa phân công nhiệm vụ cho {}",
+                    no_task.join(", ")
+                ));
+            }
+        }
+        problems
     }
 
     /// Whether a future thematic trip would qualify, without pushing findings.
@@ -164,5 +243,6 @@ impl<'a> Engine<'a> {
             && days <= th.max_days
             && (!th.require_three_together || t.three_together)
             && (!th.require_outline || t.outline_approved)
+            && self.group_problems(t).is_empty()
     }
 }

@@ -21,6 +21,8 @@ pub(super) struct Tally<'a> {
     pub not_approved: DaySet,
     pub invitation: DaySet,
     pub not_counting: DaySet,
+    /// Days at a host of the cadre's own level or above.
+    pub own_level: DaySet,
     /// Days of the dossier's trips in another year (summed per trip).
     pub outside_year: u32,
     /// Bit `i`: a counted trip visited `policy.levels[i]`.
@@ -69,12 +71,20 @@ impl<'a> Engine<'a> {
         let Some(ct) = self.p.content_type(&t.content_type) else {
             return;
         };
-        let (approved, approval_pending) = self.approval(t, registrations);
         // A trip starting after as-of has not happened yet, whatever its status says.
         let carried_out =
             matches!(t.status, TripStatus::Done | TripStatus::Incomplete) && t.start <= self.as_of;
-        let should_be_over = self.is_final || t.end < self.as_of;
         let until = self.until();
+        let days = &self.p.days;
+        if t.invitation_only && !days.count_invitation_only && !days.invitation_only_follows_process
+        {
+            if carried_out {
+                self.invitation_only_attendance(t, tally);
+            }
+            return;
+        }
+        let (approved, approval_pending) = self.approval(t, registrations);
+        let should_be_over = self.is_final || t.end < self.as_of;
 
         // Approved content not carried out (000 §V.2 Không đạt ý 2).
         if approved
@@ -94,7 +104,14 @@ impl<'a> Engine<'a> {
             }
             return;
         }
-        if ct.requires_assignment && !matches!(t.approval, Approval::Assigned | Approval::AdHoc) {
+        // Requested: the cadre says it was assigned; the standing committee's decision is
+        // pending (`counts` says so).
+        if ct.requires_assignment
+            && !matches!(
+                t.approval,
+                Approval::Assigned | Approval::AdHoc | Approval::Requested
+            )
+        {
             self.push(
                 RuleId::TripNeedsAssignment,
                 Severity::Warning,
@@ -107,6 +124,17 @@ impl<'a> Engine<'a> {
             );
         }
         let past = self.bits(t.start, t.end, until);
+        if t.host.level.is_empty() && past.len() > 0 {
+            self.push(
+                RuleId::TripLevelUnknown,
+                Severity::Warning,
+                format!(
+                    "{}: chưa ghi cấp của đơn vị đến. Số ngày vẫn được tính nhưng chưa tính vào địa bàn (các cấp phải đi); đồng chí cần bổ sung cấp của đơn vị.",
+                    trip_label(t)
+                ),
+                Some(t),
+            );
+        }
         if approved {
             let ahead = self.bits(t.start.max(add_days(until, 1)), t.end, self.last);
             tally.planned.union(&ahead);
@@ -198,27 +226,36 @@ impl<'a> Engine<'a> {
             counts = false;
             tally.n_not_approved += 1;
             tally.not_approved.union(past);
+            // Requested: assigned or ad hoc by the cadre's account; the standing committee
+            // has the move (whose decision the findings name).
+            let requested = t.approval == Approval::Requested;
             if approval_pending && !self.is_final {
                 tally.pending.union(past);
-                self.push(
-                    RuleId::TripNotApproved,
-                    Severity::Pending,
+                let msg = if requested {
+                    format!(
+                        "{} đang chờ Thường trực quyết định (phân công hoặc cho đi đột xuất) nên chưa được tính.",
+                        trip_label(t)
+                    )
+                } else {
                     format!(
                         "{}: đăng ký chưa được phê duyệt nên chưa được tính.",
                         trip_label(t)
-                    ),
-                    Some(t),
-                );
+                    )
+                };
+                self.push(RuleId::TripNotApproved, Severity::Pending, msg, Some(t));
             } else {
-                self.push(
-                    RuleId::TripNotApproved,
-                    Severity::Fail,
+                let msg = if requested {
+                    format!(
+                        "{} không có quyết định phân công hoặc cho đi đột xuất của Thường trực nên không được tính.",
+                        trip_label(t)
+                    )
+                } else {
                     format!(
                         "{} chưa được đăng ký, phê duyệt nên không được tính.",
                         trip_label(t)
-                    ),
-                    Some(t),
-                );
+                    )
+                };
+                self.push(RuleId::TripNotApproved, Severity::Fail, msg, Some(t));
             }
         }
         let confirmed = t.confirmation.as_ref().is_some_and(|c| c.valid);
@@ -260,6 +297,22 @@ impl<'a> Engine<'a> {
                 Some(t),
             );
         }
+        if !self.p.days.count_own_level_or_above
+            && let Some(level) = self.own_level_or_above(t)
+        {
+            counts = false;
+            tally.own_level.union(past);
+            self.push(
+                RuleId::TripOwnLevel,
+                Severity::Warning,
+                format!(
+                    "{}: đơn vị đến thuộc {}, cùng cấp hoặc trên cấp của cán bộ; không phải đi cơ sở ở cấp dưới nên không được tính.",
+                    trip_label(t),
+                    level
+                ),
+                Some(t),
+            );
+        }
         if t.invitation_only && !self.p.days.count_invitation_only {
             counts = false;
             tally.invitation.union(past);
@@ -271,5 +324,36 @@ impl<'a> Engine<'a> {
             );
         }
         counts
+    }
+
+    /// The label of the host's level when it is the cadre's own level or above; `None`
+    /// for a lower level, or a level not known.
+    fn own_level_or_above(&self, t: &Trip) -> Option<&'a str> {
+        let p = self.p;
+        let host = p.level_index(&t.host.level)?;
+        let cadre = p.level_index(&self.d.cadre.level)?;
+        if host > cadre {
+            return None;
+        }
+        p.levels.get(host).map(|l| l.label_vi.as_str())
+    }
+
+    /// Attendance only on invitation, under a policy for which it is not a trip of the
+    /// process (001 §III.1 Lưu ý): its days do not count, and nothing is owed for it.
+    fn invitation_only_attendance(&mut self, t: &Trip, tally: &mut Tally<'_>) {
+        let past = self.bits(t.start, t.end, self.until());
+        if past.len() == 0 {
+            return;
+        }
+        tally.invitation.union(&past);
+        self.push(
+            RuleId::TripInvitationOnly,
+            Severity::Warning,
+            format!(
+                "{} chỉ dự theo thư mời nên không được tính là đi cơ sở (không cần đăng ký, xác nhận, báo cáo).",
+                trip_label(t)
+            ),
+            Some(t),
+        );
     }
 }

@@ -118,6 +118,13 @@ pub struct NotCounted {
     pub content_not_counted: u32,
     /// Days of the dossier's trips that fall in another year (summed per trip).
     pub outside_year: u32,
+    /// At a host of the cadre's own level or above (absent when 0).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub own_level: u32,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -146,8 +153,13 @@ pub struct CoverageSummary {
     pub levels_visited: Vec<String>,
     /// Labels of the level requirements not met ("cấp huyện").
     pub levels_missing: Vec<String>,
+    /// Meetings that meet the requirement.
     pub chi_doan_meetings: u32,
     pub chi_doan_required: u32,
+    /// Meetings attended only on invitation, which the policy does not count (absent
+    /// when 0).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub chi_doan_invitation_only: u32,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -179,6 +191,10 @@ pub struct PeriodStatus {
     pub submitted_on: Option<NaiveDate>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub decision: Option<Decision>,
+    /// `last_day` is the policy's assumption: the source gives this cadre no date
+    /// (`Policy::assumed_deadlines`). Absent when false.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub deadline_assumed: bool,
 }
 
 /// Process conformity (quy trình): registration, host confirmation, report.
