@@ -8,9 +8,9 @@ use shared::policy::Policy;
 use shared::verdict::{Rating, evaluate};
 use std::collections::BTreeSet;
 
-const EXAMPLE: &str = include_str!("../../docs/examples/dossier-kien-giang-2025.json");
-const TN_EXAMPLES: &str = include_str!("../../docs/examples/dossiers-tay-ninh-2019.json");
-const SCHEMA: &str = include_str!("../../docs/dossier.schema.json");
+const EXAMPLE: &str = include_str!("../../../docs/examples/dossier-kien-giang-2025.json");
+const TN_EXAMPLES: &str = include_str!("../../../docs/examples/dossiers-tay-ninh-2019.json");
+const SCHEMA: &str = include_str!("../../../docs/dossier.schema.json");
 
 fn date(s: &str) -> chrono::NaiveDate {
     s.parse().expect("date")
@@ -175,7 +175,7 @@ fn dossiers_before_issue_13_still_read() {
 /// Every rule id is documented in the verdict format.
 #[test]
 fn every_rule_id_is_documented() {
-    let doc = include_str!("../../docs/dossier-format.md");
+    let doc = include_str!("../../../docs/dossier-format.md");
     for rule in shared::policy::RuleId::ALL {
         assert!(
             doc.contains(&format!("`{rule}`")),

@@ -1,16 +1,14 @@
 //! Every rule and exemption of both presets, one row per case, each naming its seed clause
 //! (000 = Kiên Giang 06-HD 2023, 001 = Tây Ninh 45-KH 2018).
 //!
-//! A row: the baseline dossier of [`common::baseline`] (exactly Đạt), an edit, and what the
+//! A row: the baseline dossier of [`crate::common::baseline`] (exactly Đạt), an edit, and what the
 //! verdict must say: rating, counted days, counted thematic trips, and the findings. The
 //! listed Fail/Pending findings must be exactly the blocking ones; listed warnings and infos
 //! must be present.
 
 #![cfg(not(target_arch = "wasm32"))]
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use shared::dossier::*;
 use shared::policy::{PartialYear, Policy, RuleId, Severity};
 use shared::verdict::{Outlook, Rating, evaluate};

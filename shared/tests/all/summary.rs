@@ -2,9 +2,7 @@
 
 #![cfg(not(target_arch = "wasm32"))]
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use shared::dossier::{Exemption, TripReport};
 use shared::policy::Policy;
 use shared::summary::summarize;
