@@ -473,11 +473,9 @@ impl Dossier {
             }
         }
 
-        // Ids name trips in verdicts and meetings: one trip each. Sorting first keeps the
-        // common case (no repeat) at n·log n rather than n².
-        let mut ids: Vec<&str> = self.trips.iter().filter_map(|t| t.id.as_deref()).collect();
-        ids.sort_unstable();
-        let repeated_ids = ids.windows(2).any(|w| w[0] == w[1]);
+        // Ids name trips in verdicts and meetings: one trip each. The exact (n²) search
+        // runs only when two ids may be equal.
+        let repeated_ids = may_repeat(self.trips.iter().filter_map(|t| t.id.as_deref()));
         for (i, t) in self.trips.iter().enumerate() {
             let p = |field: &str| format!("trips[{i}].{field}");
             near(&mut e, &|| p("start"), t.start);
@@ -619,6 +617,22 @@ impl Dossier {
             NaiveDate::from_ymd_opt(y, 12, 31).unwrap_or(NaiveDate::MAX),
         )
     }
+}
+
+/// Whether two of `ids` may be equal: false means they are all distinct. Sorting 64-bit
+/// FNV-1a hashes rather than the strings keeps string comparisons (a libc call each) out
+/// of validation, which runs for every dossier evaluated; a hash collision only costs
+/// the exact search.
+fn may_repeat<'a>(ids: impl Iterator<Item = &'a str>) -> bool {
+    let mut hashes: Vec<u64> = ids
+        .map(|id| {
+            id.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+                (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+            })
+        })
+        .collect();
+    hashes.sort_unstable();
+    hashes.windows(2).any(|w| w[0] == w[1])
 }
 
 /// Members named once each, by a code; jobs the policy knows (empty: not given).

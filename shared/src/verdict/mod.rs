@@ -64,6 +64,8 @@ struct Engine<'a> {
     period_starts: Vec<NaiveDate>,
     /// Report deadline of each period, this year then next year (PeriodReport rule).
     report_dues: Vec<Option<NaiveDate>>,
+    /// Index of the cadre's level in the policy's levels.
+    cadre_level: Option<usize>,
     /// The cadre's registration deadline, when the source does not date it.
     assumed_registration: Option<&'a AssumedDeadline>,
     /// The cadre's report deadline, when the source does not date it.
@@ -98,6 +100,7 @@ impl<'a> Engine<'a> {
             year_len: last.ordinal(),
             period_starts,
             report_dues,
+            cadre_level: p.level_index(&d.cadre.level),
             assumed_registration: p.assumed_deadline(DeadlineKind::Registration, &d.cadre.level),
             assumed_report: p.assumed_deadline(DeadlineKind::Report, &d.cadre.level),
             findings: Vec::new(),
@@ -192,8 +195,8 @@ impl<'a> Engine<'a> {
         let (p, d) = (self.p, self.d);
         let exempt = self.exemption();
         let registrations = self.registrations(&exempt.days);
-        let tally = self.trips(&registrations.periods);
-        let selected = self.select_thematic(&tally.candidates);
+        let mut tally = self.trips(&registrations.periods);
+        let selected = self.select_thematic(&mut tally.candidates);
 
         let days_left = self.days_left();
         // Days awaiting a confirmation or an approval: reachable, not counted yet.

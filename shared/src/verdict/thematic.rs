@@ -33,12 +33,12 @@ impl<'a> Engine<'a> {
 
     /// The counted thematic trips: "không thực hiện 02 đợt liên tiếp" keeps the largest set
     /// with `min_gap_days` free days between trips; earliest end first maximises it.
-    pub(super) fn select_thematic(&mut self, candidates: &[&'a Trip]) -> Vec<&'a Trip> {
-        let mut candidates = candidates.to_vec();
+    /// Sorts `candidates` by end.
+    pub(super) fn select_thematic(&mut self, candidates: &mut [&'a Trip]) -> Vec<&'a Trip> {
         candidates.sort_by(|a, b| (a.end, a).cmp(&(b.end, b)));
         let gap = i64::from(self.p.thematic.min_gap_days);
         let mut selected: Vec<&Trip> = Vec::with_capacity(candidates.len());
-        for c in &candidates {
+        for c in candidates.iter() {
             match selected.last() {
                 Some(prev) if days_between(prev.end, c.start) - 1 < gap => {
                     let msg = if c.start <= prev.end {

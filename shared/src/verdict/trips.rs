@@ -139,11 +139,19 @@ impl<'a> Engine<'a> {
             let ahead = self.bits(t.start.max(add_days(until, 1)), t.end, self.last);
             tally.planned.union(&ahead);
         }
-        let counts = self.counts(t, ct, approved, approval_pending, &past, tally);
+        let host_level = self.p.level_index(&t.host.level);
+        let counts = self.counts(
+            t,
+            ct,
+            (approved, approval_pending),
+            host_level,
+            &past,
+            tally,
+        );
         if counts {
             tally.counted.union(&past);
             if past.len() > 0
-                && let Some(i) = self.p.level_index(&t.host.level)
+                && let Some(i) = host_level
             {
                 tally.levels_mask |= 1 << i.min(63);
             }
@@ -212,12 +220,14 @@ impl<'a> Engine<'a> {
     }
 
     /// Whether the carried-out trip's days count; pushes a finding for each reason not.
+    /// `approval`: (approved, waiting for a decision); `host_level`: the index of the
+    /// host's level, if known.
     fn counts(
         &mut self,
         t: &Trip,
         ct: &ContentType,
-        approved: bool,
-        approval_pending: bool,
+        (approved, approval_pending): (bool, bool),
+        host_level: Option<usize>,
         past: &DaySet,
         tally: &mut Tally<'_>,
     ) -> bool {
@@ -298,7 +308,7 @@ impl<'a> Engine<'a> {
             );
         }
         if !self.p.days.count_own_level_or_above
-            && let Some(level) = self.own_level_or_above(t)
+            && let Some(level) = self.own_level_or_above(host_level)
         {
             counts = false;
             tally.own_level.union(past);
@@ -326,16 +336,14 @@ impl<'a> Engine<'a> {
         counts
     }
 
-    /// The label of the host's level when it is the cadre's own level or above; `None`
-    /// for a lower level, or a level not known.
-    fn own_level_or_above(&self, t: &Trip) -> Option<&'a str> {
-        let p = self.p;
-        let host = p.level_index(&t.host.level)?;
-        let cadre = p.level_index(&self.d.cadre.level)?;
+    /// The label of the host's level (`host`, an index) when it is the cadre's own level
+    /// or above; `None` for a lower level, or a level not known.
+    fn own_level_or_above(&self, host: Option<usize>) -> Option<&'a str> {
+        let (host, cadre) = (host?, self.cadre_level?);
         if host > cadre {
             return None;
         }
-        p.levels.get(host).map(|l| l.label_vi.as_str())
+        self.p.levels.get(host).map(|l| l.label_vi.as_str())
     }
 
     /// Attendance only on invitation, under a policy for which it is not a trip of the
