@@ -307,7 +307,7 @@ fn policy_files_in_toml() {
     );
     let typo = std::fs::read_to_string(&policy)
         .expect("read")
-        .replace("count_invitation_only", "count_invited");
+        .replace("count_invitation_only = true", "count_invited = true");
     let file = Temp::new("typo.toml", &typo);
     let out = dicoso(&["--policy-file", file.path()], Some("{}"));
     let err = text(&out.stderr);
