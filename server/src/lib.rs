@@ -2,6 +2,7 @@
 //! and service worker, and keeps documents in SQLite.
 
 pub mod assets;
+pub mod directory;
 pub mod store;
 pub mod sync;
 pub mod sync_client;
@@ -27,6 +28,10 @@ pub struct AppState {
     pub site_dir: PathBuf,
     /// The sync hub behind `GET /sync`.
     pub sync: sync::SyncService,
+    /// People, accounts and devices: who a token is, what a province's directory says.
+    pub directory: directory::DirectoryService,
+    /// The pages' Content-Security-Policy, computed at start-up from the build.
+    pub page_csp: axum::http::HeaderValue,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -36,8 +41,25 @@ impl FromRef<AppState> for LeptosOptions {
 }
 
 impl AppState {
-    /// Starts the sync hub task, so it must run inside a tokio runtime.
+    /// Starts the sync hub task, so it must run inside a tokio runtime. Panics if the
+    /// directory cannot be read from `store` (the binary uses [`AppState::with_directory`]).
     pub fn new(site_dir: PathBuf, build: BuildInfo, store: store::Store) -> Self {
+        let directory =
+            directory::DirectoryService::open(store.clone(), directory::DirectoryConfig::default())
+                .expect("the directory must load from a store that just opened");
+        Self::with_directory(site_dir, build, store, directory)
+    }
+
+    /// As [`AppState::new`], with a directory service opened by the caller; starts its
+    /// follower of changes made by `dicoso admin`.
+    pub fn with_directory(
+        site_dir: PathBuf,
+        build: BuildInfo,
+        store: store::Store,
+        directory: directory::DirectoryService,
+    ) -> Self {
+        directory.spawn_follower();
+        let page_csp = assets::page_csp(&build);
         let leptos = LeptosOptions::builder()
             .output_name("dicoso")
             .site_root(site_dir.to_string_lossy().as_ref())
@@ -49,6 +71,8 @@ impl AppState {
             sync: sync::SyncService::start(store.clone()),
             store,
             site_dir,
+            directory,
+            page_csp,
         }
     }
 }
@@ -71,14 +95,17 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .route("/api/health", get(health))
         .route("/sync", get(sync::endpoint))
+        .merge(directory::api::routes())
         .merge(pages)
         .merge(assets::routes(&state, render))
+        .layer(axum::middleware::from_fn(assets::security_headers))
         .with_state(state)
 }
 
-/// leptos_axum gives every response a random script nonce. We send no Content-Security-
-/// Policy that would use it, and it would make a page's HTML differ between requests, so
-/// the page a service worker cached could never be compared with the server's.
+/// leptos_axum gives every response a random script nonce. Our Content-Security-Policy
+/// allows the one inline script by its hash instead (`assets::page_csp`): a nonce would
+/// make a page's HTML differ between requests, so the page a service worker cached could
+/// never be compared with the server's.
 pub(crate) fn without_nonce() {
     let _ = leptos::prelude::take_context::<leptos::nonce::Nonce>();
 }

@@ -74,12 +74,16 @@ pub enum StoreError {
 }
 
 /// Schema migrations, applied in order; `PRAGMA user_version` counts the ones done.
-const MIGRATIONS: &[&str] = &["CREATE TABLE chunks (
+const MIGRATIONS: &[&str] = &[
+    "CREATE TABLE chunks (
         doc_id TEXT NOT NULL,
         seq INTEGER NOT NULL,
         data BLOB NOT NULL,
         PRIMARY KEY (doc_id, seq)
-    ) STRICT;"];
+    ) STRICT;",
+    // Issue 8: the directory, accounts and devices.
+    include_str!("directory/schema.sql"),
+];
 
 #[derive(Clone)]
 pub struct Store {
@@ -110,7 +114,7 @@ impl Store {
     }
 
     /// Runs `f` on the connection off the async runtime.
-    async fn with<T, F>(&self, f: F) -> Result<T, StoreError>
+    pub(crate) async fn with<T, F>(&self, f: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
         F: FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
@@ -124,6 +128,19 @@ impl Store {
         })
         .await
         .map_err(|e| StoreError::Worker(e.to_string()))?
+    }
+
+    /// Runs `f` on the connection on this thread: for start-up and the command line, never
+    /// from a request handler.
+    pub(crate) fn blocking<T>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let mut conn = self
+            .conn
+            .lock()
+            .map_err(|_| StoreError::Worker("lock poisoned".into()))?;
+        f(&mut conn)
     }
 
     /// A cheap query that proves the database answers.

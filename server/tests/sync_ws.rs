@@ -60,7 +60,13 @@ async fn serve_with<S: DocumentStore>(
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     let served = router.clone();
-    tokio::spawn(async move { axum::serve(listener, served).await });
+    tokio::spawn(async move {
+        axum::serve(
+            listener,
+            served.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .await
+    });
     Ok(Fixture {
         _dir: dir,
         store,

@@ -141,7 +141,14 @@ fn run_app(args: &[String]) -> Result<()> {
         "--bin",
         "dicoso",
     ]))?;
-    let mut serve = Command::new(target_dir().join("release/dicoso"));
+    let dicoso = target_dir().join("release/dicoso");
+    // A province with demo accounts to log in with; prints fresh passwords every run.
+    say("demo accounts (dicoso admin demo)");
+    run(Command::new(&dicoso)
+        .current_dir(root())
+        .args(["admin", "demo", "--data-dir"])
+        .arg(data_dir_arg(args)))?;
+    let mut serve = Command::new(&dicoso);
     serve
         .current_dir(root())
         .arg("serve")
@@ -150,6 +157,21 @@ fn run_app(args: &[String]) -> Result<()> {
         .args(args);
     say("starting dicoso (Ctrl+C to stop)");
     run(&mut serve)
+}
+
+/// The `--data-dir` given to `cargo xtask run` (the server's default otherwise).
+fn data_dir_arg(args: &[String]) -> String {
+    let mut iter = args.iter();
+    while let Some(arg) = iter.next() {
+        if arg == "--data-dir" {
+            if let Some(dir) = iter.next() {
+                return dir.clone();
+            }
+        } else if let Some(dir) = arg.strip_prefix("--data-dir=") {
+            return dir.to_owned();
+        }
+    }
+    "data".into()
 }
 
 fn test(args: &[String]) -> Result<()> {
