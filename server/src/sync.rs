@@ -168,7 +168,10 @@ impl SyncService {
 /// `GET /sync`: upgrades to a WebSocket speaking automerge-repo's protocol.
 pub async fn endpoint(State(state): State<AppState>, upgrade: WebSocketUpgrade) -> Response {
     let service = state.sync.clone();
+    // A browser that offers subprotocols (the app: `dicoso.v1` and its token) fails the
+    // socket unless one is selected.
     upgrade
+        .protocols([crate::directory::PROTOCOL])
         .max_message_size(MAX_WS_MESSAGE)
         .max_frame_size(MAX_WS_MESSAGE)
         .on_upgrade(move |socket| serve_connection(socket, service))
