@@ -1,11 +1,13 @@
 //! The application shell: document head, header with the sync badge, navigation, routes.
 
-use crate::components::{CadreSetup, SyncBadge};
+use crate::account::switcher::ProfileSwitcher;
+use crate::components::{LoginPrompt, SyncBadge};
 use crate::pages::{
-    confirmations::ConfirmationsPage, meetings::MeetingsPage, not_found::NotFoundPage,
-    registrations::RegistrationsPage, summary::SummaryPage, trips::TripsPage, year::YearPage,
+    admin::AdminPage, confirmations::ConfirmationsPage, login::LoginPage, meetings::MeetingsPage,
+    not_found::NotFoundPage, registrations::RegistrationsPage, summary::SummaryPage,
+    trips::TripsPage, year::YearPage,
 };
-use crate::{BuildInfo, local};
+use crate::{BuildInfo, account, local};
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Title, provide_meta_context};
 use leptos_router::components::{A, Route, Router, Routes};
@@ -50,6 +52,7 @@ pub fn shell(build: Arc<BuildInfo>) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    account::provide_account();
     local::provide_local_store();
     let store = local::use_local_store();
     view! {
@@ -58,6 +61,7 @@ pub fn App() -> impl IntoView {
             <header class="top">
                 <a class="brand" href="/">"dicoso"</a>
                 <SyncBadge />
+                <ProfileSwitcher />
             </header>
             <nav class="areas" aria-label="Các mục chính">
                 {AREAS
@@ -66,7 +70,7 @@ pub fn App() -> impl IntoView {
                     .collect_view()}
             </nav>
             <main data-hydrated=move || store.hydrated.get().to_string()>
-                <CadreSetup />
+                <LoginPrompt />
                 <Routes fallback=NotFoundPage>
                     <Route path=path!("/") view=YearPage />
                     <Route path=path!("/chuyen-di") view=TripsPage />
@@ -74,6 +78,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/dang-ky") view=RegistrationsPage />
                     <Route path=path!("/xac-nhan") view=ConfirmationsPage />
                     <Route path=path!("/tong-hop") view=SummaryPage />
+                    <Route path=path!("/dang-nhap") view=LoginPage />
+                    <Route path=path!("/quan-tri") view=AdminPage />
                 </Routes>
             </main>
         </Router>

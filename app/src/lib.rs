@@ -4,6 +4,7 @@
 //! the browser's own store after hydration (see [`local`]). That is what lets the service
 //! worker start the app offline from cached pages without hydration mismatches.
 
+pub mod account;
 pub mod app;
 pub mod build_info;
 pub mod components;

@@ -30,7 +30,8 @@ pub struct TripList {
 #[derive(Debug, Clone, Copy)]
 pub struct LocalStore {
     pub trips: RwSignal<Loaded<TripList>>,
-    /// The cadre this device records for (`None` until the cadre enters a code).
+    /// The cadre this device records for: the active profile's person (`None` until
+    /// someone enrols on this device).
     pub cadre: RwSignal<Loaded<Option<CadreCode>>>,
     /// True once the WebAssembly has hydrated the page: forms work from then on.
     pub hydrated: RwSignal<bool>,
@@ -38,6 +39,8 @@ pub struct LocalStore {
 }
 
 pub fn provide_local_store() {
+    #[cfg(feature = "hydrate")]
+    let account = crate::account::use_account();
     let store = LocalStore {
         trips: RwSignal::new(Loaded::Loading),
         cadre: RwSignal::new(Loaded::Loading),
@@ -53,7 +56,8 @@ pub fn provide_local_store() {
         leptos::task::spawn_local(browser::ask_for_persistent_storage());
         #[cfg(feature = "hydrate")]
         leptos::task::spawn_local(async move {
-            let cadre = match browser::load_cadre().await {
+            // The cadre is the active profile's person; their database is the store's.
+            let cadre = match crate::account::browser::open_active(account).await {
                 Ok(cadre) => cadre,
                 Err(message) => {
                     store.cadre.set(Loaded::Failed(message.clone()));
@@ -91,7 +95,7 @@ impl LocalStore {
         {
             let cadre = self
                 .cadre_code()
-                .ok_or("Chưa nhập mã cán bộ: nhập mã ở đầu trang trước khi ghi.")?;
+                .ok_or("Chưa đăng nhập trên máy này: đăng nhập (khi có mạng) trước khi ghi.")?;
             let document = browser::add_trip(&cadre, input).await?;
             self.refresh_trips().await;
             crate::sync::browser::local_change(document);
@@ -100,25 +104,6 @@ impl LocalStore {
         #[cfg(not(feature = "hydrate"))]
         {
             let _ = input;
-            Err(NOT_READY.to_owned())
-        }
-    }
-
-    /// Sets this device's cadre code (checked), moving any trips recorded before
-    /// documents were per cadre into the cadre's documents.
-    pub async fn set_cadre(self, typed: String) -> Result<(), String> {
-        let code = CadreCode::parse(&typed).map_err(|e| e.to_string())?;
-        #[cfg(feature = "hydrate")]
-        {
-            browser::save_cadre(&code).await?;
-            self.cadre.set(Loaded::Ready(Some(code.clone())));
-            self.refresh_trips().await;
-            crate::sync::browser::cadre_changed(code);
-            Ok(())
-        }
-        #[cfg(not(feature = "hydrate"))]
-        {
-            let _ = code;
             Err(NOT_READY.to_owned())
         }
     }
@@ -138,7 +123,8 @@ impl LocalStore {
 
 #[cfg(feature = "hydrate")]
 pub mod browser {
-    //! IndexedDB layout (database `dicoso`, version 2):
+    //! IndexedDB layout (one database per profile, version 2: `dicoso-<CODE>`, or
+    //! `dicoso` for a device set up before accounts; see `crate::account`):
     //! - `doc_chunks` (since v2): auto-increment keys, each value `{doc, bytes}` where `doc`
     //!   is an automerge document id (`automerge:` URL without the prefix) and `bytes` a
     //!   `Uint8Array` holding a full or incremental save; index `by_doc` on `doc`. Writes
@@ -146,9 +132,11 @@ pub mod browser {
     //!   changes; loading concatenates a document's chunks in key order and
     //!   [`compact`] folds them into one, in a single transaction.
     //! - `chunks` (v1): the one dossier kept before documents were per cadre and year.
-    //!   Emptied once its trips are copied into the cadre's documents ([`save_cadre`]).
-    //! - `meta`: `actor` (this device's Automerge actor id), `cadre` (the cadre code),
-    //!   `server-heads:<doc>` (the heads the server last confirmed), `last-sync` (ms).
+    //!   Emptied once its trips are copied into the cadre's documents ([`save_cadre_in`]).
+    //! - `meta`: `actor` (this profile's Automerge actor id, registered at enrolment),
+    //!   `cadre` (the cadre code, in a database set up before accounts),
+    //!   `server-heads:<doc>` (the heads the server last confirmed), `last-sync` (ms),
+    //!   `directory` and `directory-etag` (the province's directory snapshot).
 
     use super::TripList;
     use automerge::{ActorId, ChangeHash};
@@ -165,7 +153,6 @@ pub mod browser {
     use std::collections::BTreeMap;
     use wasm_bindgen::{JsCast, JsValue};
 
-    pub const DB_NAME: &str = "dicoso";
     const DB_VERSION: u8 = 2;
     const LEGACY_CHUNKS: &str = "chunks";
     const DOC_CHUNKS: &str = "doc_chunks";
@@ -217,12 +204,14 @@ pub mod browser {
         static DB: std::cell::RefCell<Option<Database>> = const { std::cell::RefCell::new(None) };
     }
 
-    /// The page's one connection to the `dicoso` database, opened on first use.
+    /// The page's one connection to the active profile's database, opened on first use.
     pub async fn db() -> Result<Database, String> {
         if let Some(db) = DB.with(|slot| slot.borrow().clone()) {
             return Ok(db);
         }
-        let db = open_db(DB_NAME).await?;
+        let name = crate::account::browser::database_name()
+            .ok_or("Chưa đăng nhập trên máy này: chưa có dữ liệu để mở.")?;
+        let db = open_db(&name).await?;
         give_way_to_newer_versions(&db);
         DB.with(|slot| *slot.borrow_mut() = Some(db.clone()));
         Ok(db)
@@ -252,7 +241,7 @@ pub mod browser {
             .map_err(fail("ghi"))
     }
 
-    async fn meta_get(db: &Database, key: &str) -> Result<Option<JsValue>, String> {
+    pub async fn meta_get(db: &Database, key: &str) -> Result<Option<JsValue>, String> {
         let tx = db.transaction(META).build().map_err(fail("đọc"))?;
         let meta = tx.object_store(META).map_err(fail("đọc"))?;
         meta.get(key)
@@ -297,14 +286,6 @@ pub mod browser {
         let actor = ActorId::random();
         meta_put(db, "actor", Uint8Array::from(actor.to_bytes()).into()).await?;
         Ok(actor)
-    }
-
-    pub async fn load_cadre() -> Result<Option<CadreCode>, String> {
-        let db = db().await?;
-        let stored = meta_get(&db, "cadre").await?;
-        Ok(stored
-            .and_then(|v| v.as_string())
-            .and_then(|s| CadreCode::parse(&s).ok()))
     }
 
     /// The heads the server last confirmed for `document`, kept across reloads so the
@@ -473,12 +454,13 @@ pub mod browser {
 
     /// The trips of every dossier of `cadre` on this device, newest first.
     pub async fn load_trips(cadre: Option<&CadreCode>) -> Result<TripList, String> {
-        let db = db().await?;
-        let actor = device_actor(&db).await?;
         let mut list = TripList::default();
         let Some(cadre) = cadre else {
+            // Nobody enrolled: no database to open.
             return Ok(list);
         };
+        let db = db().await?;
+        let actor = device_actor(&db).await?;
         for (id, (bytes, chunks)) in read_all_docs(&db).await? {
             let Ok(doc) = DossierDoc::load(&bytes, actor.clone()) else {
                 // Not a dossier this version reads (or not one at all): kept, not shown.
@@ -532,12 +514,8 @@ pub mod browser {
     }
 
     /// Moves the trips of the version-1 dossier (kept before documents were per cadre and
-    /// year) into the cadre's documents and empties it, then remembers the cadre code.
-    pub async fn save_cadre(cadre: &CadreCode) -> Result<(), String> {
-        save_cadre_in(&db().await?, cadre).await
-    }
-
-    /// [`save_cadre`] on the given database (tests use their own).
+    /// year) into the cadre's documents and empties it, then remembers the cadre code:
+    /// when the cadre enrols on a device set up before accounts.
     pub async fn save_cadre_in(db: &Database, cadre: &CadreCode) -> Result<(), String> {
         let actor = actor(db).await?;
         let tx = db.transaction(LEGACY_CHUNKS).build().map_err(fail("đọc"))?;

@@ -15,6 +15,8 @@ pub const PAGES: &[&str] = &[
     "/dang-ky",
     "/xac-nhan",
     "/tong-hop",
+    "/dang-nhap",
+    "/quan-tri",
 ];
 
 /// Written as `build.json`; the server reads it into `app::BuildInfo`.

@@ -205,8 +205,9 @@ impl SyncService {
     }
 }
 
-/// The subprotocol a browser offers with its token, and the one the server selects.
-pub const SUBPROTOCOL: &str = "dicoso.v1";
+/// The subprotocol a browser offers with its token, and the one the server selects
+/// (else Chromium fails the socket).
+pub use shared::auth::SUBPROTOCOL;
 
 /// Upgrades an authenticated request to a WebSocket speaking automerge-repo's protocol.
 /// (`GET /sync` authenticates in `crate::endpoints`.)
