@@ -2,10 +2,15 @@
 //! navigation bar at the bottom of the screen (within a thumb's reach, every area
 //! always visible, the current one marked).
 
-use crate::components::{CadreSetup, SyncBadge};
-use crate::pages::{meetings, not_found::NotFoundPage, registrations, sync_page, trips, year};
-use crate::{BuildInfo, local};
+use crate::account::switcher::ProfileSwitcher;
+use crate::components::{LoginPrompt, SyncBadge};
+use crate::pages::{
+    admin::AdminPage, login::LoginPage, meetings, not_found::NotFoundPage, registrations,
+    sync_page, trips, year,
+};
+use crate::{BuildInfo, account, local};
 use leptos::prelude::*;
+use leptos_meta::{MetaTags, Title, provide_meta_context};
 use leptos_router::components::{A, Route, Router, Routes};
 use leptos_router::path;
 use std::sync::Arc;
@@ -29,13 +34,13 @@ pub fn shell(build: Arc<BuildInfo>) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <meta name="theme-color" content="#0a4da2" />
                 <meta name="description" content="Ghi và theo dõi đi cơ sở 1+2 của cán bộ Đoàn" />
-                <title>"dicoso – Đi cơ sở 1+2"</title>
                 <link rel="manifest" href="/manifest.webmanifest" />
                 <link rel="icon" href="/icons/icon-192.png" type="image/png" />
                 <link rel="apple-touch-icon" href="/icons/icon-192.png" />
                 <link rel="stylesheet" href=build.css.clone() />
                 <link rel="modulepreload" href=build.js.clone() />
                 <script type="module" inner_html=build.boot_script()></script>
+                <MetaTags />
             </head>
             <body>
                 <App />
@@ -46,16 +51,20 @@ pub fn shell(build: Arc<BuildInfo>) -> impl IntoView {
 
 #[component]
 pub fn App() -> impl IntoView {
+    provide_meta_context();
+    account::provide_account();
     local::provide_local_store();
     let store = local::use_local_store();
     view! {
+        <Title text="dicoso – Đi cơ sở 1+2" />
         <Router>
             <header class="top">
                 <a class="brand" href="/">"dicoso"</a>
                 <SyncBadge />
+                <ProfileSwitcher />
             </header>
             <main data-hydrated=move || store.hydrated.get().to_string()>
-                <CadreSetup />
+                <LoginPrompt />
                 <Routes fallback=NotFoundPage>
                     <Route path=path!("/") view=year::YearPage />
                     <Route path=path!("/dang-ky") view=registrations::RegistrationsPage />
@@ -68,6 +77,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/sinh-hoat/moi") view=meetings::form::NewMeetingPage />
                     <Route path=path!("/sinh-hoat/:id") view=meetings::form::EditMeetingPage />
                     <Route path=path!("/dong-bo") view=sync_page::SyncPage />
+                    <Route path=path!("/dang-nhap") view=LoginPage />
+                    <Route path=path!("/quan-tri") view=AdminPage />
                 </Routes>
             </main>
             <nav class="areas" aria-label="Các mục chính">

@@ -7,6 +7,7 @@
 // Leptos view types nest deeply; forms erase theirs (`into_any`) at component edges.
 #![recursion_limit = "256"]
 
+pub mod account;
 pub mod app;
 pub mod build_info;
 pub mod components;

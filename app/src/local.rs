@@ -25,12 +25,12 @@ use std::sync::Arc;
 
 /// A value that is read from the local store after hydration.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Loaded<T> {
+pub enum Loaded<T, E = LocalError> {
     /// Before hydration (and on the server): nothing read yet.
     Loading,
     Ready(T),
     /// The store could not be read.
-    Failed(LocalError),
+    Failed(E),
 }
 
 /// The cadre's dossiers on this device, one per year, as read.
@@ -84,14 +84,15 @@ pub struct HistoryLine {
 #[derive(Debug, Clone, Copy)]
 pub struct LocalStore {
     pub docs: RwSignal<Loaded<CadreDocs>>,
-    /// The cadre this device records for (`None` until the cadre enters a code).
+    /// The cadre this device records for: the active profile's person (`None` until
+    /// someone enrols on this device).
     pub cadre: RwSignal<Loaded<Option<CadreCode>>>,
     /// True once the WebAssembly has hydrated the page: forms work from then on.
     pub hydrated: RwSignal<bool>,
     /// Today on this device, read after hydration (the server renders no date).
     pub today: RwSignal<Option<NaiveDate>>,
-    /// The province's directory snapshot, once this device has one (enrolment brings it;
-    /// until then the host picker offers the cadre's own earlier hosts, and the facts
+    /// The province's directory snapshot, once this device has one (a copy of the
+    /// account's: enrolment brings it; until then the host picker offers the cadre's own earlier hosts, and the facts
     /// about the cadre are `assemble`'s defaults).
     pub directory: RwSignal<Option<Arc<Directory>>>,
     /// This year, rated: recomputed whenever the documents, the date or the directory
@@ -103,6 +104,7 @@ pub struct LocalStore {
 }
 
 pub fn provide_local_store() {
+    let account = crate::account::use_account();
     let docs = RwSignal::new(Loaded::<CadreDocs>::Loading);
     let cadre = RwSignal::new(Loaded::<Option<CadreCode>>::Loading);
     let today = RwSignal::new(None::<NaiveDate>);
@@ -135,6 +137,11 @@ pub fn provide_local_store() {
         sync: SyncStatus::new(),
     };
     provide_context(store);
+    // The account holds the directory snapshot (enrolment and sync bring it); the pages
+    // and the rating read it from here.
+    Effect::new(move |_| {
+        directory.set(account.directory.with(|d| d.clone().map(Arc::new)));
+    });
     // Effects run only in the browser, after hydration.
     Effect::new(move |_| {
         store.hydrated.set(true);
@@ -144,9 +151,11 @@ pub fn provide_local_store() {
         leptos::task::spawn_local(browser::ask_for_persistent_storage());
         #[cfg(feature = "hydrate")]
         leptos::task::spawn_local(async move {
-            let cadre = match browser::load_cadre().await {
+            // The cadre is the active profile's person; their database is the store's.
+            let cadre = match crate::account::browser::open_active(account).await {
                 Ok(cadre) => cadre,
                 Err(problem) => {
+                    let problem = LocalError::Account(problem);
                     store.cadre.set(Loaded::Failed(problem.clone()));
                     store.docs.set(Loaded::Failed(problem));
                     return;
@@ -194,19 +203,6 @@ impl LocalStore {
     /// Today on the device (the server's epoch day before hydration).
     pub fn today_or_epoch(self) -> NaiveDate {
         self.today.get_untracked().unwrap_or_default()
-    }
-
-    /// Sets this device's cadre code (checked), moving any trips recorded before
-    /// documents were per cadre into the cadre's documents.
-    pub async fn set_cadre(self, typed: String) -> Result<(), LocalError> {
-        let code = CadreCode::parse(&typed)?;
-        in_browser!({
-            browser::save_cadre(&code).await?;
-            self.cadre.set(Loaded::Ready(Some(code.clone())));
-            self.refresh().await;
-            crate::sync::browser::cadre_changed(code);
-            Ok(())
-        })
     }
 
     /// Re-reads every document of the cadre (after a synced change, or at start).
@@ -366,7 +362,8 @@ pub fn restored_status(start: NaiveDate, today: NaiveDate) -> TripStatus {
 
 #[cfg(feature = "hydrate")]
 pub mod browser {
-    //! IndexedDB layout (database `dicoso`, version 2):
+    //! IndexedDB layout (one database per profile, version 2: `dicoso-<CODE>`, or
+    //! `dicoso` for a device set up before accounts; see `crate::account`):
     //! - `doc_chunks` (since v2): auto-increment keys, each value `{doc, bytes}` where `doc`
     //!   is an automerge document id (`automerge:` URL without the prefix) and `bytes` a
     //!   `Uint8Array` holding a full or incremental save; index `by_doc` on `doc`. Writes
@@ -374,9 +371,11 @@ pub mod browser {
     //!   changes; loading concatenates a document's chunks in key order and
     //!   [`compact`] folds them into one, in a single transaction.
     //! - `chunks` (v1): the one dossier kept before documents were per cadre and year.
-    //!   Emptied once its trips are copied into the cadre's documents ([`save_cadre`]).
-    //! - `meta`: `actor` (this device's Automerge actor id), `cadre` (the cadre code),
-    //!   `server-heads:<doc>` (the heads the server last confirmed), `last-sync` (ms).
+    //!   Emptied once its trips are copied into the cadre's documents ([`save_cadre_in`]).
+    //! - `meta`: `actor` (this profile's Automerge actor id, registered at enrolment),
+    //!   `cadre` (the cadre code, in a database set up before accounts),
+    //!   `server-heads:<doc>` (the heads the server last confirmed), `last-sync` (ms),
+    //!   `directory` and `directory-etag` (the province's directory snapshot).
 
     use super::{CadreDocs, LocalError};
     use automerge::{ActorId, ChangeHash};
@@ -392,7 +391,6 @@ pub mod browser {
     use std::collections::BTreeMap;
     use wasm_bindgen::{JsCast, JsValue};
 
-    pub const DB_NAME: &str = "dicoso";
     const DB_VERSION: u8 = 2;
     const LEGACY_CHUNKS: &str = "chunks";
     const DOC_CHUNKS: &str = "doc_chunks";
@@ -448,12 +446,13 @@ pub mod browser {
         static DB: std::cell::RefCell<Option<Database>> = const { std::cell::RefCell::new(None) };
     }
 
-    /// The page's one connection to the `dicoso` database, opened on first use.
+    /// The page's one connection to the active profile's database, opened on first use.
     pub async fn db() -> Result<Database, LocalError> {
         if let Some(db) = DB.with(|slot| slot.borrow().clone()) {
             return Ok(db);
         }
-        let db = open_db(DB_NAME).await?;
+        let name = crate::account::browser::database_name().ok_or(LocalError::NoProfile)?;
+        let db = open_db(&name).await?;
         give_way_to_newer_versions(&db);
         DB.with(|slot| *slot.borrow_mut() = Some(db.clone()));
         Ok(db)
@@ -486,7 +485,7 @@ pub mod browser {
             .map_err(write_failed)
     }
 
-    async fn meta_get(db: &Database, key: &str) -> Result<Option<JsValue>, LocalError> {
+    pub async fn meta_get(db: &Database, key: &str) -> Result<Option<JsValue>, LocalError> {
         let tx = db.transaction(META).build().map_err(read_failed)?;
         let meta = tx.object_store(META).map_err(read_failed)?;
         meta.get(key)
@@ -531,14 +530,6 @@ pub mod browser {
         let actor = ActorId::random();
         meta_put(db, "actor", Uint8Array::from(actor.to_bytes()).into()).await?;
         Ok(actor)
-    }
-
-    pub async fn load_cadre() -> Result<Option<CadreCode>, LocalError> {
-        let db = db().await?;
-        let stored = meta_get(&db, "cadre").await?;
-        Ok(stored
-            .and_then(|v| v.as_string())
-            .and_then(|s| CadreCode::parse(&s).ok()))
     }
 
     /// The heads the server last confirmed for `document`, kept across reloads so the
@@ -710,12 +701,13 @@ pub mod browser {
 
     /// Every dossier of `cadre` on this device, read.
     pub async fn load_docs(cadre: Option<&CadreCode>) -> Result<CadreDocs, LocalError> {
-        let db = db().await?;
-        let actor = device_actor(&db).await?;
         let mut out = CadreDocs::default();
         let Some(cadre) = cadre else {
+            // Nobody enrolled: no database to open.
             return Ok(out);
         };
+        let db = db().await?;
+        let actor = device_actor(&db).await?;
         for (id, (bytes, chunks)) in read_all_docs(&db).await? {
             let Ok(doc) = DossierDoc::load(&bytes, actor.clone()) else {
                 // Not a dossier this version reads (or not one at all): kept, not shown.
@@ -740,12 +732,8 @@ pub mod browser {
     }
 
     /// Moves the trips of the version-1 dossier (kept before documents were per cadre and
-    /// year) into the cadre's documents and empties it, then remembers the cadre code.
-    pub async fn save_cadre(cadre: &CadreCode) -> Result<(), LocalError> {
-        save_cadre_in(&db().await?, cadre).await
-    }
-
-    /// [`save_cadre`] on the given database (tests use their own).
+    /// year) into the cadre's documents and empties it, then remembers the cadre code:
+    /// when the cadre enrols on a device set up before accounts.
     pub async fn save_cadre_in(db: &Database, cadre: &CadreCode) -> Result<(), LocalError> {
         let actor = actor(db).await?;
         let tx = db.transaction(LEGACY_CHUNKS).build().map_err(read_failed)?;

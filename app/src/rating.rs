@@ -38,7 +38,17 @@ pub fn rate_year(
     as_of: NaiveDate,
 ) -> YearRating {
     timing::start();
-    let outcome = rate(directory, code.as_str(), year, Sources { dossier }, as_of);
+    let outcome = rate(
+        directory,
+        code.as_str(),
+        year,
+        Sources {
+            dossier,
+            directory,
+            ..Sources::default()
+        },
+        as_of,
+    );
     let json = outcome
         .as_ref()
         .map(|r| verdict_json(&r.verdict))
@@ -82,6 +92,8 @@ pub fn trip_stages(
             year,
             Sources {
                 dossier: Some(dossier),
+                directory,
+                ..Sources::default()
             },
             today,
         );

@@ -18,6 +18,10 @@ pub enum Link {
     /// The device has a network but the server does not answer.
     ServerUnreachable,
     Offline,
+    /// Nobody has enrolled on this device: nothing to sync, and no token to sync with.
+    SignedOut,
+    /// The server refused this device's token (expired, revoked, account disabled).
+    Refused,
 }
 
 impl Link {
@@ -28,6 +32,8 @@ impl Link {
             Link::Online => "Trực tuyến",
             Link::ServerUnreachable => "Mất kết nối máy chủ",
             Link::Offline => "Ngoại tuyến",
+            Link::SignedOut => "Chưa đăng nhập",
+            Link::Refused => "Không được đồng bộ",
         }
     }
 
@@ -35,7 +41,9 @@ impl Link {
         match self {
             Link::Unknown | Link::Connecting => "badge unknown",
             Link::Online => "badge online",
-            Link::ServerUnreachable | Link::Offline => "badge offline",
+            Link::ServerUnreachable | Link::Offline | Link::SignedOut | Link::Refused => {
+                "badge offline"
+            }
         }
     }
 }
@@ -100,6 +108,18 @@ pub fn fmt_time(offset_minutes: i32, ms: f64) -> String {
         .unwrap_or_default()
 }
 
+/// The document whose changes the server refused, from its `error` message ("Máy chủ
+/// từ chối thay đổi ở tài liệu <id>: <why>"). (To give way to shared's
+/// `ProtocolError::refused_document` when the sync enforcement brings it.)
+pub fn refused_document(reason: &shared::sync::ProtocolError) -> Option<shared::sync::DocumentId> {
+    let shared::sync::ProtocolError::Remote(message) = reason else {
+        return None;
+    };
+    let rest = message.strip_prefix("Máy chủ từ chối thay đổi ở tài liệu ")?;
+    let rest = rest.strip_prefix("automerge:").unwrap_or(rest);
+    rest.split(':').next()?.trim().parse().ok()
+}
+
 #[cfg(feature = "hydrate")]
 pub mod browser {
     use super::{Link, retry_delay_ms};
@@ -129,7 +149,6 @@ pub mod browser {
         Retry(u64),
         Online,
         Offline,
-        Cadre(CadreCode),
         LocalChange(DocumentId),
         /// Every [`CHECK_EVERY_MS`] and when the page is shown again: is the link alive?
         Tick,
@@ -158,13 +177,13 @@ pub mod browser {
         send(Event::LocalChange(document));
     }
 
-    /// The device's cadre code was set: sync that cadre's documents from now on.
-    pub fn cadre_changed(cadre: CadreCode) {
-        send(Event::Cadre(cadre));
-    }
-
     /// Starts the sync task for this page (once).
     pub fn start(store: LocalStore, cadre: Option<CadreCode>) {
+        if cadre.is_none() {
+            // Nobody enrolled: no documents, no token (enrolling reloads the page).
+            store.sync.link.set(Link::SignedOut);
+            return;
+        }
         let (events, inbox) = unbounded();
         let first = EVENTS.with(|slot| slot.borrow_mut().replace(events).is_none());
         if !first {
@@ -224,6 +243,8 @@ pub mod browser {
                 attempt: 0,
                 server_heads: BTreeMap::new(),
                 unavailable: BTreeSet::new(),
+                refused: BTreeSet::new(),
+                refusal: None,
                 synced_once: false,
             };
             if let Some(last) = local::browser::last_sync(&pump.db).await {
@@ -259,6 +280,10 @@ pub mod browser {
         /// Documents we asked for that the server did not have: asked again each tick,
         /// since another device of the cadre may have brought them since.
         unavailable: BTreeSet<DocumentId>,
+        /// Documents whose changes the server refused: not offered again on this page.
+        refused: BTreeSet<DocumentId>,
+        /// The server's last refusal, kept in view across reconnections.
+        refusal: Option<String>,
         synced_once: bool,
     }
 
@@ -292,7 +317,6 @@ pub mod browser {
                     self.drop_socket();
                     self.store.sync.link.set(Link::Offline);
                 }
-                Event::Cadre(cadre) => self.set_cadre(cadre).await,
                 Event::LocalChange(document) => self.reload(document).await,
                 Event::Tick => self.check_link(),
                 _ => {} // from a socket we have already given up on
@@ -337,6 +361,9 @@ pub mod browser {
 
         /// A local change was saved: merge the stored document into the hub's copy.
         async fn reload(&mut self, document: DocumentId) {
+            if self.refused.contains(&document) {
+                return;
+            }
             match local::browser::read_doc(&self.db, &document.to_string()).await {
                 Ok((bytes, _)) => match AutoCommit::load(&bytes) {
                     Ok(doc) => {
@@ -390,9 +417,18 @@ pub mod browser {
                 _ => "ws:",
             };
             let host = location.host().unwrap_or_default();
+            // The token rides as a subprotocol (docs/access.md): no token, no connection.
+            let Some(protocols) = crate::account::browser::sync_protocols() else {
+                self.store
+                    .sync
+                    .link
+                    .set(crate::account::browser::link_without_token());
+                return;
+            };
             self.generation += 1;
             let generation = self.generation;
-            let ws = match WebSocket::new(&format!("{scheme}//{host}/sync")) {
+            let url = format!("{scheme}//{host}/sync");
+            let ws = match WebSocket::new_with_str_sequence(&url, &protocols) {
                 Ok(ws) => ws,
                 Err(_) => return self.disconnected("không mở được kết nối"),
             };
@@ -448,6 +484,10 @@ pub mod browser {
             if !reason.is_empty() {
                 log(&format!("sync: connection closed: {reason}"));
             }
+            if online {
+                // A refused upgrade looks like any failed socket: ask the server why.
+                crate::account::browser::check_device(self.store.sync);
+            }
             let delay = retry_delay_ms(self.attempt, js_sys::Math::random());
             self.attempt = self.attempt.saturating_add(1);
             let generation = self.generation;
@@ -500,7 +540,8 @@ pub mod browser {
                     Action::Connected { .. } => {
                         self.attempt = 0;
                         self.store.sync.link.set(Link::Online);
-                        self.store.sync.error.set(None);
+                        self.store.sync.error.set(self.refusal.clone());
+                        crate::account::browser::connected();
                     }
                     Action::Close { reason, .. } => {
                         // After `forget`, the storage error already says what went wrong.
@@ -508,6 +549,13 @@ pub mod browser {
                             self.store.sync.error.set(Some(describe(&reason)));
                         }
                         self.disconnected(&reason.to_string());
+                        if let Some(document) = super::refused_document(&reason) {
+                            // Offering it again would only be refused again.
+                            self.refused.insert(document);
+                            self.refusal = Some(describe(&reason));
+                            self.hub.forget(&document);
+                            self.server_heads.remove(&document);
+                        }
                     }
                     Action::Unavailable { document, .. } => {
                         self.unavailable.insert(document);
@@ -610,6 +658,10 @@ pub mod browser {
     /// The reason a sync connection was refused, for the user.
     fn describe(reason: &ProtocolError) -> String {
         match reason {
+            // Already a sentence for the user.
+            ProtocolError::Remote(message) if super::refused_document(reason).is_some() => {
+                message.clone()
+            }
             ProtocolError::Remote(message) => format!("Máy chủ từ chối đồng bộ: {message}"),
             other => format!("Lỗi đồng bộ: {other}"),
         }
@@ -649,6 +701,40 @@ mod tests {
                 "{attempt}, {jitter}"
             );
         }
+    }
+
+    /// Issue 8: the server's refusal names the document, which is then offered no more.
+    #[test]
+    fn a_refusal_names_the_refused_document() {
+        use shared::sync::ProtocolError;
+        let id = shared::doc::DossierKey {
+            cadre: shared::doc::CadreCode::parse("KG-0123").expect("code"),
+            year: 2026,
+        }
+        .document_id();
+        let rows = [
+            (
+                format!("Máy chủ từ chối thay đổi ở tài liệu {id}: chỉ đọc"),
+                Some(id),
+            ),
+            (
+                format!("Máy chủ từ chối thay đổi ở tài liệu automerge:{id}: chỉ đọc"),
+                Some(id),
+            ),
+            (
+                "Máy chủ từ chối thay đổi ở tài liệu ???: x".to_owned(),
+                None,
+            ),
+            ("unsupported protocol version".to_owned(), None),
+        ];
+        for (message, expected) in rows {
+            assert_eq!(
+                refused_document(&ProtocolError::Remote(message.clone())),
+                expected,
+                "{message}"
+            );
+        }
+        assert_eq!(refused_document(&ProtocolError::UnsupportedVersion), None);
     }
 
     #[test]

@@ -110,7 +110,7 @@ fn verdicts() -> String {
     ["2026-09-30", "2027-01-15"]
         .into_iter()
         .map(|as_of| {
-            let rated = rate(None, "KG-0123", 2026, Sources { dossier: Some(&year) }, day(as_of))
+            let rated = rate(None, "KG-0123", 2026, Sources { dossier: Some(&year), ..Sources::default() }, day(as_of))
                 .expect("rated");
             verdict_json(&rated.verdict)
         })

@@ -5,16 +5,22 @@
 //!
 //! Without `--addr` the server is this same binary started as a child (`dicoso serve` on a
 //! free loopback port, scratch data and site directories), so its `/proc/<pid>/status`
-//! VmHWM is the server's alone, not the clients'.
+//! VmHWM is the server's alone, not the clients'. Its data directory is prepared first:
+//! a synthetic province with one cadre per client, each client an enrolled device of its
+//! cadre writing that cadre's dossiers (one per year: 2001, 2002…), so every byte passes
+//! the same checks as a phone's. With `--addr` (another server, e.g. the reference one),
+//! the clients send the same documents with tokens that server ignores.
 
 use std::path::Path;
 use std::process::{ExitCode, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
-use automerge::ROOT;
 use automerge::transaction::Transactable;
-use server::sync_client::{SyncClient, SyncClientError, WireBytes, put_text};
+use automerge::{ActorId, ObjType, ROOT, ReadDoc, Value};
+use server::sync_client::{SyncClient, SyncClientError, WireBytes};
+use server::testing::Device;
+use shared::doc::{CadreCode, DossierKey};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 use tokio::process::{Child, Command};
@@ -53,28 +59,35 @@ pub fn run(args: BenchSyncArgs) -> Result<ExitCode> {
 
 async fn bench(args: BenchSyncArgs) -> Result<ExitCode> {
     let mut child = None;
-    let url = match &args.addr {
+    let (url, devices) = match &args.addr {
         Some(addr) => {
             ensure_loopback(addr)?;
-            addr.clone()
+            let devices = (0..args.clients)
+                .map(|n| unenrolled(&format!("BN-{:04}", n + 1)))
+                .collect::<Result<Vec<_>>>()?;
+            (addr.clone(), devices)
         }
         None => {
-            let server = ChildServer::start().await?;
+            let (server, devices) = ChildServer::start(args.clients).await?;
             let url = server.url.clone();
             child = Some(server);
-            url
+            (url, devices)
         }
     };
     let patience = Duration::from_secs(args.timeout_secs);
     let started = Instant::now();
-    let tasks: Vec<_> = (0..args.clients)
-        .map(|n| {
+    let tasks: Vec<_> = devices
+        .into_iter()
+        .map(|device| {
             let url = url.clone();
             let (documents, edits) = (args.documents, args.edits);
             tokio::spawn(async move {
-                tokio::time::timeout(patience, one_client(n, &url, documents, edits, patience))
-                    .await
-                    .unwrap_or_else(|_| Err(SyncClientError::TimedOut("the whole run".into())))
+                tokio::time::timeout(
+                    patience,
+                    one_client(device, &url, documents, edits, patience),
+                )
+                .await
+                .unwrap_or_else(|_| Err(SyncClientError::TimedOut("the whole run".into())))
             })
         })
         .collect();
@@ -172,31 +185,89 @@ async fn bench(args: BenchSyncArgs) -> Result<ExitCode> {
     }
 }
 
-/// One simulated device: creates its documents, waits until the server holds them, then
-/// makes `edits` rounds of changes, each round waited for.
+/// A device a server without dicoso's accounts will take (`--addr`): a random token.
+fn unenrolled(person: &str) -> Result<Device> {
+    let mut seed = [0u8; 32];
+    getrandom::fill(&mut seed).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
+    Ok(Device {
+        person: person.to_owned(),
+        device_id: format!("bench-{person}"),
+        token: base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, seed),
+        actor: ActorId::random(),
+        key: ed25519_dalek::SigningKey::from_bytes(&seed),
+    })
+}
+
+/// One simulated device of one cadre: creates its cadre's dossiers (one per year), each
+/// with a trip, waits until the server holds them, then makes `edits` rounds of changes
+/// (the trip's notes), each round waited for.
 async fn one_client(
-    n: usize,
+    device: Device,
     url: &str,
     documents: usize,
     edits: usize,
     patience: Duration,
 ) -> Result<WireBytes, SyncClientError> {
-    let mut client = SyncClient::connect_with_patience(url, patience).await?;
+    let mut client = SyncClient::connect_with(url, Some(&device.token), patience).await?;
+    client.set_actor(device.actor.clone());
+    let cadre = CadreCode::parse(&device.person).map_err(|_| SyncClientError::ActorId)?;
     let mut ids = Vec::with_capacity(documents);
     for d in 0..documents {
-        let note = format!("thiết bị {n}, chuyến đi cơ sở {d}");
-        ids.push(client.create(|doc| put_text(doc, "note", &note))?);
+        let key = DossierKey {
+            cadre: cadre.clone(),
+            year: 2001 + d as i32,
+        };
+        let host = format!("Đoàn xã số {d}, thiết bị {}", device.person);
+        ids.push(client.create_document(&key.doc_key(), |doc| {
+            add_trip(doc, &format!("{}-01-10", 2001 + d), &host)
+        })?);
     }
     client.wait_all_synced(&ids).await?;
     for round in 1..=edits {
         for &id in &ids {
-            client.change(id, |doc| doc.put(ROOT, "edits", round as i64))?;
+            client.change(id, |doc| set_notes(doc, &format!("Lần sửa {round}")))?;
         }
         client.wait_all_synced(&ids).await?;
     }
     let wire = client.wire_bytes();
     client.close().await;
     Ok(wire)
+}
+
+/// A carried-out trip as the app writes it (`docs/documents.md`), under the id `t1`.
+fn add_trip(
+    doc: &mut automerge::AutoCommit,
+    day: &str,
+    host: &str,
+) -> Result<(), automerge::AutomergeError> {
+    let Some((Value::Object(ObjType::Map), trips)) = doc.get(ROOT, "trips")? else {
+        return Ok(()); // the genesis made it: cannot happen
+    };
+    let trip = doc.put_object(&trips, "t1", ObjType::Map)?;
+    doc.put_object(&trip, "group", ObjType::Map)?;
+    doc.put_object(&trip, "evidence", ObjType::Map)?;
+    for (field, value) in [
+        ("start", day),
+        ("end", day),
+        ("host_unit", host),
+        ("host_level", "co-so"),
+        ("content_type", "3.2"),
+        ("status", "done"),
+    ] {
+        doc.put(&trip, field, value)?;
+    }
+    doc.put(&trip, "created_at", automerge::ScalarValue::Timestamp(1))?;
+    Ok(())
+}
+
+fn set_notes(doc: &mut automerge::AutoCommit, text: &str) -> Result<(), automerge::AutomergeError> {
+    let Some((Value::Object(ObjType::Map), trips)) = doc.get(ROOT, "trips")? else {
+        return Ok(());
+    };
+    let Some((Value::Object(ObjType::Map), trip)) = doc.get(&trips, "t1")? else {
+        return Ok(());
+    };
+    doc.put(&trip, "notes", text)
 }
 
 /// Polls the server's `/api/health` until it holds no document in memory (or
@@ -262,10 +333,25 @@ struct ChildServer {
 }
 
 impl ChildServer {
-    async fn start() -> Result<ChildServer> {
+    /// Prepares a data directory with a province of `clients` cadres and one enrolled
+    /// device each, then starts the server on it.
+    async fn start(clients: usize) -> Result<(ChildServer, Vec<Device>)> {
         let dir = tempfile::tempdir()?;
         let site = dir.path().join("site");
         write_site(&site)?;
+        let devices = {
+            let store = server::store::Store::open_in(&dir.path().join("data"))?;
+            let directory = server::directory::DirectoryService::open(
+                store,
+                server::directory::DirectoryConfig::default(),
+            )?;
+            let cadres = server::testing::synthetic_province(&directory, "BN", clients).await?;
+            let mut devices = Vec::with_capacity(clients);
+            for cadre in cadres {
+                devices.push(server::testing::enrol(&directory, &cadre, "bench").await?);
+            }
+            devices
+        };
         let exe = std::env::current_exe().context("cannot find the dicoso binary")?;
         let mut child = Command::new(exe)
             .args(["serve", "--addr", "127.0.0.1:0", "--data-dir"])
@@ -294,12 +380,13 @@ impl ChildServer {
         .context("the server did not start in time")??;
         // Keep reading its stdout (logs), so the server never blocks on a full pipe.
         tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-        Ok(ChildServer {
+        let server = ChildServer {
             child,
             pid,
             url: format!("ws://{addr}/sync"),
             _dir: dir,
-        })
+        };
+        Ok((server, devices))
     }
 
     async fn stop(mut self) {

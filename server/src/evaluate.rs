@@ -165,8 +165,8 @@ pub fn run(args: EvaluateArgs) -> anyhow::Result<ExitCode> {
 
 /// `--store`: reads the cadre's dossier document of the year from SQLite (read only),
 /// assembles it with the same facts and policy as the phone (`shared::assemble::rate`:
-/// the directory's once the server has one; for now the defaults), and prints the
-/// verdict JSON exactly as the phone computes it.
+/// the directory of the cadre's province when the server has one, else the defaults),
+/// and prints the verdict JSON exactly as the phone computes it.
 fn from_store(dir: &Path, args: &EvaluateArgs) -> anyhow::Result<ExitCode> {
     use shared::assemble::{Sources, rate, verdict_json};
     use shared::doc::{CadreCode, DossierDoc, DossierKey};
@@ -192,18 +192,45 @@ fn from_store(dir: &Path, args: &EvaluateArgs) -> anyhow::Result<ExitCode> {
         }
     };
     let as_of = args.as_of.unwrap_or_else(today_in_vietnam);
+    let directory = directory_of(dir, &code)?;
     let rated = rate(
-        None,
+        directory.as_deref(),
         code.as_str(),
         year,
         Sources {
             dossier: dossier.as_ref(),
+            directory: directory.as_deref(),
+            ..Sources::default()
         },
         as_of,
     )
     .map_err(|e| anyhow!("{code} {year}: {e}"))?;
     writeln!(std::io::stdout().lock(), "{}", verdict_json(&rated.verdict))?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The directory of the province that lists `code`, if any: the snapshot the phone
+/// rates with once enrolled.
+fn directory_of(
+    dir: &Path,
+    code: &shared::doc::CadreCode,
+) -> anyhow::Result<Option<std::sync::Arc<shared::directory::Directory>>> {
+    use server::directory::{DirectoryConfig, DirectoryService};
+    if !dir.join("dicoso.sqlite3").exists() {
+        return Ok(None);
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        let store = server::store::Store::open_in(dir)?;
+        let service = DirectoryService::open(store, DirectoryConfig::default())?;
+        Ok(service
+            .provinces()
+            .iter()
+            .filter_map(|p| service.directory(p))
+            .find(|d| d.person(code.as_str()).is_some()))
+    })
 }
 
 /// One document's chunks from the server's SQLite store, concatenated in order; opened

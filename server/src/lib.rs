@@ -2,9 +2,11 @@
 //! and service worker, and keeps documents in SQLite.
 
 pub mod assets;
+pub mod directory;
 pub mod store;
 pub mod sync;
 pub mod sync_client;
+pub mod testing;
 
 use app::{App, BuildInfo, shell};
 use axum::extract::{FromRef, State};
@@ -27,6 +29,10 @@ pub struct AppState {
     pub site_dir: PathBuf,
     /// The sync hub behind `GET /sync`.
     pub sync: sync::SyncService,
+    /// People, accounts and devices: who a token is, what a province's directory says.
+    pub directory: directory::DirectoryService,
+    /// The pages' Content-Security-Policy, computed at start-up from the build.
+    pub page_csp: axum::http::HeaderValue,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -35,9 +41,57 @@ impl FromRef<AppState> for LeptosOptions {
     }
 }
 
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Directory(#[from] directory::DirectoryError),
+    #[error("cannot read the index of documents: {0}")]
+    Index(#[from] store::StoreError),
+}
+
 impl AppState {
-    /// Starts the sync hub task, so it must run inside a tokio runtime.
-    pub fn new(site_dir: PathBuf, build: BuildInfo, store: store::Store) -> Self {
+    /// Opens the directory and the index of documents from `store` and starts the sync
+    /// hub task under the rules of `docs/access.md` (inside a tokio runtime).
+    pub async fn new(
+        site_dir: PathBuf,
+        build: BuildInfo,
+        store: store::Store,
+    ) -> Result<Self, StartError> {
+        let directory = directory::DirectoryService::open(
+            store.clone(),
+            directory::DirectoryConfig::default(),
+        )?;
+        Self::with_directory(site_dir, build, store, directory).await
+    }
+
+    /// As [`AppState::new`], with a directory service opened by the caller; starts its
+    /// follower of changes made by `dicoso admin`, and closes the live sync connections of
+    /// revoked devices and disabled accounts.
+    pub async fn with_directory(
+        site_dir: PathBuf,
+        build: BuildInfo,
+        store: store::Store,
+        directory: directory::DirectoryService,
+    ) -> Result<Self, StartError> {
+        let index = sync::access::open_index(&store).await?;
+        let rules = sync::ServerAccess::new(directory.clone(), index);
+        let sync = sync::SyncService::start(store.clone(), rules);
+        Ok(Self::with_sync(site_dir, build, store, directory, sync))
+    }
+
+    /// As [`AppState::with_directory`], with a sync service started by the caller (tests
+    /// of the transport run it under rules of their own).
+    pub fn with_sync(
+        site_dir: PathBuf,
+        build: BuildInfo,
+        store: store::Store,
+        directory: directory::DirectoryService,
+        sync: sync::SyncService,
+    ) -> Self {
+        directory.spawn_follower();
+        sync.follow_revocations(directory.subscribe());
+        let page_csp = assets::page_csp(&build);
         let leptos = LeptosOptions::builder()
             .output_name("dicoso")
             .site_root(site_dir.to_string_lossy().as_ref())
@@ -46,9 +100,11 @@ impl AppState {
         AppState {
             leptos,
             build: Arc::new(build),
-            sync: sync::SyncService::start(store.clone()),
+            sync,
             store,
             site_dir,
+            directory,
+            page_csp,
         }
     }
 }
@@ -70,17 +126,65 @@ pub fn app(state: AppState) -> Router {
         ));
     Router::new()
         .route("/api/health", get(health))
-        .route("/sync", get(sync::endpoint))
+        .route("/sync", get(sync_endpoint))
+        .merge(directory::api::routes())
         .merge(pages)
         .merge(assets::routes(&state, render))
+        .layer(axum::middleware::from_fn(assets::security_headers))
         .with_state(state)
 }
 
-/// leptos_axum gives every response a random script nonce. We send no Content-Security-
-/// Policy that would use it, and it would make a page's HTML differ between requests, so
-/// the page a service worker cached could never be compared with the server's.
+/// leptos_axum gives every response a random script nonce. Our Content-Security-Policy
+/// allows the one inline script by its hash instead (`assets::page_csp`): a nonce would
+/// make a page's HTML differ between requests, so the page a service worker cached could
+/// never be compared with the server's.
 pub(crate) fn without_nonce() {
     let _ = leptos::prelude::take_context::<leptos::nonce::Nonce>();
+}
+
+/// `GET /sync`: the device's token is checked during the upgrade, before any frame is
+/// read (`docs/access.md`); a refused upgrade answers 401/403/429 with the reason.
+async fn sync_endpoint(
+    State(state): State<AppState>,
+    directory::api::ClientAddr(addr): directory::api::ClientAddr,
+    headers: axum::http::HeaderMap,
+    upgrade: axum::extract::ws::WebSocketUpgrade,
+) -> Response {
+    use axum::http::StatusCode;
+    let refuse = |code: StatusCode, message: String| {
+        let mut response = (code, Json(serde_json::json!({ "error": message }))).into_response();
+        response
+            .headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        response
+    };
+    if !state.directory.allow_connection(addr) {
+        return refuse(
+            StatusCode::TOO_MANY_REQUESTS,
+            "Quá nhiều kết nối đồng bộ từ địa chỉ này. Hãy thử lại sau.".into(),
+        );
+    }
+    let Some(token) = directory::token_from_headers(&headers) else {
+        return refuse(
+            StatusCode::UNAUTHORIZED,
+            "Thiết bị chưa đăng nhập: đồng bộ cần mã truy cập của thiết bị.".into(),
+        );
+    };
+    match state.directory.authenticate(&token).await {
+        Ok(who) => sync::upgrade(
+            state.sync.clone(),
+            sync::SyncIdentity {
+                device_id: who.device_id,
+                person: who.person,
+                province: who.province,
+            },
+            upgrade,
+        ),
+        Err(e @ directory::AuthError::Unavailable) => {
+            refuse(StatusCode::SERVICE_UNAVAILABLE, e.to_string())
+        }
+        Err(e) => refuse(StatusCode::UNAUTHORIZED, e.to_string()),
+    }
 }
 
 #[derive(serde::Serialize)]

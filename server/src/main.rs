@@ -1,9 +1,11 @@
 //! `dicoso`: the server binary and its command-line tools.
+mod admin;
 mod bench_sync;
 mod evaluate;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
+use server::directory::{DirectoryConfig, DirectoryService};
 use server::{AppState, app, store::Store};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -25,6 +27,8 @@ enum Command {
     /// Benchmark `/sync`: simulated clients create and edit documents; prints throughput,
     /// bytes per change and the server's peak RSS.
     BenchSync(bench_sync::BenchSyncArgs),
+    /// Provinces, imports, accounts, enrolment codes and devices (docs/access.md).
+    Admin(admin::AdminArgs),
 }
 
 #[derive(clap::Args)]
@@ -52,6 +56,7 @@ fn main() -> anyhow::Result<ExitCode> {
         }
         Command::Evaluate(args) => evaluate::run(args),
         Command::BenchSync(args) => bench_sync::run(args),
+        Command::Admin(args) => admin::run(args),
     }
 }
 
@@ -73,17 +78,23 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .with_context(|| format!("{} is not valid", build_path.display()))?;
     let store = Store::open_in(&args.data_dir)?;
     tracing::info!(database = %store.path.display(), "store open");
-    let state = AppState::new(args.site_dir, build, store);
+    let directory = DirectoryService::open(store.clone(), DirectoryConfig::default())
+        .context("cannot read the directory")?;
+    let state = AppState::with_directory(args.site_dir, build, store, directory).await?;
     let listener = tokio::net::TcpListener::bind(args.addr)
         .await
         .with_context(|| format!("cannot listen on {}", args.addr))?;
     let addr = listener.local_addr()?;
     // Tests and people read this line to know where to go.
     println!("dicoso đang chạy tại http://{addr}/");
-    axum::serve(listener, app(state))
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await?;
+    // Client addresses feed the rate limits (login, enrolment, sync connections).
+    axum::serve(
+        listener,
+        app(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await?;
     Ok(())
 }

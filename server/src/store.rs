@@ -7,6 +7,8 @@
 //! prefix of them with one full save.
 
 use rusqlite::{Connection, params};
+use shared::doc::{CadreCode, DocKey, DocKind};
+use shared::sync::DocumentId;
 use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -35,6 +37,12 @@ pub trait DocumentStore: Send + Sync + 'static {
         doc_id: &str,
         full_save: Vec<u8>,
         through_seq: i64,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Records what a new document is (its key), before its first chunk is appended.
+    fn index_document(
+        &self,
+        created: &crate::sync::Created,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 }
 
@@ -74,12 +82,29 @@ pub enum StoreError {
 }
 
 /// Schema migrations, applied in order; `PRAGMA user_version` counts the ones done.
-const MIGRATIONS: &[&str] = &["CREATE TABLE chunks (
+const MIGRATIONS: &[&str] = &[
+    "CREATE TABLE chunks (
         doc_id TEXT NOT NULL,
         seq INTEGER NOT NULL,
         data BLOB NOT NULL,
         PRIMARY KEY (doc_id, seq)
-    ) STRICT;"];
+    ) STRICT;",
+    // Issue 8: the directory, accounts and devices.
+    include_str!("directory/schema.sql"),
+    // The index of documents (issue 8): what each id is, so rights can be decided
+    // without loading it. `province` is the creator's for a dossier (its key names none).
+    "CREATE TABLE documents (
+        doc_id TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        province TEXT NOT NULL,
+        scope TEXT NOT NULL,
+        cadre TEXT NOT NULL,
+        year INTEGER NOT NULL,
+        created_at INTEGER NOT NULL,
+        created_by TEXT NOT NULL
+    ) STRICT;
+    CREATE INDEX documents_by_cadre ON documents (cadre, year);",
+];
 
 #[derive(Clone)]
 pub struct Store {
@@ -110,7 +135,7 @@ impl Store {
     }
 
     /// Runs `f` on the connection off the async runtime.
-    async fn with<T, F>(&self, f: F) -> Result<T, StoreError>
+    pub(crate) async fn with<T, F>(&self, f: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
         F: FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
@@ -124,6 +149,19 @@ impl Store {
         })
         .await
         .map_err(|e| StoreError::Worker(e.to_string()))?
+    }
+
+    /// Runs `f` on the connection on this thread: for start-up and the command line, never
+    /// from a request handler.
+    pub(crate) fn blocking<T>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let mut conn = self
+            .conn
+            .lock()
+            .map_err(|_| StoreError::Worker("lock poisoned".into()))?;
+        f(&mut conn)
     }
 
     /// A cheap query that proves the database answers.
@@ -208,6 +246,89 @@ impl Store {
         .await
     }
 
+    /// Records a new document's key (idempotent).
+    pub async fn index_document(&self, created: &crate::sync::Created) -> Result<(), StoreError> {
+        let c = created.clone();
+        self.with(move |conn| {
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_millis() as i64);
+            let province = if c.key.province.is_empty() {
+                c.province.clone()
+            } else {
+                c.key.province.clone()
+            };
+            conn.execute(
+                "INSERT OR IGNORE INTO documents
+                   (doc_id, kind, province, scope, cadre, year, created_at, created_by)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                params![
+                    c.document.to_string(),
+                    c.key.kind.as_str(),
+                    province,
+                    c.key.scope,
+                    c.key.cadre.as_str(),
+                    c.key.year,
+                    now,
+                    c.device_id,
+                ],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Every indexed document: id → key, for the sync rules.
+    pub async fn load_index(&self) -> Result<Vec<(DocumentId, DocKey)>, StoreError> {
+        self.with(|conn| {
+            let mut stmt =
+                conn.prepare("SELECT doc_id, kind, province, scope, cadre, year FROM documents")?;
+            let rows = stmt.query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, String>(4)?,
+                    r.get::<_, i32>(5)?,
+                ))
+            })?;
+            let mut out = Vec::new();
+            for row in rows {
+                let (id, kind, province, scope, cadre, year) = row?;
+                // A row this version cannot read is skipped: its document stays unknown
+                // (nobody reads it) rather than mistaken for another.
+                let (Ok(id), Some(kind), Ok(cadre)) = (
+                    id.parse::<DocumentId>(),
+                    DocKind::parse(&kind),
+                    CadreCode::parse(&cadre),
+                ) else {
+                    continue;
+                };
+                if let Ok(key) = DocKey::party(kind, &province, &scope, cadre, year) {
+                    out.push((id, key));
+                }
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    /// Documents with chunks but no index row (stored before the index existed).
+    pub async fn unindexed_documents(&self) -> Result<Vec<String>, StoreError> {
+        self.with(|conn| {
+            let mut stmt = conn.prepare(
+                "SELECT DISTINCT doc_id FROM chunks
+                 WHERE doc_id NOT IN (SELECT doc_id FROM documents)",
+            )?;
+            let ids = stmt
+                .query_map([], |r| r.get::<_, String>(0))?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(ids)
+        })
+        .await
+    }
+
     /// How many chunks a document has (diagnostics, tests).
     pub async fn chunk_count(&self, doc_id: &str) -> Result<u64, StoreError> {
         let doc_id = doc_id.to_owned();
@@ -245,6 +366,13 @@ impl DocumentStore for Store {
         through_seq: i64,
     ) -> impl Future<Output = Result<(), StoreError>> + Send {
         Store::compact(self, doc_id, full_save, through_seq)
+    }
+
+    fn index_document(
+        &self,
+        created: &crate::sync::Created,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send {
+        Store::index_document(self, created)
     }
 }
 

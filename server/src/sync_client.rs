@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use std::time::Duration;
 
 use automerge::transaction::Transactable;
-use automerge::{AutoCommit, ChangeHash, ObjType, ROOT, ReadDoc, Value};
+use automerge::{ActorId, AutoCommit, ChangeHash, ObjType, ROOT, ReadDoc, Value};
 use futures_util::{SinkExt, StreamExt};
 use shared::sync::{Action, ConnectionId, DocumentId, PeerId, PeerMetadata, SyncHub, TrustServer};
 use tokio::net::TcpStream;
@@ -21,6 +21,8 @@ const SERVER: ConnectionId = ConnectionId(1);
 
 #[derive(Debug, thiserror::Error)]
 pub enum SyncClientError {
+    #[error("cannot build a request for {0}")]
+    Request(String),
     #[error("cannot open a WebSocket to {url}")]
     Connect {
         url: String,
@@ -43,6 +45,17 @@ pub enum SyncClientError {
 
 pub type Result<T, E = SyncClientError> = std::result::Result<T, E>;
 
+/// What became of a document this client offered.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Offered {
+    /// The server holds everything we have of it.
+    Kept,
+    /// The server says it does not have it, or will not share it (`doc-unavailable`).
+    Unavailable,
+    /// The server closed the connection, with its reason (`error`).
+    Refused(String),
+}
+
 /// Bytes of WebSocket frames (headers included) this client sent and received.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct WireBytes {
@@ -59,17 +72,41 @@ pub struct SyncClient {
     unavailable: HashSet<DocumentId>,
     patience: Duration,
     wire: WireBytes,
+    /// The actor this client's changes carry (an enrolled device's registered actor).
+    actor: Option<ActorId>,
 }
 
 impl SyncClient {
-    /// Connects to `ws://…/sync` and completes the handshake (`join` → `peer`).
-    pub async fn connect(url: &str) -> Result<SyncClient> {
-        Self::connect_with_patience(url, PATIENCE).await
+    /// Connects to `ws://…/sync` as the device whose token is `token` (`Authorization:
+    /// Bearer`), and completes the handshake (`join` → `peer`). Its changes carry `actor`.
+    pub async fn connect(url: &str, token: &str, actor: ActorId) -> Result<SyncClient> {
+        let mut client = Self::connect_with(url, Some(token), PATIENCE).await?;
+        client.actor = Some(actor);
+        Ok(client)
     }
 
-    /// As [`SyncClient::connect`], with every later wait bounded by `patience`.
-    pub async fn connect_with_patience(url: &str, patience: Duration) -> Result<SyncClient> {
-        let (socket, _) = tokio_tungstenite::connect_async(url)
+    /// As [`SyncClient::connect`] for an enrolled `device`.
+    pub async fn connect_as(url: &str, device: &crate::testing::Device) -> Result<SyncClient> {
+        Self::connect(url, &device.token, device.actor.clone()).await
+    }
+
+    /// Connects with the given token, or none, every later wait bounded by `patience`.
+    pub async fn connect_with(
+        url: &str,
+        token: Option<&str>,
+        patience: Duration,
+    ) -> Result<SyncClient> {
+        use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+        use tokio_tungstenite::tungstenite::http::HeaderValue;
+        let mut request = url
+            .into_client_request()
+            .map_err(|e| SyncClientError::Request(e.to_string()))?;
+        if let Some(token) = token {
+            let value = HeaderValue::from_str(&format!("Bearer {token}"))
+                .map_err(|e| SyncClientError::Request(e.to_string()))?;
+            request.headers_mut().insert("authorization", value);
+        }
+        let (socket, _) = tokio_tungstenite::connect_async(request)
             .await
             .map_err(|source| SyncClientError::Connect {
                 url: url.to_owned(),
@@ -91,6 +128,7 @@ impl SyncClient {
             unavailable: HashSet::new(),
             patience,
             wire: WireBytes::default(),
+            actor: None,
         };
         client
             .run_until("the server's `peer` answer", |c| c.connected)
@@ -98,12 +136,19 @@ impl SyncClient {
         Ok(client)
     }
 
+    /// Sets the actor this client's changes carry from now on.
+    pub fn set_actor(&mut self, actor: ActorId) {
+        self.actor = Some(actor);
+    }
+
     /// The WebSocket frame bytes exchanged so far (TCP/IP overhead not counted).
     pub fn wire_bytes(&self) -> WireBytes {
         self.wire
     }
 
-    /// Creates a document, lets `change` fill it, and offers it to the server.
+    /// Creates a document with a random id (automerge-repo's way), lets `change` fill it,
+    /// and offers it to the server. Only a server under permissive rules keeps it: dicoso
+    /// documents are made with [`create_document`](Self::create_document).
     pub fn create(
         &mut self,
         change: impl FnOnce(&mut AutoCommit) -> Result<(), automerge::AutomergeError>,
@@ -116,8 +161,27 @@ impl SyncClient {
             .try_into()
             .map_err(|_| SyncClientError::ActorId)?;
         let id = DocumentId::from_bytes(bytes);
+        if let Some(actor) = &self.actor {
+            doc.set_actor(actor.clone());
+        }
         change(&mut doc)?;
         doc.commit();
+        self.hub.insert_document(id, doc);
+        Ok(id)
+    }
+
+    /// Creates the dicoso document `key` (its deterministic first changes, then `change`
+    /// with this client's actor) and offers it to the server.
+    pub fn create_document(
+        &mut self,
+        key: &shared::doc::DocKey,
+        change: impl FnOnce(&mut AutoCommit) -> Result<(), automerge::AutomergeError>,
+    ) -> Result<DocumentId> {
+        let actor = self.actor.clone().unwrap_or_else(ActorId::random);
+        let mut doc = key.genesis(actor);
+        change(&mut doc)?;
+        doc.commit();
+        let id = key.document_id();
         self.hub.insert_document(id, doc);
         Ok(id)
     }
@@ -151,6 +215,9 @@ impl SyncClient {
             .hub
             .document_mut(&id)
             .ok_or(SyncClientError::NoDocument(id))?;
+        if let Some(actor) = &self.actor {
+            doc.set_actor(actor.clone());
+        }
         change(doc)?;
         doc.commit();
         self.hub.local_change(id);
@@ -161,6 +228,22 @@ impl SyncClient {
     pub async fn wait_synced(&mut self, id: DocumentId) -> Result<()> {
         self.run_until(&format!("the server to hold {id}"), |c| c.in_sync(id))
             .await
+    }
+
+    /// Waits until the server holds everything we have of the document, says it is
+    /// unavailable, or closes the connection (refusing it).
+    pub async fn outcome(&mut self, id: DocumentId) -> Result<Offered> {
+        let waited = self
+            .run_until(&format!("the server's answer about {id}"), |c| {
+                c.unavailable.contains(&id) || c.in_sync(id)
+            })
+            .await;
+        match waited {
+            Ok(()) if self.unavailable.contains(&id) => Ok(Offered::Unavailable),
+            Ok(()) => Ok(Offered::Kept),
+            Err(SyncClientError::Closed { reason, .. }) => Ok(Offered::Refused(reason)),
+            Err(e) => Err(e),
+        }
     }
 
     /// Waits until the server says it has everything we have of every one of `ids`.

@@ -4,6 +4,9 @@
 //! covered it — is there after the restart, and the changes it had not acknowledged (and
 //! those made while it was down) arrive once the client reconnects with its document.
 //!
+//! The client is an enrolled device of a cadre writing the cadre's dossier (each change a
+//! chi đoàn meeting), so every change passes the server's access and schema checks.
+//!
 //! `DICOSO_DURABILITY_ROUNDS` sets the number of rounds (default 20; e.g. 200 as a bench),
 //! `DICOSO_DURABILITY_SEED` the seed that picks each round's changes, pace and kill
 //! moment. The counts are printed: `cargo test -p server --test durability -- --nocapture`.
@@ -14,8 +17,10 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use automerge::transaction::Transactable;
-use automerge::{AutoCommit, ChangeHash, ROOT, ReadDoc, ScalarValue, Value};
+use automerge::{AutoCommit, ChangeHash, ObjType, ROOT, ReadDoc, ScalarValue, Value};
 use server::sync_client::{SyncClient, SyncClientError};
+use server::testing::Device;
+use shared::doc::{CadreCode, DossierKey};
 use shared::sync::DocumentId;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -116,6 +121,28 @@ struct Server {
     site: PathBuf,
     port: u16,
     child: Option<Child>,
+}
+
+/// The cadre whose dossier the test writes, and two of their devices: the one that writes,
+/// and a fresh one that only fetches.
+const CADRE: &str = "KG-0123";
+
+/// Prepares the data directory: the demo province, and two enrolled devices of [`CADRE`].
+async fn enrol_devices(data: &Path) -> (Device, Device) {
+    let store = server::store::Store::open_in(data).expect("the store");
+    let directory = server::directory::DirectoryService::open(
+        store,
+        server::directory::DirectoryConfig::default(),
+    )
+    .expect("the directory");
+    directory.demo().await.expect("the demo province");
+    let writer = server::testing::enrol(&directory, CADRE, "writer")
+        .await
+        .expect("enrol the writer");
+    let fresh = server::testing::enrol(&directory, CADRE, "fresh")
+        .await
+        .expect("enrol the fresh device");
+    (writer, fresh)
 }
 
 impl Server {
@@ -223,19 +250,44 @@ async fn healthy(port: u16) -> bool {
     )
 }
 
-/// The change that sets `c<n>` to `n`.
+/// The dossier's `meetings` map.
+fn meetings(doc: &AutoCommit) -> Option<automerge::ObjId> {
+    match doc.get(ROOT, "meetings").ok()?? {
+        (Value::Object(ObjType::Map), obj) => Some(obj),
+        _ => None,
+    }
+}
+
+/// The change that records meeting `m<n>`, with `n` members present.
 fn put_counter(doc: &mut AutoCommit, n: u64) -> Result<(), automerge::AutomergeError> {
-    doc.put(ROOT, format!("c{n}"), n)
+    let Some(map) = meetings(doc) else {
+        return Ok(()); // the genesis made it: cannot happen
+    };
+    let m = doc.put_object(&map, format!("m{n}"), ObjType::Map)?;
+    doc.put(&m, "date", "2026-04-01")?;
+    doc.put(&m, "chi_doan", format!("Chi đoàn số {n}"))?;
+    doc.put(&m, "unit_name", "Huyện đoàn Châu Thành")?;
+    doc.put(&m, "unit_level", "huyen")?;
+    doc.put(&m, "members_present", n as i64)?;
+    doc.put(&m, "status", "held")?;
+    doc.put(&m, "created_at", ScalarValue::Timestamp(1))
 }
 
 fn counter(doc: &AutoCommit, n: u64) -> Option<u64> {
-    match doc.get(ROOT, format!("c{n}")).ok()?? {
+    let map = meetings(doc)?;
+    let (_, m) = doc.get(&map, format!("m{n}")).ok()??;
+    match doc.get(&m, "members_present").ok()?? {
         (Value::Scalar(s), _) => match s.as_ref() {
-            ScalarValue::Uint(v) => Some(*v),
+            ScalarValue::Int(v) => u64::try_from(*v).ok(),
             _ => None,
         },
         _ => None,
     }
+}
+
+/// How many meetings the dossier holds.
+fn counted(doc: &AutoCommit) -> usize {
+    meetings(doc).map_or(0, |m| doc.length(&m))
 }
 
 /// The changes of `ours` (ours: this client's document) that `theirs` heads do not cover.
@@ -244,8 +296,8 @@ fn not_covered(ours: &mut AutoCommit, theirs: &[ChangeHash]) -> HashSet<ChangeHa
 }
 
 /// What a fresh device gets from the server now.
-async fn fetch_fresh(url: &str, id: DocumentId) -> AutoCommit {
-    let mut device = SyncClient::connect(url)
+async fn fetch_fresh(url: &str, fresh: &Device, id: DocumentId) -> AutoCommit {
+    let mut device = SyncClient::connect_as(url, fresh)
         .await
         .expect("a fresh client connects to the restarted server");
     let doc = match device.fetch(id).await {
@@ -308,14 +360,19 @@ async fn acknowledged_changes_survive_sigkill_and_the_rest_arrive_on_reconnect()
     let seed = env_number("DICOSO_DURABILITY_SEED", DEFAULT_SEED);
     let started = Instant::now();
     let dir = tempfile::tempdir().expect("a scratch directory");
+    let (writer, fresh) = enrol_devices(&dir.path().join("data")).await;
     let mut server = Server::start(dir.path()).await;
     let url = server.sync_url();
 
-    let mut client = SyncClient::connect(&url)
+    let mut client = SyncClient::connect_as(&url, &writer)
         .await
         .expect("the client connects");
+    let key = DossierKey {
+        cadre: CadreCode::parse(CADRE).expect("code"),
+        year: 2026,
+    };
     let id = client
-        .create(|doc| put_counter(doc, 0))
+        .create_document(&key.doc_key(), |doc| put_counter(doc, 0))
         .expect("create the document");
     client.wait_synced(id).await.expect("the server stores it");
     // Every change so far, as (n, hash): the history is linear (one actor), so after a
@@ -383,7 +440,7 @@ async fn acknowledged_changes_survive_sigkill_and_the_rest_arrive_on_reconnect()
         server.spawn().await;
 
         // A fresh device sees every change the server ever acknowledged.
-        let mut stored = fetch_fresh(&url, id).await;
+        let mut stored = fetch_fresh(&url, &fresh, id).await;
         let heads = stored.get_heads();
         let missing = not_covered(&mut kept, &heads);
         for (n, hash) in &history[..first] {
@@ -414,13 +471,13 @@ async fn acknowledged_changes_survive_sigkill_and_the_rest_arrive_on_reconnect()
         }
         let present = history.len() - missing.len();
         assert_eq!(
-            stored.length(ROOT),
+            counted(&stored),
             present,
-            "round {r}: keys on the server"
+            "round {r}: meetings on the server"
         );
 
         // The client comes back with its document; the rest arrives.
-        client = SyncClient::connect(&url)
+        client = SyncClient::connect_as(&url, &writer)
             .await
             .expect("the client reconnects");
         client.insert_document(id, kept);
@@ -428,7 +485,7 @@ async fn acknowledged_changes_survive_sigkill_and_the_rest_arrive_on_reconnect()
             .wait_synced(id)
             .await
             .expect("the client's changes reach the restarted server");
-        let mut stored = fetch_fresh(&url, id).await;
+        let mut stored = fetch_fresh(&url, &fresh, id).await;
         let heads = stored.get_heads();
         let mut ours = client.document(id).expect("our document").clone();
         let still_missing = not_covered(&mut ours, &heads);
@@ -437,7 +494,7 @@ async fn acknowledged_changes_survive_sigkill_and_the_rest_arrive_on_reconnect()
             "round {r}: after the reconnect the server still lacks {} changes",
             still_missing.len()
         );
-        assert_eq!(stored.length(ROOT), history.len(), "round {r}: keys");
+        assert_eq!(counted(&stored), history.len(), "round {r}: meetings");
         for (n, hash) in this_round {
             if unacked.contains(hash) || offline.contains(hash) {
                 assert_eq!(counter(&stored, *n), Some(*n), "round {r}: c{n}");

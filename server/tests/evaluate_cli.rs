@@ -307,7 +307,7 @@ fn policy_files_in_toml() {
     );
     let typo = std::fs::read_to_string(&policy)
         .expect("read")
-        .replace("count_invitation_only", "count_invited");
+        .replace("count_invitation_only = true", "count_invited = true");
     let file = Temp::new("typo.toml", &typo);
     let out = dicoso(&["--policy-file", file.path()], Some("{}"));
     let err = text(&out.stderr);
@@ -421,7 +421,7 @@ mod store {
         );
         assert!(out.status.success(), "{}", text(&out.stderr));
         let year = doc.read().expect("read");
-        let expected = rate(None, "KG-0123", 2026, Sources { dossier: Some(&year) }, day("2026-06-10"))
+        let expected = rate(None, "KG-0123", 2026, Sources { dossier: Some(&year), ..Sources::default() }, day("2026-06-10"))
             .expect("rated");
         assert_eq!(text(&out.stdout), format!("{}\n", verdict_json(&expected.verdict)));
         let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");

@@ -22,7 +22,7 @@ fn write(path: &Path, bytes: &[u8]) {
 }
 
 /// A site staged by the real build program from small stand-in bindings.
-fn fixture() -> Fixture {
+async fn fixture() -> Fixture {
     let dir = tempfile::tempdir().expect("tempdir");
     let d = dir.path();
     write(
@@ -48,7 +48,9 @@ fn fixture() -> Fixture {
         serde_json::from_str(&std::fs::read_to_string(d.join("site/build.json")).expect("read"))
             .expect("build.json must parse as app::BuildInfo");
     let store = Store::open_in(&d.join("data")).expect("store");
-    let router = app(AppState::new(d.join("site"), build, store.clone()));
+    let router = app(AppState::new(d.join("site"), build, store.clone())
+        .await
+        .expect("state"));
     Fixture {
         _dir: dir,
         router,
@@ -85,7 +87,7 @@ async fn get(
 
 #[tokio::test]
 async fn every_page_is_rendered_from_its_path_alone() {
-    let f = fixture();
+    let f = fixture().await;
     // Whatever the server stores must not leak into the HTML.
     f.store
         .append_chunk("some-dossier", "Đoàn xã Bí Mật".as_bytes().to_vec())
@@ -121,7 +123,7 @@ async fn every_page_is_rendered_from_its_path_alone() {
 /// can serve the route's cached page (`/chuyen-di/:id`) for any trip offline.
 #[tokio::test]
 async fn a_routes_page_is_the_same_for_every_id() {
-    let f = fixture();
+    let f = fixture().await;
     for (pattern, paths) in [
         ("/chuyen-di/:id", ["/chuyen-di/3f2a", "/chuyen-di/b91c-77"]),
         ("/chuyen-di/:id/sua", ["/chuyen-di/3f2a/sua", "/chuyen-di/x/sua"]),
@@ -152,7 +154,7 @@ fn the_service_worker_precaches_exactly_the_apps_routes() {
 
 #[tokio::test]
 async fn an_unknown_path_is_a_vietnamese_404() {
-    let f = fixture();
+    let f = fixture().await;
     let (status, _, body) = get(&f.router, "/khong-co", None).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert!(
@@ -164,7 +166,7 @@ async fn an_unknown_path_is_a_vietnamese_404() {
 
 #[tokio::test]
 async fn health_reports_the_build_and_the_database() {
-    let f = fixture();
+    let f = fixture().await;
     let (status, headers, body) = get(&f.router, "/api/health", None).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(headers[header::CACHE_CONTROL], "no-store");
@@ -176,7 +178,7 @@ async fn health_reports_the_build_and_the_database() {
 
 #[tokio::test]
 async fn hashed_assets_are_precompressed_and_cached_for_ever() {
-    let f = fixture();
+    let f = fixture().await;
     for (encoding, expected) in [
         ("br, gzip", Some("br")),
         ("gzip", Some("gzip")),
@@ -208,7 +210,7 @@ async fn hashed_assets_are_precompressed_and_cached_for_ever() {
 
 #[tokio::test]
 async fn the_service_worker_and_manifest_are_always_revalidated() {
-    let f = fixture();
+    let f = fixture().await;
     let (status, headers, body) = get(&f.router, "/sw.js", None).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(headers[header::CACHE_CONTROL], "no-cache");

@@ -1,6 +1,11 @@
 //! `GET /sync` on a real listener: bad input closes only the connection that sent it,
 //! well-behaved clients keep syncing, what SQLite holds still loads, documents leave
 //! memory with their clients, and a failed write is never confirmed (issue 4).
+//!
+//! These are tests of the transport: the clients are an enrolled device (the upgrade
+//! checks its token as always), but the hub runs under rules that take any document
+//! (`AnyDocument`), so the documents can be plain automerge-repo ones. The rules of
+//! `docs/access.md` are tested in `access.rs`.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -12,9 +17,11 @@ use automerge::sync::SyncDoc;
 use axum::Router;
 use futures_util::{SinkExt, StreamExt};
 use http_body_util::BodyExt;
+use server::directory::{DirectoryConfig, DirectoryService};
 use server::store::{Appended, DocumentStore, Store, StoreError, Stored};
-use server::sync::{SyncConfig, SyncService, SyncStats};
+use server::sync::{ServerRules, SyncConfig, SyncIdentity, SyncService, SyncStats};
 use server::sync_client::{SyncClient, SyncClientError, get_text, put_text};
+use server::testing::Device;
 use server::{AppState, app};
 use shared::sync::{DocumentId, MAX_FRAME_BYTES, Message, PROTOCOL_V1, PeerId, PeerMetadata};
 use tokio::net::TcpStream;
@@ -24,10 +31,28 @@ use tower::ServiceExt;
 
 type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
+/// Rules that take any document from any enrolled device: for testing the transport.
+struct AnyDocument;
+
+impl shared::sync::Access for AnyDocument {
+    type Identity = SyncIdentity;
+    fn permission(&self, _: &SyncIdentity, _: &DocumentId) -> shared::sync::Permission {
+        shared::sync::Permission::ReadWrite
+    }
+}
+
+impl ServerRules for AnyDocument {
+    fn take_created(&self) -> Vec<server::sync::Created> {
+        Vec::new()
+    }
+}
+
 struct Fixture {
     _dir: tempfile::TempDir,
     store: Store,
     sync: SyncService,
+    /// An enrolled device of the demo province: every client connects as it.
+    device: Device,
     /// The same app as the listener serves, for plain HTTP requests.
     router: Router,
     sync_url: String,
@@ -52,22 +77,43 @@ async fn serve_with<S: DocumentStore>(
         css: "/pkg/main.css".into(),
         precache: Vec::new(),
     };
-    let mut state = AppState::new(dir.path().join("site"), build, store.clone());
-    // The hub `new` started stops with its last handle, dropped here.
-    state.sync = SyncService::start_with(wrap(store.clone()), config);
-    let sync = state.sync.clone();
+    let directory = DirectoryService::open(store.clone(), DirectoryConfig::default())?;
+    directory.demo().await?;
+    let device = server::testing::enrol(&directory, "KG-0123", "test").await?;
+    let sync = SyncService::start_with(wrap(store.clone()), config, AnyDocument);
+    let state = AppState::with_sync(
+        dir.path().join("site"),
+        build,
+        store.clone(),
+        directory,
+        sync.clone(),
+    );
     let router = app(state);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     let served = router.clone();
-    tokio::spawn(async move { axum::serve(listener, served).await });
+    tokio::spawn(async move {
+        axum::serve(
+            listener,
+            served.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .await
+    });
     Ok(Fixture {
         _dir: dir,
         store,
         sync,
+        device,
         router,
         sync_url: format!("ws://{addr}/sync"),
     })
+}
+
+impl Fixture {
+    /// A sync client connected as the fixture's device.
+    async fn connect(&self) -> Result<SyncClient, SyncClientError> {
+        SyncClient::connect_as(&self.sync_url, &self.device).await
+    }
 }
 
 /// Waits (a few seconds at most) until the hub's figures satisfy `check`.
@@ -91,9 +137,16 @@ async fn stored_note(store: &Store, id: DocumentId) -> Result<Option<String>> {
     Ok(get_text(&AutoCommit::load(&stored.bytes)?, "note"))
 }
 
-/// A raw connection that has completed the handshake as `sender`.
-async fn joined(url: &str, sender: &str) -> Result<Socket> {
-    let (mut socket, _) = tokio_tungstenite::connect_async(url).await?;
+/// A raw connection, authenticated as the fixture's device, that has completed the
+/// handshake as `sender`.
+async fn joined(f: &Fixture, sender: &str) -> Result<Socket> {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let mut request = f.sync_url.as_str().into_client_request()?;
+    request.headers_mut().insert(
+        "authorization",
+        format!("Bearer {}", f.device.token).parse()?,
+    );
+    let (mut socket, _) = tokio_tungstenite::connect_async(request).await?;
     let join = Message::Join {
         sender_id: PeerId::new(sender),
         peer_metadata: PeerMetadata::default(),
@@ -173,7 +226,7 @@ fn cbor_map(entries: &[(&str, Cbor<'_>)]) -> Vec<u8> {
 #[tokio::test]
 async fn bad_input_closes_only_its_connection_and_leaves_the_documents_whole() -> Result<()> {
     let f = serve().await?;
-    let mut cadre = SyncClient::connect(&f.sync_url).await?;
+    let mut cadre = f.connect().await?;
     let id = cadre.create(|doc| put_text(doc, "note", "trước"))?;
     cadre.wait_synced(id).await?;
 
@@ -233,7 +286,7 @@ async fn bad_input_closes_only_its_connection_and_leaves_the_documents_whole() -
         ),
     ];
     for (what, bad) in cases {
-        let mut socket = joined(&f.sync_url, "bad").await?;
+        let mut socket = joined(&f, "bad").await?;
         let error = refused(&mut socket, bad).await?;
         ensure!(error.is_some(), "{what}: closed without an `error` message");
         // Meanwhile the well-behaved client still syncs.
@@ -242,7 +295,7 @@ async fn bad_input_closes_only_its_connection_and_leaves_the_documents_whole() -
     }
 
     // A frame far beyond the limit never reaches the protocol: the socket just closes.
-    let mut socket = joined(&f.sync_url, "bad").await?;
+    let mut socket = joined(&f, "bad").await?;
     refused(
         &mut socket,
         WsMessage::Binary(vec![0; 8 * MAX_FRAME_BYTES].into()),
@@ -250,7 +303,7 @@ async fn bad_input_closes_only_its_connection_and_leaves_the_documents_whole() -
     .await?;
 
     // Another device sees everything the good client wrote.
-    let mut phone = SyncClient::connect(&f.sync_url).await?;
+    let mut phone = f.connect().await?;
     let seen = phone.fetch(id).await?;
     assert_eq!(get_text(seen, "note").as_deref(), Some("trước"));
     assert_eq!(get_text(seen, "last").as_deref(), Some("a text frame"));
@@ -266,7 +319,7 @@ async fn bad_input_closes_only_its_connection_and_leaves_the_documents_whole() -
 #[tokio::test]
 async fn a_request_for_an_unknown_document_is_answered_unavailable() -> Result<()> {
     let f = serve().await?;
-    let mut client = SyncClient::connect(&f.sync_url).await?;
+    let mut client = f.connect().await?;
     let unknown = DocumentId::from_bytes([7; 16]);
     let err = client.fetch(unknown).await.err().context("must fail")?;
     ensure!(err.to_string().contains("unavailable"), "{err:#}");
@@ -280,11 +333,11 @@ async fn a_request_for_an_unknown_document_is_answered_unavailable() -> Result<(
 #[tokio::test]
 async fn a_change_from_one_device_reaches_another_that_follows_the_document() -> Result<()> {
     let f = serve().await?;
-    let mut laptop = SyncClient::connect(&f.sync_url).await?;
+    let mut laptop = f.connect().await?;
     let id = laptop.create(|doc| put_text(doc, "note", "một"))?;
     laptop.wait_synced(id).await?;
 
-    let mut phone = SyncClient::connect(&f.sync_url).await?;
+    let mut phone = f.connect().await?;
     phone.fetch(id).await?;
     laptop.change(id, |doc| put_text(doc, "note", "hai"))?;
     laptop.wait_synced(id).await?;
@@ -304,7 +357,7 @@ async fn issue_4_documents_leave_memory_when_their_clients_leave() -> Result<()>
     let mut clients = Vec::new();
     let mut ids = Vec::new();
     for n in 0..CLIENTS {
-        let mut client = SyncClient::connect(&f.sync_url).await?;
+        let mut client = f.connect().await?;
         let mut mine = Vec::new();
         for d in 0..DOCUMENTS {
             let note = format!("thiết bị {n}, số {d}");
@@ -334,7 +387,7 @@ async fn issue_4_documents_leave_memory_when_their_clients_leave() -> Result<()>
     assert_eq!(health["sync"]["documents_loaded"], 0, "{health}");
 
     // What left memory loads again from SQLite.
-    let mut phone = SyncClient::connect(&f.sync_url).await?;
+    let mut phone = f.connect().await?;
     let seen = phone.fetch(ids[5][2]).await?;
     assert_eq!(get_text(seen, "note").as_deref(), Some("thiết bị 5, số 2"));
     stats_until(&f.sync, |s| s.documents_loaded == 1).await?;
@@ -362,13 +415,17 @@ impl DocumentStore for Flaky {
     async fn compact(&self, doc_id: &str, full: Vec<u8>, through: i64) -> Result<(), StoreError> {
         self.inner.compact(doc_id, full, through).await
     }
+
+    async fn index_document(&self, created: &server::sync::Created) -> Result<(), StoreError> {
+        self.inner.index_document(created).await
+    }
 }
 
 /// A device reconnecting with its copy of a document (as the phone's IndexedDB keeps
 /// it): syncs it over a fresh connection until the server says it has our heads.
-async fn offer_again(url: &str, id: DocumentId, mut doc: AutoCommit) -> Result<()> {
+async fn offer_again(f: &Fixture, id: DocumentId, mut doc: AutoCommit) -> Result<()> {
     let me = PeerId::new("laptop-again");
-    let mut socket = joined(url, "laptop-again").await?;
+    let mut socket = joined(f, "laptop-again").await?;
     let mut state = automerge::sync::State::new();
     let mut ours = doc.get_heads();
     ours.sort();
@@ -412,10 +469,10 @@ async fn issue_4_a_change_that_failed_to_store_comes_again_after_reconnecting() 
         SyncConfig::default(),
     )
     .await?;
-    let mut laptop = SyncClient::connect(&f.sync_url).await?;
+    let mut laptop = f.connect().await?;
     let id = laptop.create(|doc| put_text(doc, "note", "đã lưu"))?;
     laptop.wait_synced(id).await?;
-    let mut follower = SyncClient::connect(&f.sync_url).await?;
+    let mut follower = f.connect().await?;
     follower.fetch(id).await?;
 
     failing.store(true, Ordering::SeqCst);
@@ -430,14 +487,14 @@ async fn issue_4_a_change_that_failed_to_store_comes_again_after_reconnecting() 
     let heard = get_text(follower.document(id)?, "note");
     assert_eq!(heard.as_deref(), Some("đã lưu"));
     // A fresh client gets what the disk holds.
-    let mut fresh = SyncClient::connect(&f.sync_url).await?;
+    let mut fresh = f.connect().await?;
     let seen = get_text(fresh.fetch(id).await?, "note");
     assert_eq!(seen.as_deref(), Some("đã lưu"));
     assert_eq!(stored_note(&f.store, id).await?.as_deref(), Some("đã lưu"));
 
     // The disk recovers; the laptop reconnects with its copy and the change comes again.
     failing.store(false, Ordering::SeqCst);
-    offer_again(&f.sync_url, id, laptop.document(id)?.clone()).await?;
+    offer_again(&f, id, laptop.document(id)?.clone()).await?;
     assert_eq!(
         stored_note(&f.store, id).await?.as_deref(),
         Some("chưa lưu")
@@ -453,7 +510,7 @@ async fn issue_4_a_change_that_failed_to_store_comes_again_after_reconnecting() 
 #[tokio::test]
 async fn issue_4_chunks_are_compacted_and_the_document_stays_whole() -> Result<()> {
     let f = serve_with(|store| store, SyncConfig { compact_above: 3 }).await?;
-    let mut laptop = SyncClient::connect(&f.sync_url).await?;
+    let mut laptop = f.connect().await?;
     let id = laptop.create(|doc| put_text(doc, "note", "lần 0"))?;
     laptop.wait_synced(id).await?;
     for round in 1..=10 {
@@ -471,7 +528,7 @@ async fn issue_4_chunks_are_compacted_and_the_document_stays_whole() -> Result<(
     stats_until(&f.sync, |s| s.documents_loaded == 0).await?;
 
     // Loaded again from the compacted chunks, it has the whole history.
-    let mut phone = SyncClient::connect(&f.sync_url).await?;
+    let mut phone = f.connect().await?;
     let mut seen = phone.fetch(id).await?.clone();
     assert_eq!(get_text(&seen, "note").as_deref(), Some("lần 10"));
     let mut seen_heads = seen.get_heads();

@@ -473,6 +473,9 @@ impl Dossier {
             }
         }
 
+        // Ids name trips in verdicts and meetings: one trip each. The exact (n²) search
+        // runs only when two ids may be equal.
+        let repeated_ids = may_repeat(self.trips.iter().filter_map(|t| t.id.as_deref()));
         for (i, t) in self.trips.iter().enumerate() {
             let p = |field: &str| format!("trips[{i}].{field}");
             near(&mut e, &|| p("start"), t.start);
@@ -487,7 +490,9 @@ impl Dossier {
             if t.host.name.trim().is_empty() {
                 e.push(p("host.name"), "must not be empty");
             }
-            if policy.level(&t.host.level).is_none() {
+            // "": a trip from an older app, whose host's level was never asked (the
+            // verdict asks for it); any other unknown level is an error.
+            if !t.host.level.is_empty() && policy.level(&t.host.level).is_none() {
                 e.push(
                     p("host.level"),
                     unknown("level", &t.host.level, policy.levels.iter().map(|l| &l.id)),
@@ -535,6 +540,17 @@ impl Dossier {
                     "a planned trip cannot have a confirmation or a report yet",
                 );
             }
+            if repeated_ids
+                && let Some(id) = &t.id
+                && let Some(j) = self.trips[..i]
+                    .iter()
+                    .position(|x| x.id.as_ref() == Some(id))
+            {
+                e.push(p("id"), format!("`{id}` is also the id of trips[{j}]"));
+            }
+            if let Some(g) = &t.group {
+                validate_group(&mut e, policy, &|field| p(&format!("group.{field}")), g);
+            }
         }
 
         for (i, m) in self.chi_doan_meetings.iter().enumerate() {
@@ -551,6 +567,11 @@ impl Dossier {
                     p("unit.level"),
                     unknown("level", &m.unit.level, policy.levels.iter().map(|l| &l.id)),
                 );
+            }
+            if let Some(trip) = &m.trip
+                && self.trip_by_id(trip).is_none()
+            {
+                e.push(p("trip"), format!("no trip of the dossier has id `{trip}`"));
             }
         }
         for (i, r) in self.reminders.iter().enumerate() {
@@ -573,6 +594,21 @@ impl Dossier {
         e.finish()
     }
 
+    /// The trip with this id.
+    pub fn trip_by_id(&self, id: &str) -> Option<&Trip> {
+        self.trips.iter().find(|t| t.id.as_deref() == Some(id))
+    }
+
+    /// Whether `m` was attended only on invitation: marked so, or part of a trip that was
+    /// (001 §III.1 Lưu ý).
+    pub fn meeting_on_invitation(&self, m: &ChiDoanMeeting) -> bool {
+        m.invitation_only
+            || m.trip
+                .as_deref()
+                .and_then(|id| self.trip_by_id(id))
+                .is_some_and(|t| t.invitation_only)
+    }
+
     /// First and last day of the rated year.
     pub fn year_bounds(&self) -> (NaiveDate, NaiveDate) {
         let y = self.year.clamp(2000, 2100);
@@ -580,6 +616,49 @@ impl Dossier {
             NaiveDate::from_ymd_opt(y, 1, 1).unwrap_or(NaiveDate::MIN),
             NaiveDate::from_ymd_opt(y, 12, 31).unwrap_or(NaiveDate::MAX),
         )
+    }
+}
+
+/// Whether two of `ids` may be equal: false means they are all distinct. Sorting 64-bit
+/// FNV-1a hashes rather than the strings keeps string comparisons (a libc call each) out
+/// of validation, which runs for every dossier evaluated; a hash collision only costs
+/// the exact search.
+fn may_repeat<'a>(ids: impl Iterator<Item = &'a str>) -> bool {
+    let mut hashes: Vec<u64> = ids
+        .map(|id| {
+            id.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+                (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+            })
+        })
+        .collect();
+    hashes.sort_unstable();
+    hashes.windows(2).any(|w| w[0] == w[1])
+}
+
+/// Members named once each, by a code; jobs the policy knows (empty: not given).
+fn validate_group(e: &mut Errors, policy: &Policy, path: &dyn Fn(&str) -> String, g: &TripGroup) {
+    if g.members.is_empty() {
+        e.push(path("members"), "a group has at least one member");
+    }
+    for (j, m) in g.members.iter().enumerate() {
+        let p = |field: &str| path(&format!("members[{j}].{field}"));
+        if m.id.trim().is_empty() {
+            e.push(p("id"), "must not be empty");
+        } else if let Some(k) = g.members[..j]
+            .iter()
+            .position(|x| x.id.trim().eq_ignore_ascii_case(m.id.trim()))
+        {
+            e.push(p("id"), format!("`{}` is also members[{k}]", m.id));
+        }
+        if m.name.trim().is_empty() {
+            e.push(p("name"), "must not be empty");
+        }
+        if !m.role.is_empty() && policy.role(&m.role).is_none() {
+            e.push(
+                p("role"),
+                unknown("role", &m.role, policy.roles.iter().map(|r| &r.code)),
+            );
+        }
     }
 }
 

@@ -5,6 +5,8 @@
 
 pub mod access;
 pub mod assemble;
+pub mod auth;
+pub mod confirm;
 pub mod directory;
 pub mod doc;
 pub mod dossier;

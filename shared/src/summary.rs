@@ -20,7 +20,8 @@ pub struct ByRating {
 pub struct UnitMeetings {
     pub unit: String,
     pub level: String,
-    /// Chi đoàn meetings attended in the unit.
+    /// Chi đoàn meetings attended in the unit that meet the requirement (under Tây Ninh,
+    /// not those attended only on invitation).
     pub meetings: u32,
     /// Distinct cadres who attended one.
     pub cadres: u32,
@@ -100,8 +101,14 @@ pub fn summarize<'a>(items: impl IntoIterator<Item = (&'a Dossier, &'a Verdict)>
             Rating::XuatSac => s.by_rating.xuat_sac += 1,
             Rating::Mien => s.by_rating.mien += 1,
         }
+        // The verdict counted meetings on invitation as not attending iff its policy
+        // excludes them and there was one.
+        let skip_invited = v.coverage.chi_doan_invitation_only > 0;
         for m in &d.chi_doan_meetings {
-            if m.date.year() == v.year && m.date <= v.as_of {
+            if m.date.year() == v.year
+                && m.date <= v.as_of
+                && !(skip_invited && d.meeting_on_invitation(m))
+            {
                 let e = units
                     .entry((m.unit.name.clone(), m.unit.level.clone()))
                     .or_default();

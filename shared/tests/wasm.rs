@@ -1,5 +1,5 @@
 //! The fixtures evaluated in wasm32 (Node, wasm-bindgen-test) give byte-identical verdict
-//! JSON to the native run (`verdict_fixtures.rs`): the phone's forecast and HQ's rating agree.
+//! JSON to the native run (`all/verdict_fixtures.rs`): the phone's forecast and HQ's rating agree.
 //! Run: `cargo test -p shared --target wasm32-unknown-unknown` with wasm-bindgen-test-runner.
 
 #![cfg(target_arch = "wasm32")]

@@ -1,15 +1,20 @@
 // A stock automerge-repo peer (the npm packages, unmodified) for tests/tests/interop.rs.
 //
-//   node peer.mjs ws://127.0.0.1:PORT/sync create      creates { note: "từ Node" }, waits
-//                                                       until the server serves it, prints its URL
-//   node peer.mjs ws://127.0.0.1:PORT/sync fetch URL   prints the document as JSON
+//   node peer.mjs SERVER_URL fetch URL        prints the document as JSON
+//   node peer.mjs SERVER_URL try-fetch URL    prints the document as JSON, or "unavailable"
+//                                             if the server will not give it (4 s)
+//   node peer.mjs SERVER_URL change URL       changes the document (its own actor, which no
+//                                             device registered) and prints "sent"
 //
+// SERVER_URL may carry a device token as its password (ws://device:TOKEN@127.0.0.1:PORT/sync):
+// Node's `ws` then sends it as HTTP Basic authentication, which dicoso accepts.
 // Exit code 0 on success; anything else is reported on stderr.
 
 import { Repo, isValidAutomergeUrl } from "@automerge/automerge-repo"
 import { WebSocketClientAdapter } from "@automerge/automerge-repo-network-websocket"
 
 const PATIENCE_MS = 15_000
+const SHORT_MS = 4_000
 
 const [serverUrl, mode, documentUrl] = process.argv.slice(2)
 
@@ -18,10 +23,10 @@ const connect = () =>
 
 const sleep = ms => new Promise(resolve => setTimeout(resolve, ms))
 
-async function withDeadline(what, promise) {
+async function withDeadline(what, promise, ms = PATIENCE_MS) {
   let timer
   const timeout = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out: ${what}`)), PATIENCE_MS)
+    timer = setTimeout(() => reject(new Error(`timed out: ${what}`)), ms)
   })
   try {
     return await Promise.race([promise, timeout])
@@ -32,12 +37,12 @@ async function withDeadline(what, promise) {
 
 // Finds the document through a fresh repo (its own connection); retries while the
 // server does not have it yet.
-async function fetchFromServer(url, accept) {
-  const deadline = Date.now() + PATIENCE_MS
+async function fetchFromServer(url, accept, patience = PATIENCE_MS) {
+  const deadline = Date.now() + patience
   for (;;) {
     const repo = connect()
     try {
-      const handle = await withDeadline(`finding ${url}`, repo.find(url))
+      const handle = await withDeadline(`finding ${url}`, repo.find(url), patience)
       const doc = handle.doc()
       if (accept(doc)) return doc
     } catch (error) {
@@ -51,18 +56,31 @@ async function fetchFromServer(url, accept) {
 }
 
 async function main() {
-  if (mode === "create") {
-    const repo = connect()
-    const handle = repo.create({ note: "từ Node" })
-    // Done only when another connection can read it back from the server.
-    await fetchFromServer(handle.url, doc => doc.note === "từ Node")
-    await repo.shutdown()
-    console.log(handle.url)
-  } else if (mode === "fetch" && isValidAutomergeUrl(documentUrl)) {
+  if (!isValidAutomergeUrl(documentUrl)) {
+    throw new Error("usage: node peer.mjs SERVER_URL (fetch | try-fetch | change) AUTOMERGE_URL")
+  }
+  if (mode === "fetch") {
     const doc = await fetchFromServer(documentUrl, () => true)
     console.log(JSON.stringify(doc))
+  } else if (mode === "try-fetch") {
+    try {
+      const doc = await fetchFromServer(documentUrl, () => true, SHORT_MS)
+      console.log(JSON.stringify(doc))
+    } catch {
+      console.log("unavailable")
+    }
+  } else if (mode === "change") {
+    const repo = connect()
+    const handle = await withDeadline(`finding ${documentUrl}`, repo.find(documentUrl))
+    handle.change(doc => {
+      doc.note = "ghi từ Node"
+    })
+    // Give the change time to go out; the server answers (or refuses) meanwhile.
+    await sleep(1_500)
+    await repo.shutdown()
+    console.log("sent")
   } else {
-    throw new Error("usage: node peer.mjs SERVER_URL (create | fetch AUTOMERGE_URL)")
+    throw new Error(`unknown mode ${mode}`)
   }
 }
 

@@ -65,6 +65,7 @@ fn wait_for_port(port: u16, what: &str) -> Result<()> {
 pub struct Server {
     child: Child,
     pub port: u16,
+    data: PathBuf,
 }
 
 impl Server {
@@ -89,13 +90,22 @@ impl Server {
             .stdout(Stdio::null())
             .spawn()
             .with_context(|| format!("cannot start {}", bin.display()))?;
-        let server = Server { child, port };
+        let server = Server {
+            child,
+            port,
+            data: data.to_owned(),
+        };
         wait_for_port(port, "the server")?;
         Ok(server)
     }
 
     pub fn url(&self, path: &str) -> String {
         format!("http://127.0.0.1:{}{path}", self.port)
+    }
+
+    /// `dicoso admin …` on this server's data (safe while it runs).
+    pub fn admin(&self, args: &[&str], stdin: Option<&str>) -> Result<String> {
+        admin(&self.data, args, stdin)
     }
 
     /// SIGKILL: no chance to flush or say goodbye, as when a phone or a server dies.
@@ -109,6 +119,124 @@ impl Drop for Server {
     fn drop(&mut self) {
         self.kill();
     }
+}
+
+/// `dicoso admin --data-dir <data> …`: its standard output. `stdin` is written first
+/// (a password for `--password-stdin`).
+pub fn admin(data: &Path, args: &[&str], stdin: Option<&str>) -> Result<String> {
+    use std::io::Write;
+    let mut child = Command::new(server_bin())
+        .arg("admin")
+        .arg("--data-dir")
+        .arg(data)
+        .args(args)
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .context("cannot run dicoso admin")?;
+    if let Some(mut input) = child.stdin.take() {
+        input.write_all(stdin.unwrap_or_default().as_bytes())?;
+    }
+    let out = child.wait_with_output()?;
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    if !out.status.success() {
+        bail!(
+            "dicoso admin {args:?} failed:\n{stdout}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    Ok(stdout)
+}
+
+/// A person of the test province. With a password, they get the account
+/// `code.to_lowercase()`; without, they enrol with a one-time code.
+pub struct TestPerson {
+    pub code: &'static str,
+    pub name: &'static str,
+    /// The CSV form, `;`-separated: `cadre`, `cadre;admin`.
+    pub roles: &'static str,
+    pub password: Option<&'static str>,
+}
+
+impl TestPerson {
+    pub fn username(&self) -> String {
+        self.code.to_lowercase()
+    }
+}
+
+/// Creates province KG (policy kien-giang-2023) with an office unit and these people,
+/// and their accounts, through `dicoso admin` (before or while the server runs).
+pub fn set_up_province(data: &Path, people: &[TestPerson]) -> Result<()> {
+    admin(
+        data,
+        &[
+            "province",
+            "create",
+            "KG",
+            "--name",
+            "Kiên Giang",
+            "--policy",
+            "kien-giang-2023",
+        ],
+        None,
+    )?;
+    let dir = tempfile::tempdir()?;
+    let units = dir.path().join("units.csv");
+    std::fs::write(
+        &units,
+        "id,name,level,parent\ntinh-doan,Tỉnh đoàn Kiên Giang,tinh,\n",
+    )?;
+    let mut csv = String::from("code,name,unit,department,job,office_since,roles\n");
+    for p in people {
+        csv.push_str(&format!(
+            "{},{},tinh-doan,,can-bo,2020,{}\n",
+            p.code, p.name, p.roles
+        ));
+    }
+    let people_csv = dir.path().join("people.csv");
+    std::fs::write(&people_csv, csv)?;
+    admin(
+        data,
+        &[
+            "import",
+            "KG",
+            "--units",
+            &units.to_string_lossy(),
+            "--people",
+            &people_csv.to_string_lossy(),
+        ],
+        None,
+    )?;
+    for p in people {
+        if let Some(password) = p.password {
+            admin(
+                data,
+                &[
+                    "account",
+                    "create",
+                    p.code,
+                    "--username",
+                    &p.username(),
+                    "--password-stdin",
+                ],
+                Some(&format!("{password}\n")),
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// A one-time enrolment code for `person`, as `dicoso admin enrol-code` prints it.
+pub fn enrolment_code(data: &Path, person: &str) -> Result<String> {
+    let out = admin(data, &["enrol-code", person], None)?;
+    out.lines()
+        .find_map(|l| {
+            l.split_once("(enrolment code): ")
+                .map(|(_, c)| c.trim().to_owned())
+        })
+        .with_context(|| format!("no code in:\n{out}"))
 }
 
 /// Headless Chromium with a fresh profile: one device.
@@ -227,25 +355,103 @@ impl Browser {
         Ok(())
     }
 
-    /// Enters the cadre code in the first-use form and waits until it is saved.
-    pub async fn set_cadre(&self, code: &str) -> Result<()> {
-        self.wait_until(
-            "the cadre code form",
-            "return document.querySelector('form.setup input[name=cadre]') !== null",
-        )
+    /// Enrols this browser for a person on the login page (`base` is the server's URL)
+    /// with a username and password and a new PIN; returns once the app is back on its
+    /// first page with that person's profile open.
+    pub async fn enrol(
+        &self,
+        base: &str,
+        person: &TestPerson,
+        password: &str,
+        pin: &str,
+    ) -> Result<()> {
+        self.client.goto(&format!("{base}/dang-nhap")).await?;
+        self.wait_hydrated().await?;
+        self.fill_login(&[
+            ("input[name=username]", &person.username()),
+            ("input[name=password]", password),
+            ("input[name=pin]", pin),
+            ("input[name=pin_again]", pin),
+        ])
         .await?;
-        let input = self
-            .client
-            .find(Locator::Css("form.setup input[name=cadre]"))
+        self.wait_person(person.code).await
+    }
+
+    /// Enrols with a one-time code, as when the admin's QR code opens
+    /// `/dang-nhap#ma=<code>`.
+    pub async fn enrol_with_code(
+        &self,
+        base: &str,
+        person: &TestPerson,
+        code: &str,
+        pin: &str,
+    ) -> Result<()> {
+        self.client
+            .goto(&format!("{base}/dang-nhap#ma={code}"))
             .await?;
-        input.send_keys(code).await?;
-        self.click("form.setup button[type=submit]").await?;
-        self.wait_until(
-            "the cadre code to be saved",
-            "return document.querySelector('form.setup') === null",
-        )
-        .await
-        .map(|_| ())
+        self.wait_hydrated().await?;
+        let filled = format!(
+            "const e = document.querySelector('input[name=code]'); return e && e.value === {};",
+            json!(code)
+        );
+        self.wait_until("the code from the URL", &filled).await?;
+        self.fill_login(&[("input[name=pin]", pin), ("input[name=pin_again]", pin)])
+            .await?;
+        self.wait_person(person.code).await
+    }
+
+    /// Fills the login form's fields and submits it.
+    pub async fn fill_login(&self, fields: &[(&str, &str)]) -> Result<()> {
+        for (css, value) in fields {
+            self.set_value(css, value).await?;
+        }
+        self.click("form.login button[type=submit]").await
+    }
+
+    /// Waits until the page is hydrated with `code`'s profile open.
+    pub async fn wait_person(&self, code: &str) -> Result<()> {
+        let script = format!(
+            "const s = document.querySelector('details.profiles summary');
+             return document.querySelector('main[data-hydrated=\"true\"]') !== null
+                 && s !== null && s.dataset.person === {};",
+            json!(code)
+        );
+        self.wait_until(&format!("{code}'s profile"), &script)
+            .await
+            .map(|_| ())
+    }
+
+    /// Opens another person's profile from the header's menu with `pin`; returns the
+    /// error shown, if any (then the page stays as it was).
+    pub async fn switch_profile(&self, code: &str, pin: &str) -> Result<Option<String>> {
+        self.client
+            .execute(
+                "document.querySelector('details.profiles').open = true; return true;",
+                vec![],
+            )
+            .await?;
+        self.client
+            .find(Locator::Css(&format!("button[data-profile=\"{code}\"]")))
+            .await?
+            .click()
+            .await?;
+        self.set_value("form.switch input[name=switch_pin]", pin)
+            .await?;
+        self.client
+            .find(Locator::Css("form.switch button[type=submit]"))
+            .await?
+            .click()
+            .await?;
+        let script = format!(
+            "const e = document.querySelector('form.switch .error');
+             if (e) return {{error: e.innerText}};
+             const s = document.querySelector('details.profiles summary');
+             return document.querySelector('main[data-hydrated=\"true\"]') !== null
+                 && s && s.dataset.person === {} ? {{ok: true}} : null;",
+            json!(code)
+        );
+        let outcome = self.wait_until("the profile switch", &script).await?;
+        Ok(outcome["error"].as_str().map(str::to_owned))
     }
 
     /// The sync line under the badge, once its `data-unsynced` count equals `n`.

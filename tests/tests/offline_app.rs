@@ -3,13 +3,23 @@
 
 use anyhow::Result;
 use chrono::Datelike;
-use e2e::{Browser, Server, free_port, site_dir, this_year, workspace_root};
+use e2e::{
+    Browser, Server, TestPerson, free_port, set_up_province, site_dir, this_year, workspace_root,
+};
 use std::path::Path;
 use xtask::site::{BuildInfo, StageInputs, stage};
+
+const CADRE: TestPerson = TestPerson {
+    code: "KG-0001",
+    name: "Huỳnh Văn Khoa",
+    roles: "cadre",
+    password: Some("mat-khau-e2e"),
+};
 
 #[tokio::test]
 async fn a_trip_is_kept_on_the_device_through_reloads_and_with_the_server_down() -> Result<()> {
     let data = tempfile::tempdir()?;
+    set_up_province(data.path(), &[CADRE])?;
     let port = free_port()?;
     let mut server = Server::start(&site_dir(), data.path(), port)?;
     let browser = Browser::start().await?;
@@ -18,19 +28,31 @@ async fn a_trip_is_kept_on_the_device_through_reloads_and_with_the_server_down()
     b.client.goto(&server.url("/chuyen-di")).await?;
     b.wait_hydrated().await?;
     b.wait_text("main", "Chưa có chuyến đi nào.").await?;
+    // Nothing can be recorded before someone logs in on the device.
+    b.wait_text("header .badge", "Chưa đăng nhập").await?;
+    b.wait_text(".setup", "Đăng nhập để bắt đầu").await?;
+    b.screenshot("login-prompt").await?;
+    b.client.goto(&server.url("/chuyen-di/moi")).await?;
+    b.wait_hydrated().await?;
+    b.wait_text(".setup", "Đăng nhập để bắt đầu").await?;
+    let disabled = b
+        .client
+        .execute(
+            "return document.querySelector('form button[type=submit]').disabled",
+            vec![],
+        )
+        .await?;
+    assert_eq!(disabled, serde_json::json!(true));
+    b.enrol(
+        &server.url(""),
+        &CADRE,
+        CADRE.password.unwrap_or_default(),
+        "2468",
+    )
+    .await?;
+    b.client.goto(&server.url("/chuyen-di")).await?;
+    b.wait_person(CADRE.code).await?;
     b.wait_text("header .badge", "Trực tuyến").await?;
-    // Nothing can be recorded before the device knows its cadre; a bad code is refused.
-    b.set_value("form.setup input[name=cadre]", "KG 01").await?;
-    b.client
-        .find(fantoccini::Locator::Css("form.setup button[type=submit]"))
-        .await?
-        .click()
-        .await?;
-    b.wait_text("form.setup .error", "Mã cán bộ chỉ gồm chữ không dấu")
-        .await?;
-    b.screenshot("cadre-setup-error").await?;
-    b.set_value("form.setup input[name=cadre]", "").await?;
-    b.set_cadre("KG-0001").await?;
 
     // The phone loses its signal: the badge says so at once, and recovers with it.
     b.set_network(false).await?;
@@ -157,6 +179,7 @@ async fn a_new_build_replaces_the_old_assets_and_still_starts_offline() -> Resul
     assert_ne!(info_a.version, info_b.version);
 
     let data = tempfile::tempdir()?;
+    set_up_province(data.path(), &[CADRE])?;
     let port = free_port()?;
     let mut server = Server::start(&site_a, data.path(), port)?;
     let browser = Browser::start().await?;
@@ -164,7 +187,15 @@ async fn a_new_build_replaces_the_old_assets_and_still_starts_offline() -> Resul
     b.client.goto(&server.url("/chuyen-di")).await?;
     b.wait_hydrated().await?;
     b.wait_service_worker().await?;
-    b.set_cadre("KG-0002").await?;
+    b.enrol(
+        &server.url(""),
+        &CADRE,
+        CADRE.password.unwrap_or_default(),
+        "2468",
+    )
+    .await?;
+    b.client.goto(&server.url("/chuyen-di")).await?;
+    b.wait_person(CADRE.code).await?;
     b.add_trip(
         &this_year("06-01"),
         &this_year("06-05"),

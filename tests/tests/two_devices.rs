@@ -2,24 +2,39 @@
 //! offline, each records a trip in the same year's dossier, both come back: both end with
 //! both trips, the server holds them, and with the server gone a reload still shows them.
 //! When the server returns, both reconnect by themselves and a new trip flows live; a
-//! third, empty device given the same cadre code receives the whole dossier.
+//! third, empty device the same cadre logs in on receives the whole dossier.
 
 use anyhow::Result;
 use automerge::ActorId;
 use chrono::Datelike;
 use e2e::sync_client::SyncClient;
-use e2e::{Browser, Server, free_port, site_dir, this_year};
+use e2e::{Browser, Server, TestPerson, free_port, set_up_province, site_dir, this_year};
 use shared::doc::{CadreCode, DossierDoc, DossierKey};
 
-const CADRE: &str = "KG-E2E-01";
+/// One cadre with two devices (and later a third).
+const CADRE: TestPerson = TestPerson {
+    code: "KG-0201",
+    name: "Phạm Minh Châu",
+    roles: "cadre",
+    password: Some("mat-khau-e2e"),
+};
 
-/// Opens the trips page on a device and gives it the cadre's code; returns when the
-/// first sync has completed (nothing to send, the server asked).
+/// Logs the cadre in on a device and opens the trips page; returns when the first sync
+/// has completed (nothing to send, the server asked).
 async fn set_up(device: &Browser, server: &Server) -> Result<()> {
     device.client.goto(&server.url("/chuyen-di")).await?;
     device.wait_hydrated().await?;
     device.wait_service_worker().await?;
-    device.set_cadre(CADRE).await?;
+    device
+        .enrol(
+            &server.url(""),
+            &CADRE,
+            CADRE.password.unwrap_or_default(),
+            "2468",
+        )
+        .await?;
+    device.client.goto(&server.url("/chuyen-di")).await?;
+    device.wait_person(CADRE.code).await?;
     device.wait_text("header .badge", "Trực tuyến").await?;
     device
         .wait_text("header .sync-detail", "Đã đồng bộ lúc")
@@ -30,6 +45,7 @@ async fn set_up(device: &Browser, server: &Server) -> Result<()> {
 #[tokio::test]
 async fn two_devices_edit_the_same_dossier_offline_and_both_end_with_both_edits() -> Result<()> {
     let data = tempfile::tempdir()?;
+    set_up_province(data.path(), &[CADRE])?;
     let port = free_port()?;
     let mut server = Server::start(&site_dir(), data.path(), port)?;
     let phone = Browser::start().await?;
@@ -95,7 +111,7 @@ async fn two_devices_edit_the_same_dossier_offline_and_both_end_with_both_edits(
 
     // HQ's side: the server holds one dossier with both trips.
     let key = DossierKey {
-        cadre: CadreCode::parse(CADRE)?,
+        cadre: CadreCode::parse(CADRE.code)?,
         year: chrono::Local::now().year(),
     };
     let mut hq = SyncClient::connect(&format!("ws://127.0.0.1:{port}/sync")).await?;
@@ -147,11 +163,18 @@ async fn two_devices_edit_the_same_dossier_offline_and_both_end_with_both_edits(
     // A new phone of the same cadre, with nothing on it, gets the whole dossier.
     let new_phone = Browser::start().await?;
     new_phone
+        .enrol(
+            &format!("http://127.0.0.1:{port}"),
+            &CADRE,
+            CADRE.password.unwrap_or_default(),
+            "1357",
+        )
+        .await?;
+    new_phone
         .client
         .goto(&format!("http://127.0.0.1:{port}/chuyen-di"))
         .await?;
-    new_phone.wait_hydrated().await?;
-    new_phone.set_cadre(&CADRE.to_lowercase()).await?;
+    new_phone.wait_person(CADRE.code).await?;
     new_phone
         .wait_text("ul.trips", "Đoàn trường THPT Vĩnh Hòa")
         .await?;
@@ -168,6 +191,7 @@ async fn two_devices_edit_the_same_dossier_offline_and_both_end_with_both_edits(
 #[tokio::test]
 async fn a_dossier_the_server_lacked_arrives_on_the_next_link_check() -> Result<()> {
     let data = tempfile::tempdir()?;
+    set_up_province(data.path(), &[CADRE])?;
     let port = free_port()?;
     let server = Server::start(&site_dir(), data.path(), port)?;
     let (early, late) = (Browser::start().await?, Browser::start().await?);

@@ -10,10 +10,16 @@
 
 use anyhow::{Context, Result, ensure};
 use chrono::Datelike;
-use e2e::{Browser, Server, free_port, server_bin, site_dir};
+use e2e::{Browser, Server, TestPerson, free_port, server_bin, set_up_province, site_dir};
 use serde_json::Value;
 
-const CADRE: &str = "KG-E2E-09";
+/// The cadre of the test province, enrolled on the phone with a password (issue 8).
+const CADRE: TestPerson = TestPerson {
+    code: "KG-0009",
+    name: "Trần Thị Chín",
+    roles: "cadre",
+    password: Some("mat-khau-e2e"),
+};
 
 fn year() -> i32 {
     chrono::Local::now().year()
@@ -177,18 +183,29 @@ async fn shot(b: &Browser, name: &str) -> Result<()> {
 #[tokio::test]
 async fn a_cadres_year_on_the_phone_offline_rated_as_the_server_rates_it() -> Result<()> {
     let data_dir = tempfile::tempdir()?;
+    set_up_province(data_dir.path(), &[CADRE])?;
     let port = free_port()?;
     let mut server = Server::start(&site_dir(), data_dir.path(), port)?;
     let browser = Browser::start().await?;
     let b = &browser;
     b.phone_screen().await?;
-    b.fake_today(&today()).await?;
 
-    // First visit online: the app installs its service worker and learns the cadre.
+    // First visit online: the app installs its service worker and the cadre enrols
+    // (with the real date: the server refuses an enrolment signed months away from
+    // its clock); the phone's date is fixed from the next page on.
     b.client.goto(&server.url("/")).await?;
     b.wait_hydrated().await?;
     b.wait_service_worker().await?;
-    b.set_cadre(CADRE).await?;
+    b.enrol(
+        &server.url(""),
+        &CADRE,
+        CADRE.password.unwrap_or_default(),
+        "2468",
+    )
+    .await?;
+    b.fake_today(&today()).await?;
+    b.client.refresh().await?;
+    b.wait_person(CADRE.code).await?;
     b.wait_text("header .sync-detail", "Đã đồng bộ lúc").await?;
 
     // The server stops; everything below happens offline.
@@ -370,7 +387,7 @@ async fn a_cadres_year_on_the_phone_offline_rated_as_the_server_rates_it() -> Re
     let out = std::process::Command::new(server_bin())
         .args(["evaluate", "--store"])
         .arg(data_dir.path())
-        .args(["--cadre", CADRE, "--year", &year().to_string(), "--as-of", &today()])
+        .args(["--cadre", CADRE.code, "--year", &year().to_string(), "--as-of", &today()])
         .output()?;
     ensure!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let server_verdict = String::from_utf8(out.stdout)?;

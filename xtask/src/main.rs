@@ -13,8 +13,9 @@ const USAGE: &str = "usage: cargo xtask <command>
   run [--addr ADDR] [--data-dir DIR]   build (release) and serve the app; default 127.0.0.1:3000, ./data
   test                                 install what is missing, build, and run every test
   dist [--release]                     build the front end into target/site
-  fuzz [SECONDS]                       fuzz the sync decoder (shared/fuzz) for SECONDS
-                                       (default: DICOSO_FUZZ_SECONDS, else 30); `test` runs it too
+  fuzz [SECONDS]                       fuzz the sync decoder and the auth handshake (shared/fuzz)
+                                       for SECONDS each (default: DICOSO_FUZZ_SECONDS, else 30;
+                                       the handshake half as long); `test` runs it too
   bench-ui                             the phone's benchmarks (release build, Chromium, 4x slower CPU)
 ";
 
@@ -146,7 +147,14 @@ fn run_app(args: &[String]) -> Result<()> {
         "--bin",
         "dicoso",
     ]))?;
-    let mut serve = Command::new(target_dir().join("release/dicoso"));
+    let dicoso = target_dir().join("release/dicoso");
+    // A province with demo accounts to log in with; prints fresh passwords every run.
+    say("demo accounts (dicoso admin demo)");
+    run(Command::new(&dicoso)
+        .current_dir(root())
+        .args(["admin", "demo", "--data-dir"])
+        .arg(data_dir_arg(args)))?;
+    let mut serve = Command::new(&dicoso);
     serve
         .current_dir(root())
         .arg("serve")
@@ -155,6 +163,21 @@ fn run_app(args: &[String]) -> Result<()> {
         .args(args);
     say("starting dicoso (Ctrl+C to stop)");
     run(&mut serve)
+}
+
+/// The `--data-dir` given to `cargo xtask run` (the server's default otherwise).
+fn data_dir_arg(args: &[String]) -> String {
+    let mut iter = args.iter();
+    while let Some(arg) = iter.next() {
+        if arg == "--data-dir" {
+            if let Some(dir) = iter.next() {
+                return dir.clone();
+            }
+        } else if let Some(dir) = arg.strip_prefix("--data-dir=") {
+            return dir.to_owned();
+        }
+    }
+    "data".into()
 }
 
 fn test(args: &[String]) -> Result<()> {
@@ -254,10 +277,12 @@ fn fuzz_seconds(arg: Option<&String>) -> Result<u64> {
         .with_context(|| format!("the fuzzing time {text:?} is not a number of seconds"))
 }
 
-/// Builds `shared/fuzz`'s `decode` target (`Message::decode` on arbitrary bytes) and runs
-/// it for `seconds`; any crash fails: a panic, a failed round trip, a sanitizer report, an
-/// input slower than 10 s, more than 2 GiB of memory. The build (its own sanitizer flags)
-/// goes to `target/fuzz`; the corpus grows in `shared/fuzz/corpus` (not committed).
+/// Builds `shared/fuzz`'s targets — `decode` (`Message::decode` on arbitrary bytes) and
+/// `auth` (the sync upgrade's credentials and the enrolment request) — and runs the first
+/// for `seconds`, the second for half as long; any crash fails: a panic, a failed round
+/// trip, a sanitizer report, an input slower than 10 s, more than 2 GiB of memory. The
+/// build (its own sanitizer flags) goes to `target/fuzz`; the corpus grows in
+/// `shared/fuzz/corpus` (not committed).
 fn fuzz_decoder(seconds: u64) -> Result<()> {
     if seconds == 0 {
         say("fuzzing skipped (0 seconds)");
@@ -267,36 +292,45 @@ fn fuzz_decoder(seconds: u64) -> Result<()> {
     let dir = root().join("shared/fuzz");
     let target = target_dir().join("fuzz");
     // cargo-fuzz passes nightly-only flags (-Zsanitizer=address, …): let stable take them.
-    let cargo_fuzz = |command: &str| {
+    let cargo_fuzz = |command: &str, name: &str| {
         let mut cmd = cargo();
         cmd.current_dir(&dir)
-            .args(["fuzz", command, "decode", "--target-dir"])
+            .args(["fuzz", command, name, "--target-dir"])
             .arg(&target)
             .env("RUSTC_BOOTSTRAP", "1");
         cmd
     };
-    say("building the sync decoder's fuzz target (cargo fuzz; about 2 minutes the first time)");
-    let started = Instant::now();
-    run(&mut cargo_fuzz("build"))?;
-    let built = started.elapsed().as_secs_f64();
-    say(&format!("fuzzing the sync decoder for {seconds}s"));
-    let started = Instant::now();
-    run(cargo_fuzz("run").arg("--").args([
-        format!("-max_total_time={seconds}"),
-        "-rss_limit_mb=2048".into(),
-        "-timeout=10".into(),
-        "-verbosity=0".into(),
-        "-print_final_stats=1".into(),
-    ]))
-    .context(
-        "the fuzzer found an input the sync decoder fails on; it is saved in \
-         shared/fuzz/artifacts/decode/ (replay: cd shared/fuzz && \
-         RUSTC_BOOTSTRAP=1 cargo fuzz run decode <file>)",
-    )?;
-    say(&format!(
-        "fuzzing found nothing: build {built:.1}s, run {:.1}s",
-        started.elapsed().as_secs_f64()
-    ));
+    for (name, what, secs) in [
+        ("decode", "the sync decoder", seconds),
+        ("auth", "the auth handshake", seconds.div_ceil(2)),
+    ] {
+        say(&format!(
+            "building the fuzz target of {what} (cargo fuzz; about 2 minutes the first time)"
+        ));
+        let started = Instant::now();
+        run(&mut cargo_fuzz("build", name))?;
+        let built = started.elapsed().as_secs_f64();
+        say(&format!("fuzzing {what} for {secs}s"));
+        let started = Instant::now();
+        run(cargo_fuzz("run", name).arg("--").args([
+            format!("-max_total_time={secs}"),
+            "-rss_limit_mb=2048".into(),
+            "-timeout=10".into(),
+            "-verbosity=0".into(),
+            "-print_final_stats=1".into(),
+        ]))
+        .with_context(|| {
+            format!(
+                "the fuzzer found an input {what} fails on; it is saved in \
+                 shared/fuzz/artifacts/{name}/ (replay: cd shared/fuzz && \
+                 RUSTC_BOOTSTRAP=1 cargo fuzz run {name} <file>)"
+            )
+        })?;
+        say(&format!(
+            "fuzzing {what} found nothing: build {built:.1}s, run {:.1}s",
+            started.elapsed().as_secs_f64()
+        ));
+    }
     Ok(())
 }
 

@@ -23,6 +23,8 @@ pub const PAGES: &[&str] = &[
     "/sinh-hoat/moi",
     "/sinh-hoat/:id",
     "/dong-bo",
+    "/dang-nhap",
+    "/quan-tri",
 ];
 
 /// Written as `build.json`; the server reads it into `app::BuildInfo`.

@@ -3,14 +3,15 @@
 pub mod fields;
 pub mod host_picker;
 
-use crate::local::{Loaded, LocalError, use_local_store};
+use crate::account::use_account;
+use crate::local::{Loaded, use_local_store};
 use crate::sync::fmt_time;
 use leptos::prelude::*;
 use shared::assemble::{Party, TripStage};
 
 /// Sets the document's title after hydration ("Chuyến đi – dicoso"). The server's HTML
-/// carries the app's title on every page: a title per page is not worth a head manager
-/// in the first load.
+/// carries the app's title (the shell's `<Title>`) on every page; the year's pages set
+/// theirs in the browser, the account pages through `leptos_meta::Title`.
 pub fn set_title(page: &'static str) {
     Effect::new(move |_| {
         #[cfg(feature = "hydrate")]
@@ -29,6 +30,7 @@ pub fn set_title(page: &'static str) {
 #[component]
 pub fn SyncBadge() -> impl IntoView {
     let sync = use_local_store().sync;
+    let account = use_account();
     let offset = RwSignal::new(0);
     Effect::new(move |_| {
         #[cfg(feature = "hydrate")]
@@ -46,7 +48,16 @@ pub fn SyncBadge() -> impl IntoView {
         }
     };
     view! {
-        <a class="sync" href="/dong-bo" aria-label="Đồng bộ: xem chi tiết">
+        // One link: to the login when logging in again fixes sync, else to Đồng bộ (a
+        // link inside a link is not HTML).
+        <a
+            class="sync"
+            href=move || match account.problem.get() {
+                Some(problem) if problem.relogin => "/dang-nhap",
+                _ => "/dong-bo",
+            }
+            aria-label="Đồng bộ: xem chi tiết"
+        >
             <span
                 class=move || sync.link.get().class()
                 role="status"
@@ -59,56 +70,49 @@ pub fn SyncBadge() -> impl IntoView {
                 data-unsynced=move || sync.unsynced.get().map(|n| n.to_string()).unwrap_or_default()
                 data-synced-at=move || sync.last_synced.get().map(|t| t.to_string()).unwrap_or_default()
             >
-                {detail}
+                // When logging in again fixes sync, the reason is the way there.
+                {move || match account.problem.get() {
+                    Some(problem) if problem.relogin => problem.message,
+                    _ => detail(),
+                }}
             </span>
         </a>
     }
 }
 
-/// Asks for the cadre's code until this device has one: the code names the cadre's
-/// documents, so nothing is recorded or synced without it.
+/// Shown while nobody has enrolled on this device: the app records nothing before a
+/// login (a person's documents are named by who they are), and the login needs a network
+/// once. Data kept from before accounts waits, untouched, for its cadre.
 #[component]
-pub fn CadreSetup() -> impl IntoView {
-    let store = use_local_store();
-    let typed = RwSignal::new(String::new());
-    let saving = RwSignal::new(false);
-    let problem = RwSignal::new(None::<LocalError>);
-    let on_submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        if saving.get_untracked() {
-            return;
+pub fn LoginPrompt() -> impl IntoView {
+    let account = use_account();
+    let online = RwSignal::new(true);
+    Effect::new(move |_| {
+        #[cfg(feature = "hydrate")]
+        if let Some(window) = web_sys::window() {
+            online.set(window.navigator().on_line());
         }
-        saving.set(true);
-        problem.set(None);
-        leptos::task::spawn_local(async move {
-            if let Err(e) = store.set_cadre(typed.get_untracked()).await {
-                problem.set(Some(e));
-            }
-            saving.set(false);
-        });
-    };
+    });
+    let location = leptos_router::hooks::use_location();
     move || {
-        matches!(store.cadre.get(), Loaded::Ready(None)).then(|| {
+        let nobody = matches!(account.active.get(), Loaded::Ready(None));
+        (nobody && location.pathname.get() != "/dang-nhap").then(|| {
             view! {
-                <form class="card setup" on:submit=on_submit novalidate=true>
-                    <h2>"Bắt đầu trên máy này"</h2>
+                <div class="card setup" role="region" aria-label="Đăng nhập">
+                    <h2>"Đăng nhập để bắt đầu"</h2>
                     <p class="muted">
-                        "Nhập mã cán bộ do Tỉnh Đoàn cấp. Mã này gắn hồ sơ đi cơ sở của đồng chí trên mọi máy, để dữ liệu được đồng bộ về cùng một hồ sơ."
+                        "Máy này chưa có ai đăng nhập. Trước khi đăng nhập, ứng dụng chưa ghi được gì. Đồng chí chỉ cần đăng nhập một lần, khi có mạng (tên đăng nhập và mật khẩu, hoặc mã đăng ký do quản trị viên cấp); sau đó ứng dụng dùng được cả khi không có mạng."
                     </p>
-                    <label>
-                        "Mã cán bộ"
-                        <input
-                            type="text"
-                            name="cadre"
-                            autocomplete="off"
-                            autocapitalize="characters"
-                            placeholder="VD: KG-0123"
-                            bind:value=typed
-                        />
-                    </label>
-                    <button type="submit" disabled=move || saving.get()>"Lưu mã cán bộ"</button>
-                    {move || problem.get().map(|p| view! { <p class="error" role="alert">{p.to_string()}</p> })}
-                </form>
+                    {move || account.legacy.get().map(|cadre| view! {
+                        <p class="muted">
+                            {format!("Dữ liệu đã ghi trên máy với mã cán bộ {cadre} vẫn được giữ và sẽ hiện lại khi cán bộ {cadre} đăng nhập.")}
+                        </p>
+                    })}
+                    {move || (!online.get()).then(|| view! {
+                        <p class="error" role="alert">"Máy đang ngoại tuyến: hãy kết nối mạng để đăng nhập."</p>
+                    })}
+                    <a class="button" href="/dang-nhap">"Đăng nhập"</a>
+                </div>
             }
         })
     }

@@ -17,8 +17,14 @@ pub enum LocalError {
     /// A stored document that does not load or read (kept as it is, untouched).
     #[error("Dữ liệu trên máy không đọc được ({0}).")]
     Document(String),
-    #[error("Chưa nhập mã cán bộ: nhập mã ở đầu trang trước khi ghi.")]
+    #[error("Chưa đăng nhập trên máy này: đăng nhập (khi có mạng) trước khi ghi.")]
     NoCadre,
+    /// Nobody is logged in, so there is no profile database to open.
+    #[error("Chưa đăng nhập trên máy này: chưa có dữ liệu để mở.")]
+    NoProfile,
+    /// The device's profiles could not be read (`crate::account`'s own sentence).
+    #[error("{0}")]
+    Account(String),
     #[error(transparent)]
     CadreCode(#[from] CadreCodeError),
     #[error("Trang chưa tải xong, hãy thử lại.")]

@@ -30,6 +30,7 @@ fn year(trips: Vec<TripRecord>, submissions: Vec<Submission>) -> CadreYear {
         trips,
         submissions,
         meetings: vec![],
+        confirmations: vec![],
         unreadable: vec![],
     }
 }
@@ -89,7 +90,10 @@ fn trips_get_their_approval_and_stage() {
         &kg(),
         cadre(),
         2027,
-        Sources { dossier: Some(&y) },
+        Sources {
+            dossier: Some(&y),
+            ..Sources::default()
+        },
         day("2027-05-20"),
     );
     let approvals: Vec<(&str, Approval)> = a
@@ -152,7 +156,10 @@ fn assembled_dossiers_evaluate_and_wait_rather_than_fail() {
         &kg(),
         cadre(),
         2027,
-        Sources { dossier: Some(&y) },
+        Sources {
+            dossier: Some(&y),
+            ..Sources::default()
+        },
         day("2027-03-20"),
     );
     let v = evaluate(&kg(), &a.dossier, day("2027-03-20")).expect("valid");
@@ -230,18 +237,209 @@ fn rate_assembles_then_evaluates() {
         vec![trip("t1", "2027-03-02", "2027-03-06", TripStatus::Done)],
         vec![sub("s1", "1", "2026-12-10", &["t1"])],
     );
-    let rated = rate(None, "KG-0123", 2027, Sources { dossier: Some(&y) }, day("2027-03-20"))
+    let rated = rate(None, "KG-0123", 2027, Sources { dossier: Some(&y), ..Sources::default() }, day("2027-03-20"))
         .expect("rated");
     let policy = default_policy().expect("policy");
     let (cadre, _) = cadre_facts(None, "KG-0123", 2027);
-    let a = assemble(policy, cadre, 2027, Sources { dossier: Some(&y) }, day("2027-03-20"));
+    let a = assemble(policy, cadre, 2027, Sources { dossier: Some(&y), ..Sources::default() }, day("2027-03-20"));
     assert_eq!(rated.assembled, a);
     assert_eq!(rated.verdict, evaluate(policy, &a.dossier, day("2027-03-20")).expect("valid"));
     assert!(verdict_json(&rated.verdict).starts_with("{\n  \"cadre_id\": \"KG-0123\""));
 
     let mut bad = y.clone();
     bad.trips[0].trip.host.level = String::new(); // a schema-1 trip, level not asked yet
-    let e = rate(None, "KG-0123", 2027, Sources { dossier: Some(&bad) }, day("2027-03-20"))
+    let e = rate(None, "KG-0123", 2027, Sources { dossier: Some(&bad), ..Sources::default() }, day("2027-03-20"))
         .expect_err("invalid");
     assert!(matches!(&e, RateError::Invalid(errors) if errors.iter().any(|f| f.path == "trips[0].host.level")), "{e}");
+}
+
+mod with_other_parties {
+    use super::*;
+    use crate::confirm::{Claim, Degree, Unsigned};
+    use crate::directory::{DeviceKey, Directory};
+    use crate::doc::party::{
+        Entry, Grade, OutlineDecision, OutlineVerdict, PartyView, RegistrationRuling, ReminderNote,
+        Ruling, Taken,
+    };
+    use base64::Engine;
+    use ed25519_dalek::{Signer, SigningKey};
+
+    fn directory() -> Directory {
+        let mut s = Directory::from_json(include_str!("../../../docs/examples/directory-kg.json"))
+            .expect("example")
+            .snapshot()
+            .clone();
+        s.devices = vec![DeviceKey {
+            id: "dev-h1".into(),
+            person: "KG-H001".into(),
+            public_key: base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .encode(SigningKey::from_bytes(&[1; 32]).verifying_key().as_bytes()),
+            actors: vec![],
+            label: String::new(),
+            enrolled_at: 0,
+            revoked_at: None,
+        }];
+        Directory::new(s)
+    }
+
+    fn taken() -> Taken {
+        Taken {
+            by: "KG-0001".into(),
+            at: 1,
+        }
+    }
+
+    fn entry<T>(subject: &str, value: T) -> Entry<T> {
+        Entry {
+            subject: subject.into(),
+            value,
+            conflicts: vec![],
+        }
+    }
+
+    /// Issue 11 and 12: the host's signed confirmation, the standing committee's
+    /// approval, the head's outline approval and grade, and HQ's written reminder all
+    /// reach the verdict through assemble; an invalid confirmation is said why.
+    #[test]
+    fn every_partys_decision_reaches_the_verdict() {
+        let mut r = trip("t1", "2027-03-02", "2027-03-06", TripStatus::Done);
+        r.trip.host.id = Some("xa-vinh-hoa-hiep".into());
+        r.trip.content_type = "3.1".into();
+        r.trip.thematic = true;
+        r.trip.three_together = true;
+        r.trip.report = Some(crate::dossier::TripReport {
+            submitted_on: day("2027-03-08"),
+            result: Some("Kết quả".into()),
+            ..Default::default()
+        });
+        let claim = Claim::of(&r.trip, "KG-0123", "Nguyễn Thị An", 2027, "").expect("claim");
+        let unsigned = Unsigned {
+            claim,
+            degree: Degree::Good,
+            remark: String::new(),
+            confirmed_at: 1_804_300_000_000, // 06/03/2027
+            officer: "KG-H001".into(),
+            device: "dev-h1".into(),
+        };
+        let signature = SigningKey::from_bytes(&[1; 32])
+            .sign(&unsigned.signed_bytes())
+            .to_bytes();
+        let good = unsigned.clone().with_signature(signature);
+        let mut forged = unsigned.with_signature(signature);
+        forged.claim.end = day("2027-03-09");
+        let mut y = year(vec![r], vec![sub("s1", "1", "2026-12-10", &["t1"])]);
+        y.confirmations = vec![forged, good];
+        let standing = PartyView {
+            registrations: vec![entry(
+                "1",
+                RegistrationRuling {
+                    ruling: Ruling::Approved,
+                    decided_on: day("2026-12-28"),
+                    reference: "12-TB/TĐTN".into(),
+                    taken: taken(),
+                },
+            )],
+            ..PartyView::default()
+        };
+        let review = PartyView {
+            outlines: vec![entry(
+                "t1",
+                OutlineDecision {
+                    verdict: OutlineVerdict::Approved,
+                    decided_on: day("2027-02-20"),
+                    remark: String::new(),
+                    taken: taken(),
+                },
+            )],
+            grades: vec![Entry {
+                subject: "t1".into(),
+                value: Grade {
+                    score: Some(85),
+                    purpose_met: true,
+                    graded_on: day("2027-03-20"),
+                    remark: "Tốt".into(),
+                    taken: taken(),
+                },
+                conflicts: vec![Grade {
+                    score: Some(70),
+                    purpose_met: true,
+                    graded_on: day("2027-03-20"),
+                    remark: String::new(),
+                    taken: taken(),
+                }],
+            }],
+            ..PartyView::default()
+        };
+        let hq = PartyView {
+            reminders: vec![entry(
+                "r1",
+                ReminderNote {
+                    date: day("2027-04-01"),
+                    message: "Đề nghị hoàn thành nội dung đã đăng ký".into(),
+                    reference: Some("05-CV/TĐTN".into()),
+                    taken: taken(),
+                },
+            )],
+            ..PartyView::default()
+        };
+        let dir = directory();
+        let a = assemble(
+            &kg(),
+            cadre(),
+            2027,
+            Sources {
+                dossier: Some(&y),
+                standing: Some(&standing),
+                review: Some(&review),
+                hq: Some(&hq),
+                directory: Some(&dir),
+                ..Sources::default()
+            },
+            day("2027-05-20"),
+        );
+        let t = &a.dossier.trips[0];
+        assert_eq!(t.approval, Approval::Registered);
+        assert!(t.outline_approved);
+        assert_eq!(
+            t.confirmation.as_ref().map(|c| (c.valid, c.confirmed_on)),
+            Some((true, day("2027-03-06")))
+        );
+        assert_eq!(t.report.as_ref().and_then(|r| r.score), Some(85));
+        assert_eq!(a.stage("t1"), Some(TripStage::Graded));
+        assert_eq!(
+            a.rejected_confirmations,
+            [(
+                "t1".to_owned(),
+                "Chữ ký xác nhận không hợp lệ: xác nhận bị giả mạo hoặc bị sửa sau khi ký."
+                    .to_owned()
+            )]
+        );
+        assert_eq!(
+            a.conflicts,
+            ["Chấm báo cáo (t1) có 1 quyết định khác ghi cùng lúc: cần thống nhất lại."]
+        );
+        assert_eq!(a.dossier.reminders.len(), 1);
+        let v = evaluate(&kg(), &a.dossier, day("2027-05-20")).expect("valid");
+        assert_eq!(v.days.counted, 5);
+        assert_eq!(v.thematic.counted, 1);
+        // Without the directory nothing can be checked, so nothing counts yet.
+        let blind = assemble(
+            &kg(),
+            cadre(),
+            2027,
+            Sources {
+                dossier: Some(&y),
+                standing: Some(&standing),
+                ..Sources::default()
+            },
+            day("2027-05-20"),
+        );
+        assert_eq!(
+            blind.dossier.trips[0]
+                .confirmation
+                .as_ref()
+                .map(|c| c.valid),
+            Some(false)
+        );
+    }
 }

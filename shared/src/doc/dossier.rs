@@ -139,6 +139,9 @@ pub struct CadreYear {
     pub submissions: Vec<Submission>,
     /// Newest first.
     pub meetings: Vec<MeetingRecord>,
+    /// Host confirmations the cadre's phone received (scanned or typed): what they are
+    /// worth is decided by [`crate::confirm::verify`], not by who holds them.
+    pub confirmations: Vec<crate::confirm::Confirmation>,
     /// Entries this version cannot read (`trips/<id>`…): kept in the document, shown as
     /// such, never dropped.
     pub unreadable: Vec<String>,
@@ -422,6 +425,23 @@ impl DossierDoc {
         Ok(())
     }
 
+    /// Keeps a host's confirmation the cadre received (scanned from the host's phone or
+    /// typed), under its id.
+    pub fn put_confirmation(
+        &mut self,
+        confirmation: &crate::confirm::Confirmation,
+        now_ms: i64,
+    ) -> Result<(), DocError> {
+        use base64::Engine;
+        self.upgrade()?;
+        let map = self.map("confirmations")?;
+        let encoded =
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(confirmation.encode());
+        self.doc.put(&map, confirmation.id(), encoded)?;
+        self.commit(now_ms);
+        Ok(())
+    }
+
     fn commit(&mut self, now_ms: i64) {
         self.doc
             .commit_with(CommitOptions::default().with_time(now_ms / 1000));
@@ -500,8 +520,12 @@ impl Reader<'_> {
             trips: Vec::new(),
             submissions: Vec::new(),
             meetings: Vec::new(),
+            confirmations: Vec::new(),
             unreadable: Vec::new(),
         };
+        let held = super::party::read(self.doc, super::DocKind::CadreDossier);
+        out.confirmations = held.confirmations.into_iter().map(|e| e.value).collect();
+        out.unreadable.extend(held.unreadable);
         let trips = self.map("trips")?;
         for id in self.doc.keys(&trips) {
             match self

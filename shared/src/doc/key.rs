@@ -80,7 +80,7 @@ impl DocKind {
     /// The top-level maps the genesis creates (after any deterministic upgrade).
     pub fn top_maps(self) -> &'static [&'static str] {
         match self {
-            DocKind::CadreDossier => &["trips", "registrations", "meetings"],
+            DocKind::CadreDossier => &["trips", "registrations", "meetings", "confirmations"],
             DocKind::HostConfirmations => &["confirmations", "withdrawals"],
             DocKind::DepartmentReview => &["registrations", "outlines", "grades"],
             DocKind::StandingDecisions => &["registrations", "decisions", "waivers"],
@@ -283,7 +283,8 @@ impl DocKey {
         doc
     }
 
-    /// The cadre dossier's upgrade from schema 1 to 2 (`registrations` and `meetings`):
+    /// The cadre dossier's upgrade from schema 1 to 2 (`registrations`, `meetings` and
+    /// `confirmations`):
     /// its only dependency is the genesis change, so every device makes the same bytes.
     pub fn upgrade_change(&self) -> Option<Change> {
         if self.kind != DocKind::CadreDossier {
@@ -295,6 +296,7 @@ impl DocKey {
         let _ = doc.put(ROOT, "schema", 2u64);
         let _ = doc.put_object(ROOT, "registrations", ObjType::Map);
         let _ = doc.put_object(ROOT, "meetings", ObjType::Map);
+        let _ = doc.put_object(ROOT, "confirmations", ObjType::Map);
         doc.commit_with(CommitOptions::default().with_time(0));
         doc.get_changes(&genesis).into_iter().next()
     }

@@ -13,6 +13,7 @@ mod code;
 pub mod dossier;
 pub mod history;
 mod key;
+pub mod party;
 pub mod schema;
 
 pub use code::{CadreCode, CadreCodeError, MAX_CADRE_CODE_CHARS, valid_id, valid_province};

@@ -2,10 +2,10 @@
 //! "Schema rules"). The server applies a sync message to a copy of the document, calls
 //! [`check_update`] on the copy, and keeps it only if it passes.
 
-use super::dossier;
 use super::key::{DocKey, DocKind, GENESIS_ACTOR, UPGRADE_ACTOR};
+use super::{dossier, party};
 use crate::sync::DocumentId;
-use automerge::{ActorId, AutoCommit, ObjId, ObjType, ROOT, ReadDoc, Value};
+use automerge::{ActorId, AutoCommit, ObjId, ObjType, ROOT, ReadDoc, ScalarValue, Value};
 use std::collections::BTreeSet;
 
 /// Why changes were refused. The message reaches the peer (and so the person) as the
@@ -151,8 +151,9 @@ fn check_objects(before: &AutoCommit, after: &AutoCommit) -> Result<(), SchemaEr
     Ok(())
 }
 
-/// Entries of the top-level maps are maps, and (for the kinds whose content is defined)
-/// every entry the update touched is readable.
+/// Entries of the top-level maps are maps (trips, meetings…) or, where the map holds
+/// decisions or signed confirmations, strings; and no entry that was readable became
+/// unreadable, nor did a new one arrive unreadable.
 fn check_entries(
     key: &DocKey,
     empty_before: bool,
@@ -160,16 +161,35 @@ fn check_entries(
     after: &AutoCommit,
 ) -> Result<(), SchemaError> {
     for map in key.kind.top_maps() {
+        let scalar = party::scalar_map(key.kind, map);
         if let Ok(Some((Value::Object(ObjType::Map), obj))) = after.get(ROOT, *map) {
             for entry in after.keys(&obj) {
-                if !matches!(
-                    after.get(&obj, entry.as_str()),
-                    Ok(Some((Value::Object(ObjType::Map), _)))
-                ) {
+                let values = after.get_all(&obj, entry.as_str()).unwrap_or_default();
+                let ok = values.iter().all(|(v, _)| match v {
+                    Value::Object(ObjType::Map) => !scalar,
+                    Value::Scalar(s) => scalar && matches!(s.as_ref(), ScalarValue::Str(_)),
+                    _ => false,
+                });
+                if !ok {
                     return Err(SchemaError::WrongType(format!("/{map}/{entry}")));
                 }
             }
         }
+    }
+    let party_was: BTreeSet<String> = if empty_before {
+        BTreeSet::new()
+    } else {
+        party::read(before, key.kind)
+            .unreadable
+            .into_iter()
+            .collect()
+    };
+    if let Some(entry) = party::read(after, key.kind)
+        .unreadable
+        .into_iter()
+        .find(|e| !party_was.contains(e))
+    {
+        return Err(SchemaError::Unreadable(entry));
     }
     if key.kind == DocKind::CadreDossier {
         let was: BTreeSet<String> = if empty_before {

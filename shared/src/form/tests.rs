@@ -18,13 +18,20 @@ fn form(start: &str, end: &str) -> TripForm {
 }
 
 type Edit = fn(&mut TripForm);
+/// (name, edit of a valid form, problems, warnings), each as (field, message).
+type Row = (
+    &'static str,
+    Edit,
+    &'static [(&'static str, &'static str)],
+    &'static [(&'static str, &'static str)],
+);
 
 /// Issue 9: the trip form's checks, all problems at once, each beside its field.
 #[test]
 fn trip_form_table() {
     let today = day("2027-05-20");
     let others = vec![trip_record("other")]; // 02/03–06/03/2027, Đoàn xã Vĩnh Hòa, 3.2
-    let rows: &[(&str, Edit, &[(&str, &str)], &[(&str, &str)])] = &[
+    let rows: &[Row] = &[
         ("fine", |_| {}, &[], &[]),
         (
             "end before start",

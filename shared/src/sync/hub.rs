@@ -9,33 +9,63 @@ use automerge::{AutoCommit, ChangeHash};
 use super::doc_id::DocumentId;
 use super::message::{DecodeError, Message, PROTOCOL_V1, PeerId, PeerMetadata};
 
-/// The access-control seam: asked per document before a sync message is applied or
-/// answered, with the identity the shell authenticated for the connection (never the
-/// `senderId` a peer claims on the wire).
+/// What a peer may do with one document, as the rules see it now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Permission {
+    /// The rules do not know the document (nobody has brought it yet): only changes that
+    /// pass [`Access::check_update`] on an empty document can make it exist.
+    Unknown,
+    /// The peer is told `doc-unavailable`, exactly as for a document that does not exist.
+    Denied,
+    /// The peer may receive the document; changes it sends are checked like anyone's.
+    Read,
+    ReadWrite,
+}
+
+impl Permission {
+    pub fn may_read(self) -> bool {
+        matches!(self, Permission::Read | Permission::ReadWrite)
+    }
+
+    /// Whether a `sync` may bring the document into being here (its changes are still
+    /// checked): the rules do not know it, or the peer may write it.
+    pub fn may_create(self) -> bool {
+        matches!(self, Permission::Unknown | Permission::ReadWrite)
+    }
+}
+
+/// Why a peer's changes were not kept; the text reaches the peer (a person) as is.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct Refusal(pub String);
+
+/// The access-control seam, with the identity the shell authenticated for the connection
+/// (never the `senderId` a peer claims on the wire).
 pub trait Access {
     /// Who is at the other end of a connection, as the shell authenticated it.
     type Identity;
 
-    /// May `who` receive `document`? If not, it is told `doc-unavailable`.
-    fn can_read(&self, who: &Self::Identity, document: &DocumentId) -> bool;
+    /// Asked before any sync message about `document` is applied or answered, and before
+    /// any is generated for `who`.
+    fn permission(&self, who: &Self::Identity, document: &DocumentId) -> Permission;
 
-    /// May `who` change `document`? If not, its sync messages are answered but their
-    /// changes are not applied (a read-only `automerge::sync::State`).
-    fn can_write(&self, who: &Self::Identity, document: &DocumentId) -> bool;
-
-    /// May `who` bring a document we do not have (a `sync` for an unknown id)?
-    fn can_create(&self, _who: &Self::Identity, _document: &DocumentId) -> bool {
-        false
-    }
-
-    /// Hook for a `request` of a document we do not have: return a document to serve
-    /// (e.g. a fresh one from a template) instead of answering `doc-unavailable`.
-    fn create_requested(
+    /// A peer's sync message brought new changes: `after` is a copy of `before` (empty for
+    /// a document the hub did not have) with them applied. Keep them, or refuse: then
+    /// nothing of the message is kept or relayed and the peer gets `error` and is closed.
+    fn check_update(
         &self,
         _who: &Self::Identity,
         _document: &DocumentId,
-    ) -> Option<AutoCommit> {
-        None
+        _before: &mut AutoCommit,
+        _after: &mut AutoCommit,
+    ) -> Result<(), Refusal> {
+        Ok(())
+    }
+
+    /// Whether [`check_update`](Self::check_update) decides anything: if not, a
+    /// message is applied in place, without a copy (a client trusting its server).
+    fn checks_updates(&self) -> bool {
+        true
     }
 }
 
@@ -45,11 +75,12 @@ pub struct TrustServer;
 
 impl Access for TrustServer {
     type Identity = ();
-    fn can_read(&self, _: &(), _: &DocumentId) -> bool {
-        true
+    fn permission(&self, _: &(), _: &DocumentId) -> Permission {
+        Permission::ReadWrite
     }
-    fn can_write(&self, _: &(), _: &DocumentId) -> bool {
-        true
+
+    fn checks_updates(&self) -> bool {
+        false
     }
 }
 
@@ -110,6 +141,21 @@ pub enum ProtocolError {
     /// failed): the peer must reconnect so that both sides sync afresh.
     #[error("document {0} was dropped from memory; reconnect to sync it afresh")]
     Forgotten(DocumentId),
+    /// [`Access::check_update`] refused the changes of a sync message.
+    #[error("Máy chủ từ chối thay đổi ở tài liệu {document}: {reason}")]
+    Refused {
+        document: DocumentId,
+        reason: Refusal,
+    },
+}
+
+impl ProtocolError {
+    /// The document whose changes were refused, from the `error` text a peer received
+    /// (the browser stops offering that document until the page reloads).
+    pub fn refused_document(message: &str) -> Option<DocumentId> {
+        let rest = message.strip_prefix("Máy chủ từ chối thay đổi ở tài liệu ")?;
+        rest.split(':').next()?.parse().ok()
+    }
 }
 
 enum Phase {
@@ -460,19 +506,18 @@ impl<A: Access> SyncHub<A> {
                 continue;
             };
             if !self.documents.contains_key(&document) {
-                let created = if is_request {
-                    self.access.create_requested(&conn.identity, &document)
-                } else if self.access.can_create(&conn.identity, &document) {
-                    Some(AutoCommit::new())
-                } else {
-                    None
-                };
-                let Some(created) = created else {
+                // Nobody has it: a `sync` may bring it into being (its changes are checked
+                // like any), a `request` cannot.
+                if is_request
+                    || !self
+                        .access
+                        .permission(&conn.identity, &document)
+                        .may_create()
+                {
                     self.send_unavailable(connection, document);
                     continue;
-                };
-                self.documents
-                    .insert(document, Slot::Ready(Box::new(created)));
+                }
+                self.documents.insert(document, Slot::Ready(Box::default()));
                 self.maybe_unfollowed(document);
             }
             self.apply(connection, document, message, is_request);
@@ -610,7 +655,7 @@ impl<A: Access> SyncHub<A> {
         let Some(conn) = self.connections.get(&connection) else {
             return;
         };
-        if !self.access.can_read(&conn.identity, &document) {
+        if self.access.permission(&conn.identity, &document) == Permission::Denied {
             return self.send_unavailable(connection, document);
         }
         // Decode before anything else: garbage must not even cause a load.
@@ -656,20 +701,60 @@ impl<A: Access> SyncHub<A> {
             // Neither of us has it; we do not forward requests further.
             return self.send_unavailable(connection, document);
         }
-        let writable = self.access.can_write(&conn.identity, &document);
+        let permission = self.access.permission(&conn.identity, &document);
+        // A document the rules do not know may only be brought into being, never read.
+        if !(permission.may_read() || (permission == Permission::Unknown && before.is_empty())) {
+            return self.send_unavailable(connection, document);
+        }
+        let identity = &conn.identity;
         let peer = conn.documents.entry(document).or_default();
         peer.heard = true;
-        peer.state.set_read_only(!writable);
-        let result = doc.sync().receive_sync_message(&mut peer.state, message);
-        // automerge applies the valid prefix of a partly bad message: persist what landed.
-        let after = doc.get_heads();
-        let changed = after != before;
+        let outcome = if self.access.checks_updates() && !message.changes.is_empty() {
+            // Applied to a copy, kept only if the rules accept what it became.
+            let mut copy = AutoCommit::clone(doc);
+            let mut state = peer.state.clone();
+            let received = copy.sync().receive_sync_message(&mut state, message);
+            match received {
+                Err(_) => Err(ProtocolError::BadSyncMessage(document)),
+                Ok(()) => {
+                    let changed = copy.get_heads() != before;
+                    let verdict = if changed {
+                        self.access
+                            .check_update(identity, &document, doc, &mut copy)
+                    } else {
+                        Ok(())
+                    };
+                    match verdict {
+                        Ok(()) => {
+                            **doc = copy;
+                            peer.state = state;
+                            Ok(changed)
+                        }
+                        Err(reason) => Err(ProtocolError::Refused { document, reason }),
+                    }
+                }
+            }
+        } else {
+            let received = doc.sync().receive_sync_message(&mut peer.state, message);
+            match received {
+                Ok(()) => Ok(doc.get_heads() != before),
+                Err(_) => Err(ProtocolError::BadSyncMessage(document)),
+            }
+        };
+        let changed = match outcome {
+            Ok(changed) => changed,
+            Err(reason) => {
+                // A trusting client applies in place: keep what automerge already applied.
+                if !self.access.checks_updates() && doc.get_heads() != before {
+                    let chunk = doc.save_after(&before);
+                    self.actions.push_back(Action::Persist { document, chunk });
+                }
+                return self.fail(connection, reason);
+            }
+        };
         if changed {
             let chunk = doc.save_after(&before);
             self.actions.push_back(Action::Persist { document, chunk });
-        }
-        if result.is_err() {
-            return self.fail(connection, ProtocolError::BadSyncMessage(document));
         }
         if changed {
             self.local_change(document); // answers the sender too
@@ -689,7 +774,12 @@ impl<A: Access> SyncHub<A> {
         let Phase::Ready(remote) = &conn.phase else {
             return;
         };
-        if !self.access.can_read(&conn.identity, &document) {
+        // A document being brought into being is empty here: answering its creator
+        // reveals nothing, and without an answer automerge's sync would never send the
+        // changes that create it.
+        let permission = self.access.permission(&conn.identity, &document);
+        let empty = doc.get_heads().is_empty();
+        if !(permission.may_read() || permission == Permission::Unknown && empty) {
             return;
         }
         let peer = conn.documents.entry(document).or_default();

@@ -10,5 +10,7 @@ mod hub;
 mod message;
 
 pub use doc_id::{DocumentId, DocumentIdError, URL_PREFIX};
-pub use hub::{Access, Action, ConnectionId, ProtocolError, SyncHub, TrustServer};
+pub use hub::{
+    Access, Action, ConnectionId, Permission, ProtocolError, Refusal, SyncHub, TrustServer,
+};
 pub use message::{DecodeError, MAX_FRAME_BYTES, Message, PROTOCOL_V1, PeerId, PeerMetadata};

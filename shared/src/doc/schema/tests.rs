@@ -188,3 +188,80 @@ fn obj(doc: &AutoCommit, path: &[&str]) -> ObjId {
     }
     at
 }
+
+/// Issue 12: a party's decisions are one string per subject: a readable decision passes,
+/// a malformed one or a map in its place is refused; two concurrent decisions on one
+/// subject are kept, both, for a person to resolve.
+#[test]
+fn party_documents_hold_readable_decisions() {
+    use crate::doc::DocKind;
+    use crate::doc::party::{Grade, PartyDoc, Taken};
+    let key = DocKey::party(
+        DocKind::DepartmentReview,
+        "KG",
+        "BPT",
+        CadreCode::parse("KG-0123").expect("code"),
+        2027,
+    )
+    .expect("key");
+    let id = key.document_id();
+    let grade = |score| Grade {
+        score: Some(score),
+        purpose_met: true,
+        graded_on: "2027-03-20".parse().expect("date"),
+        remark: String::new(),
+        taken: Taken {
+            by: "KG-0010".into(),
+            at: 1,
+        },
+    };
+    let mut a = PartyDoc::new(&key, ActorId::from(*b"head-phone-00001"));
+    a.put_json("grades", "t1", &grade(85), 1_000).expect("put");
+    let mut after = a.automerge().clone();
+    assert!(check_update(&id, &mut AutoCommit::new(), &mut after).is_ok());
+
+    // Two heads grade offline: both values stay, the reader sees the conflict.
+    let mut b = PartyDoc::load(&a.save(), ActorId::from(*b"head-phone-00002")).expect("load");
+    let mut c = PartyDoc::load(&a.save(), ActorId::from(*b"head-phone-00003")).expect("load");
+    b.put_json("grades", "t1", &grade(90), 2_000).expect("put");
+    c.put_json("grades", "t1", &grade(60), 2_000).expect("put");
+    let mut merged = b.automerge().clone();
+    merged.merge(&mut c.automerge().clone()).expect("merge");
+    let mut before = a.automerge().clone();
+    assert!(check_update(&id, &mut before, &mut merged).is_ok());
+    let view = crate::doc::party::read(&merged, DocKind::DepartmentReview);
+    assert_eq!(view.grades.len(), 1);
+    assert_eq!(view.grades[0].conflicts.len(), 1);
+
+    let rows: &[(&str, Edit, SchemaError)] = &[
+        (
+            "not a decision",
+            |d| {
+                let g = obj(d, &["grades"]);
+                d.put(&g, "t2", "{\"score\": \"cao\"}").expect("put");
+            },
+            SchemaError::Unreadable("grades/t2".into()),
+        ),
+        (
+            "a map where a decision goes",
+            |d| {
+                let g = obj(d, &["grades"]);
+                d.put_object(&g, "t2", ObjType::Map).expect("put");
+            },
+            SchemaError::WrongType("/grades/t2".into()),
+        ),
+    ];
+    for (name, edit, expected) in rows {
+        let mut before = a.automerge().clone();
+        let mut after = before
+            .fork()
+            .with_actor(ActorId::from(*b"head-phone-00004"));
+        edit(&mut after);
+        after.commit();
+        assert_eq!(
+            check_update(&id, &mut before, &mut after).map(|_| ()),
+            Err(expected.clone()),
+            "{name}"
+        );
+    }
+}

@@ -8,9 +8,9 @@ use shared::policy::Policy;
 use shared::verdict::{Rating, evaluate};
 use std::collections::BTreeSet;
 
-const EXAMPLE: &str = include_str!("../../docs/examples/dossier-kien-giang-2025.json");
-const TN_EXAMPLES: &str = include_str!("../../docs/examples/dossiers-tay-ninh-2019.json");
-const SCHEMA: &str = include_str!("../../docs/dossier.schema.json");
+const EXAMPLE: &str = include_str!("../../../docs/examples/dossier-kien-giang-2025.json");
+const TN_EXAMPLES: &str = include_str!("../../../docs/examples/dossiers-tay-ninh-2019.json");
+const SCHEMA: &str = include_str!("../../../docs/dossier.schema.json");
 
 fn date(s: &str) -> chrono::NaiveDate {
     s.parse().expect("date")
@@ -122,5 +122,64 @@ fn schema_matches_the_complete_example() {
                 "{def}.{key} is required in the schema but optional in serde"
             );
         }
+    }
+}
+
+/// Issue 13: a dossier written before the model gained groups, outlines, notes, report
+/// texts and meeting links still reads, and rates as it did.
+#[test]
+fn dossiers_before_issue_13_still_read() {
+    let mut v: Value = serde_json::from_str(EXAMPLE).expect("example is JSON");
+    let strip = |o: &mut Value, keys: &[&str]| {
+        if let Some(map) = o.as_object_mut() {
+            for k in keys {
+                map.remove(*k);
+            }
+        }
+    };
+    for t in v["trips"].as_array_mut().expect("trips") {
+        strip(t, &["group", "outline", "notes"]);
+        strip(
+            &mut t["report"],
+            &["result", "proposals", "product", "remark"],
+        );
+    }
+    for m in v["chi_doan_meetings"].as_array_mut().expect("meetings") {
+        strip(
+            m,
+            &[
+                "id",
+                "invitation_only",
+                "trip",
+                "topic",
+                "members_present",
+                "remarks",
+            ],
+        );
+    }
+    let old = v.to_string();
+    for key in [
+        "\"group\"",
+        "\"outline\"",
+        "\"remark\"",
+        "\"members_present\"",
+    ] {
+        assert!(!old.contains(key), "{key} left in");
+    }
+    let kg = Policy::preset("kien-giang-2023").expect("preset");
+    let x = Dossier::from_json_str(&old).expect("an old dossier parses");
+    let verdict = evaluate(&kg, &x, date("2026-01-15")).expect("and is valid");
+    assert_eq!(verdict.rating, Rating::XuatSac);
+}
+
+/// Every rule id is documented in the verdict format.
+#[test]
+fn every_rule_id_is_documented() {
+    let doc = include_str!("../../../docs/dossier-format.md");
+    for rule in shared::policy::RuleId::ALL {
+        assert!(
+            doc.contains(&format!("`{rule}`")),
+            "docs/dossier-format.md does not list `{rule}`"
+        );
     }
 }

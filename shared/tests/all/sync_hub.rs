@@ -7,7 +7,7 @@ use automerge::transaction::Transactable;
 use automerge::{AutoCommit, ROOT, ReadDoc};
 use shared::sync::{
     Access, Action, ConnectionId, DocumentId, MAX_FRAME_BYTES, Message, PeerId, PeerMetadata,
-    ProtocolError, SyncHub,
+    Permission, ProtocolError, Refusal, SyncHub,
 };
 
 /// Identities as the shell would authenticate them.
@@ -23,14 +23,24 @@ struct Rules;
 
 impl Access for Rules {
     type Identity = Who;
-    fn can_read(&self, who: &Who, _: &DocumentId) -> bool {
-        *who != Who::Stranger
+    fn permission(&self, who: &Who, _: &DocumentId) -> Permission {
+        match who {
+            Who::Stranger => Permission::Denied,
+            Who::Reader => Permission::Read,
+            Who::Cadre | Who::Server => Permission::ReadWrite,
+        }
     }
-    fn can_write(&self, who: &Who, _: &DocumentId) -> bool {
-        matches!(who, Who::Cadre | Who::Server)
-    }
-    fn can_create(&self, who: &Who, doc: &DocumentId) -> bool {
-        self.can_write(who, doc)
+    fn check_update(
+        &self,
+        who: &Who,
+        _: &DocumentId,
+        _: &mut AutoCommit,
+        _: &mut AutoCommit,
+    ) -> Result<(), Refusal> {
+        match who {
+            Who::Cadre | Who::Server => Ok(()),
+            _ => Err(Refusal("chỉ được đọc".into())),
+        }
     }
 }
 
@@ -540,16 +550,21 @@ fn access_is_decided_per_document_before_anything_is_applied() {
     }
     assert_eq!(text(server.document(&DOC).expect("doc"), "intruder"), None);
 
-    // A reader is answered (it learns our data) but its changes are not applied.
+    // Issue 8: a reader's changes are refused, told why, and nothing of them is kept.
     let mut server = joined_server(Who::Reader);
     let actions = converse_with_change(&mut server);
     assert!(
-        actions.iter().any(|a| matches!(a, Action::Send { .. })),
-        "{actions:?}"
-    );
-    assert!(
         actions.iter().all(|a| !matches!(a, Action::Persist { .. })),
         "{actions:?}"
+    );
+    let refused = ProtocolError::Refused {
+        document: DOC,
+        reason: Refusal("chỉ được đọc".into()),
+    };
+    assert_refused(&actions[actions.len().saturating_sub(2)..], &refused);
+    assert_eq!(
+        ProtocolError::refused_document(&refused.to_string()),
+        Some(DOC)
     );
     assert_eq!(text(server.document(&DOC).expect("doc"), "intruder"), None);
 
@@ -871,4 +886,65 @@ fn forgetting_a_loading_document_closes_its_waiting_peer_and_ignores_the_late_an
     // DOC lost its only follower with that connection.
     assert_eq!(server.evict_idle(), vec![DOC]);
     assert_eq!(server.loaded_count(), 0);
+}
+
+/// Issue 8: under rules that do not know a document yet (the server before anyone brought
+/// it), its creator's first changes still get through: the hub answers the empty
+/// document's sync, so the creator sends its changes, which the rules then check.
+#[test]
+fn a_document_the_rules_do_not_know_yet_can_be_brought_into_being() {
+    struct Unknown;
+    impl Access for Unknown {
+        type Identity = Who;
+        fn permission(&self, _: &Who, _: &DocumentId) -> Permission {
+            Permission::Unknown
+        }
+    }
+    let mut server = SyncHub::new(PeerId::new("s"), PeerMetadata::default(), Unknown);
+    server.accept(ConnectionId(1), Who::Cadre);
+    let join = Message::Join {
+        sender_id: PeerId::new("c"),
+        peer_metadata: PeerMetadata::default(),
+        supported_protocol_versions: Some(vec!["1".to_owned()]),
+    };
+    server.handle_frame(ConnectionId(1), &join.encode());
+    let _ = std::iter::from_fn(|| server.poll_action()).count();
+    let mut actions = Vec::new();
+    // `converse_with_change` plays the creator, answering whatever the hub sends.
+    {
+        use automerge::sync::{Message as SyncMessage, State, SyncDoc};
+        let mut peer = doc_with("title", "mới");
+        let mut state = State::new();
+        for _ in 0..10 {
+            let Some(message) = peer.sync().generate_sync_message(&mut state) else {
+                break;
+            };
+            server.handle_frame(ConnectionId(1), &sync_frame(DOC, message.encode()));
+            while let Some(action) = server.poll_action() {
+                if let Action::Load { document } = action {
+                    server.loaded(document, None);
+                    continue;
+                }
+                if let Action::Send { frame, .. } = &action
+                    && let Ok(Message::Sync { data, .. }) = Message::decode(frame)
+                {
+                    let reply = SyncMessage::decode(&data).expect("server's sync message");
+                    peer.sync()
+                        .receive_sync_message(&mut state, reply)
+                        .expect("apply");
+                }
+                actions.push(action);
+            }
+        }
+    }
+    assert!(
+        actions
+            .iter()
+            .any(|a| matches!(a, Action::Persist { document, .. } if *document == DOC)),
+        "{actions:?}"
+    );
+    assert_eq!(
+        text(server.document(&DOC).expect("doc"), "title").as_deref(),
+        Some("mới")
+    );
 }

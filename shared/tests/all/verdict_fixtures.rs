@@ -1,11 +1,9 @@
-//! Fixture verdicts, natively. `BLESS=1 cargo test -p shared --test verdict_fixtures` rewrites the
+//! Fixture verdicts, natively. `BLESS=1 cargo test -p shared --test all verdict_fixtures` rewrites the
 //! expected `*.verdict.json` after a deliberate change; review the diff, it is a public format.
 
 #![cfg(not(target_arch = "wasm32"))]
 
-mod fixtures;
-
-use fixtures::{FIXTURES, verdict_json};
+use crate::fixtures::{FIXTURES, verdict_json};
 
 #[test]
 fn fixture_verdicts_match() {

@@ -1,16 +1,14 @@
 //! Every rule and exemption of both presets, one row per case, each naming its seed clause
 //! (000 = Kiên Giang 06-HD 2023, 001 = Tây Ninh 45-KH 2018).
 //!
-//! A row: the baseline dossier of [`common::baseline`] (exactly Đạt), an edit, and what the
+//! A row: the baseline dossier of [`crate::common::baseline`] (exactly Đạt), an edit, and what the
 //! verdict must say: rating, counted days, counted thematic trips, and the findings. The
 //! listed Fail/Pending findings must be exactly the blocking ones; listed warnings and infos
 //! must be present.
 
 #![cfg(not(target_arch = "wasm32"))]
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use shared::dossier::*;
 use shared::policy::{PartialYear, Policy, RuleId, Severity};
 use shared::verdict::{Outlook, Rating, evaluate};
@@ -160,6 +158,81 @@ fn second_half_removed(x: &mut Dossier) {
     x.trips.retain(|t| t.start < d("2025-07-01"));
 }
 
+fn tn_invitation_follows_process() -> Policy {
+    let mut p = tn();
+    p.days.invitation_only_follows_process = true;
+    p
+}
+
+fn kg_own_level_counts() -> Policy {
+    let mut p = kg();
+    p.days.count_own_level_or_above = true;
+    p
+}
+
+/// A district cadre (Tây Ninh) whose district-level trips go to base units instead, so
+/// the baseline's 60 days stay at lower levels.
+fn district_cadre(x: &mut Dossier) {
+    x.cadre.level = "huyen".into();
+    for t in &mut x.trips {
+        if t.host.level == "huyen" {
+            t.host = host("co-so");
+        }
+    }
+}
+
+/// A group of `size` on the first thematic trip: the dossier's cadre, a leader of
+/// `leader_role` (code cb-07), and cadres; everyone has a task.
+fn group_trip(x: &mut Dossier, size: usize, leader_role: &str) {
+    let member = |id: &str, name: &str, role: &str| GroupMember {
+        id: id.into(),
+        name: name.into(),
+        role: role.into(),
+        task: format!("Khảo sát chi đoàn ({name})"),
+    };
+    let mut members = vec![
+        member(&x.cadre.id.clone(), &x.cadre.name.clone(), "can-bo"),
+        member("cb-07", "Trần Thị Bình", leader_role),
+    ];
+    for k in 2..size {
+        members.push(member(
+            &format!("cb-1{k}"),
+            &format!("Lê Văn Cường {k}"),
+            "can-bo",
+        ));
+    }
+    x.trips[T1].group = Some(TripGroup {
+        leader: "cb-07".into(),
+        members,
+    });
+}
+
+fn group(x: &mut Dossier) -> &mut TripGroup {
+    x.trips[T1].group.as_mut().expect("a group trip")
+}
+
+/// A chi đoàn meeting in March, during the February trip or not.
+fn invited_meeting(x: &mut Dossier) {
+    x.chi_doan_meetings[0].invitation_only = true;
+}
+
+/// An extra trip in December attended only on invitation: never registered, confirmed
+/// or reported.
+fn invitation_trip(x: &mut Dossier) {
+    let year = x.year;
+    let mut t = trip(
+        &format!("{year}-12-01"),
+        &format!("{year}-12-02"),
+        "co-so",
+        "1.5",
+    );
+    t.invitation_only = true;
+    t.approval = Approval::None;
+    t.confirmation = None;
+    t.report = None;
+    x.trips.push(t);
+}
+
 #[rustfmt::skip]
 const CASES: &[Case] = &[
     // ── Kiên Giang (seed 000) ─────────────────────────────────────────────────────────
@@ -210,6 +283,21 @@ const CASES: &[Case] = &[
     row("chi đoàn visits satisfy the base level", "000 §III.2", KG, FINAL, |x| for t in &mut x.trips { if t.host.level == "co-so" { t.host = host("chi-doan"); } }, Dat, 60, 2, &[]),
     row("no chi đoàn meeting", "000 §III.2", KG, FINAL, |x| x.chi_doan_meetings.clear(), KhongDat, 60, 2, &[(R::CoverageChiDoan, F)]),
     row("invitation-only attendance counts in Kiên Giang", "000 §III.1", KG, FINAL, |x| x.trips[FEB].invitation_only = true, Dat, 60, 2, &[]),
+    row("chi đoàn meeting on invitation counts in Kiên Giang", "000 §III.2", KG, FINAL, invited_meeting, Dat, 60, 2, &[]),
+    row("days at a province-level unit do not count", "000 §III.2 (các cấp bộ đoàn cấp dưới)", KG, FINAL, |x| x.trips[JAN].host = host("tinh"), KhongDat, 54, 2, &[(R::TripOwnLevel, W), (R::DaysMinimum, F)]),
+    row("policy option: own level counts", "000 §III.2 (option count_own_level_or_above)", kg_own_level_counts, FINAL, |x| x.trips[JAN].host = host("tinh"), Dat, 60, 2, &[]),
+    row("host level unknown (older app): days count", "000 §III.2", KG, FINAL, |x| x.trips[JAN].host.level = String::new(), Dat, 60, 2, &[(R::TripLevelUnknown, W)]),
+    row("host level unknown: no coverage from it", "000 §III.2", KG, FINAL, |x| for t in &mut x.trips { if t.host.level == "huyen" { t.host.level = String::new(); } }, KhongDat, 60, 2, &[(R::TripLevelUnknown, W), (R::CoverageLevel, F)]),
+    row("group of 3 led by a deputy head", "000 §III.3 Lưu ý (nhóm tối đa 03 người)", KG, FINAL, |x| group_trip(x, 3, "lanh-dao-ban"), Dat, 60, 2, &[]),
+    row("group of 2 led by the standing committee", "000 §III.3 Lưu ý (trưởng, phó ban trở lên)", KG, FINAL, |x| group_trip(x, 2, "thuong-truc"), Dat, 60, 2, &[]),
+    row("group of 4 is not a thematic trip; its days count", "000 §III.3 Lưu ý (nhóm tối đa 03 người)", KG, FINAL, |x| group_trip(x, 4, "lanh-dao-ban"), KhongDat, 60, 1, &[(R::ThematicGroup, W), (R::ThematicMinimum, F)]),
+    row("group that forgot the cadre: 3 others make 4", "000 §III.3 Lưu ý (nhóm tối đa 03 người)", KG, FINAL, |x| { group_trip(x, 4, "lanh-dao-ban"); group(x).members.remove(0); }, KhongDat, 60, 1, &[(R::ThematicGroup, W), (R::ThematicMinimum, F)]),
+    row("group led by a cadre below deputy head", "000 §III.3 Lưu ý (trưởng, phó ban trở lên)", KG, FINAL, |x| group_trip(x, 3, "can-bo"), KhongDat, 60, 1, &[(R::ThematicGroup, W), (R::ThematicMinimum, F)]),
+    row("group leader's job not given", "000 §III.3 Lưu ý (trưởng, phó ban trở lên)", KG, FINAL, |x| group_trip(x, 3, ""), KhongDat, 60, 1, &[(R::ThematicGroup, W), (R::ThematicMinimum, F)]),
+    row("group leader not a member", "000 §III.3 Lưu ý (cá nhân phụ trách nhóm)", KG, FINAL, |x| { group_trip(x, 3, "lanh-dao-ban"); group(x).leader = "cb-99".into(); }, KhongDat, 60, 1, &[(R::ThematicGroup, W), (R::ThematicMinimum, F)]),
+    row("group member without a task", "000 §III.3 Lưu ý (bảng phân công nhiệm vụ)", KG, FINAL, |x| { group_trip(x, 3, "lanh-dao-ban"); group(x).members[2].task.clear(); }, KhongDat, 60, 1, &[(R::ThematicGroup, W), (R::ThematicMinimum, F)]),
+    row("a group of one is going alone", "000 §III.3 Lưu ý (cá nhân hoặc nhóm)", KG, FINAL, |x| { group_trip(x, 2, "lanh-dao-ban"); group(x).members.remove(1); }, Dat, 60, 2, &[]),
+    row("assigned trip the standing committee never decided", "000 §IV Bước 1 (nhiệm vụ đột xuất); §V.2 ý 3", KG, FINAL, |x| x.trips[FEB].approval = Approval::Requested, KhongDat, 54, 2, &[(R::TripNotApproved, F), (R::DaysMinimum, F)]),
     row("exempt: long-term study ≥ 6 months", "000 §II Lưu ý", KG, FINAL, |x| exempt(x, "hoc-dai-han", "2025-02-01", "2025-09-30"), Mien, 60, 2, &[(R::Exemption, I)]),
     row("not exempt: study of 5 months", "000 §II Lưu ý (6 tháng trở lên)", KG, FINAL, |x| exempt(x, "hoc-dai-han", "2025-02-01", "2025-06-30"), Dat, 60, 2, &[(R::ExemptionNotApplicable, W)]),
     row("exempt: long-term sick leave", "000 §II Lưu ý", KG, FINAL, |x| exempt(x, "nghi-benh-dai-han", "2025-10-01", "2026-03-31"), Mien, 60, 2, &[(R::Exemption, I)]),
@@ -224,7 +312,7 @@ const CASES: &[Case] = &[
     row("exempt: clerk", "000 §II Lưu ý", KG, FINAL, |x| x.cadre.role = "van-thu".into(), Mien, 60, 2, &[(R::Exemption, I)]),
     row("exempt: treasurer", "000 §II Lưu ý", KG, FINAL, |x| x.cadre.role = "thu-quy".into(), Mien, 60, 2, &[(R::Exemption, I)]),
     row("exempt: office administration", "000 §II Lưu ý", KG, FINAL, |x| x.cadre.role = "quan-tri".into(), Mien, 60, 2, &[(R::Exemption, I)]),
-    row("district cadre: outside Kiên Giang's scope", "000 §II", KG, FINAL, |x| x.cadre.level = "huyen".into(), Mien, 60, 2, &[(R::Scope, I)]),
+    row("district cadre: outside Kiên Giang's scope", "000 §II", KG, FINAL, district_cadre, Mien, 60, 2, &[(R::Scope, I)]),
     row("pro-rata option: maternity leave for the second half", "000 §II Lưu ý (option pro_rata)", kg_pro_rata, FINAL, |x| { second_half_removed(x); exempt(x, "thai-san", "2025-07-01", "2025-12-31"); }, Dat, 35, 1, &[(R::Exemption, I)]),
     row("pro-rata option: exempt every day", "000 §II Lưu ý (option pro_rata)", kg_pro_rata, FINAL, |x| exempt(x, "nghi-benh-dai-han", "2025-01-01", "2025-12-31"), Mien, 60, 2, &[(R::Exemption, I)]),
     // ── Forecasts during the year ────────────────────────────────────────────────────
@@ -233,6 +321,7 @@ const CASES: &[Case] = &[
     forecast(row("20 December, 25 days short: cannot make it", "000 §III.1", KG, "2025-12-20", second_half_removed, KhongDat, 35, 1, &[(R::DaysMinimum, F), (R::ThematicMinimum, P)]), Outlook::CannotMakeIt),
     forecast(row("March, confirmation not yet received", "000 §IV Bước 3", KG, "2025-03-01", |x| x.trips[FEB].confirmation = None, KhongDat, 6, 0, &[(R::TripUnconfirmed, P), (R::DaysMinimum, P), (R::ThematicMinimum, P), (R::CoverageLevel, P), (R::CoverageChiDoan, P)]), Outlook::OnTrack),
     forecast(row("a late registration cannot be repaired", "000 §V.2 ý 1", KG, "2025-03-01", |x| x.registrations[0].submitted_on = d("2024-12-22"), KhongDat, 12, 0, &[(R::RegistrationLate, F), (R::DaysMinimum, P), (R::ThematicMinimum, P), (R::CoverageChiDoan, P)]), Outlook::CannotMakeIt),
+    forecast(row("March, assigned trip awaiting the standing committee", "000 §IV Bước 1 (nhiệm vụ đột xuất)", KG, "2025-03-01", |x| x.trips[FEB].approval = Approval::Requested, KhongDat, 6, 0, &[(R::TripNotApproved, P), (R::DaysMinimum, P), (R::ThematicMinimum, P), (R::CoverageLevel, P), (R::CoverageChiDoan, P)]), Outlook::OnTrack),
     forecast(row("before the year starts", "000 §IV Bước 1", KG, "2024-12-25", |_| {}, KhongDat, 0, 0, &[(R::DaysMinimum, P), (R::ThematicMinimum, P), (R::CoverageLevel, P), (R::CoverageChiDoan, P)]), Outlook::OnTrack),
     // ── Tây Ninh (seed 001) ───────────────────────────────────────────────────────────
     row("Tây Ninh baseline", "001 §III.2–3", TN, FINAL_TN, |_| {}, Dat, 60, 2, &[]),
@@ -242,11 +331,23 @@ const CASES: &[Case] = &[
     row("quarterly registration on the 15th is on time", "001 §IV.1 Bước 2", TN, FINAL_TN, |x| { x.registrations[1].submitted_on = d("2019-04-15"); x.registrations[1].approved_on = Some(d("2019-04-16")); }, Dat, 60, 2, &[]),
     row("quarterly registration on the 16th is late", "001 §IV.1 Bước 2", TN, FINAL_TN, |x| { x.registrations[1].submitted_on = d("2019-04-16"); x.registrations[1].approved_on = Some(d("2019-04-17")); }, KhongDat, 60, 2, &[(R::RegistrationLate, F)]),
     row("quarter 3 not registered", "001 §IV.1 Bước 1–2", TN, FINAL_TN, |x| { x.registrations.remove(2); }, KhongDat, 47, 1, &[(R::RegistrationMissing, F), (R::TripNotApproved, F), (R::DaysMinimum, F)]),
-    row("district cadre in scope, base level suffices", "001 §II.1; §III.3", TN, FINAL_TN, |x| x.cadre.level = "huyen".into(), Dat, 60, 2, &[]),
-    row("district cadre without a lower-level trip", "001 §III.3", TN, FINAL_TN, |x| { x.cadre.level = "huyen".into(); for t in &mut x.trips { t.host = host("huyen"); } }, KhongDat, 60, 2, &[(R::CoverageLevel, F)]),
+    row("invitation-only attendance is not a trip to register, confirm or report", "001 §III.1 Lưu ý", TN, FINAL_TN, invitation_trip, Dat, 60, 2, &[(R::TripInvitationOnly, W)]),
+    row("policy option: invitation-only attendance follows the process", "001 §III.1 Lưu ý (option invitation_only_follows_process)", tn_invitation_follows_process, FINAL_TN, invitation_trip, KhongDat, 60, 2, &[(R::TripInvitationOnly, W), (R::TripNotApproved, F), (R::TripUnconfirmed, F)]),
+    row("chi đoàn meeting attended only on invitation does not count", "001 §III.1 Lưu ý; §III.3", TN, FINAL_TN, invited_meeting, KhongDat, 60, 2, &[(R::ChiDoanInvitationOnly, W), (R::CoverageChiDoan, F)]),
+    row("chi đoàn meeting during an invitation-only trip does not count", "001 §III.1 Lưu ý; §III.3", TN, FINAL_TN, |x| { x.trips[FEB].invitation_only = true; x.chi_doan_meetings[0].trip = x.trips[FEB].id.clone(); }, KhongDat, 54, 2, &[(R::TripInvitationOnly, W), (R::ChiDoanInvitationOnly, W), (R::CoverageChiDoan, F), (R::DaysMinimum, F)]),
+    row("district cadre in scope, base level suffices", "001 §II.1; §III.3", TN, FINAL_TN, district_cadre, Dat, 60, 2, &[]),
+    row("district cadre: days at a district office do not count", "001 §III.3 (phải đi cơ sở ở cấp dưới)", TN, FINAL_TN, |x| { district_cadre(x); x.trips[JAN].host = host("huyen"); }, KhongDat, 54, 2, &[(R::TripOwnLevel, W), (R::DaysMinimum, F)]),
+    row("district cadre without a lower-level trip", "001 §III.3", TN, FINAL_TN, |x| { x.cadre.level = "huyen".into(); for t in &mut x.trips { t.host = host("huyen"); } }, KhongDat, 0, 0, &[(R::TripOwnLevel, W), (R::CoverageLevel, F), (R::DaysMinimum, F)]),
+    row("provincial cadre: days at the province do not count", "001 §III.3", TN, FINAL_TN, |x| x.trips[JAN].host = host("tinh"), KhongDat, 54, 2, &[(R::TripOwnLevel, W), (R::DaysMinimum, F)]),
+    row("district cadre's late registration (assumed deadline)", "001 §IV.2 Bước 1 (đầu mỗi quý)", TN, FINAL_TN, |x| { district_cadre(x); x.registrations[1].submitted_on = d("2019-04-16"); x.registrations[1].approved_on = Some(d("2019-04-17")); }, KhongDat, 60, 2, &[(R::RegistrationLate, F)]),
+    row("district cadre's report after the quarter (assumed deadline)", "001 §IV.2 Bước 4 (hằng quý)", TN, FINAL_TN, |x| { district_cadre(x); report(&mut x.trips[FEB]).submitted_on = d("2019-04-01"); }, KhongDat, 60, 2, &[(R::ReportLate, F)]),
+    row("district cadre's report by the quarter's last day", "001 §IV.2 Bước 4 (hằng quý)", TN, FINAL_TN, |x| { district_cadre(x); report(&mut x.trips[FEB]).submitted_on = d("2019-03-31"); }, Dat, 60, 2, &[]),
+    row("host level unknown (older app), Tây Ninh", "001 §III.3", TN, FINAL_TN, |x| x.trips[JAN].host.level = String::new(), Dat, 60, 2, &[(R::TripLevelUnknown, W)]),
+    row("no rule on groups in Tây Ninh", "001 §III.1 mục 1.3", TN, FINAL_TN, |x| group_trip(x, 5, "can-bo"), Dat, 60, 2, &[]),
     row("no chi đoàn ấp, khu phố meeting", "001 §III.3", TN, FINAL_TN, |x| x.chi_doan_meetings.clear(), KhongDat, 60, 2, &[(R::CoverageChiDoan, F)]),
     row("inspection 1.2 registered, not assigned", "001 §IV.1 Bước 1", TN, FINAL_TN, |x| x.trips[FEB].content_type = "1.2".into(), Dat, 60, 2, &[(R::TripNeedsAssignment, W)]),
     row("inspection 1.2 assigned by the standing committee", "001 §IV.1 Bước 1", TN, FINAL_TN, |x| { x.trips[FEB].content_type = "1.2".into(); x.trips[FEB].approval = Approval::Assigned; }, Dat, 60, 2, &[]),
+    row("inspection 1.2 the standing committee never decided", "001 §IV.1 Bước 1 (phân công của Thường trực)", TN, FINAL_TN, |x| { x.trips[FEB].content_type = "1.2".into(); x.trips[FEB].approval = Approval::Requested; }, KhongDat, 54, 2, &[(R::TripNotApproved, F), (R::DaysMinimum, F)]),
     row("no thematic minimum in Tây Ninh", "001 §III.1 mục 1.3", TN, FINAL_TN, |x| for i in [T1, T2] { x.trips[i].thematic = false; x.trips[i].content_type = "1.1".into(); }, Dat, 60, 0, &[]),
     row("no Xuất sắc level in Tây Ninh", "001 §IV Lưu ý", TN, FINAL_TN, |x| { x.trips[T1].difficulty_solved = Some(evidence()); report(&mut x.trips[T1]).score = Some(95); }, Dat, 60, 2, &[]),
     row("25 years at the office is no exemption in Tây Ninh", "001 §II.2", TN, FINAL_TN, |x| x.cadre.years_at_office = 25, Dat, 60, 2, &[]),
@@ -254,7 +355,7 @@ const CASES: &[Case] = &[
     row("exempt: seconded to the base ≥ 6 months", "001 §II.2", TN, FINAL_TN, |x| exempt(x, "biet-phai-co-so", "2019-01-01", "2019-08-31"), Mien, 60, 2, &[(R::Exemption, I)]),
     row("exempt: full-time training ≥ 6 months", "001 §II.2", TN, FINAL_TN, |x| exempt(x, "dao-tao-tap-trung", "2019-09-01", "2020-02-29"), Mien, 60, 2, &[(R::Exemption, I)]),
     row("not exempt: training of 5 months", "001 §II.2 (06 tháng trở lên)", TN, FINAL_TN, |x| exempt(x, "dao-tao-tap-trung", "2019-09-01", "2020-01-31"), Dat, 60, 2, &[(R::ExemptionNotApplicable, W)]),
-    row("secondment exemption is for provincial cadres only", "001 §II.2 (cán bộ Tỉnh đoàn)", TN, FINAL_TN, |x| { x.cadre.level = "huyen".into(); exempt(x, "biet-phai-co-so", "2019-01-01", "2019-08-31"); }, Dat, 60, 2, &[(R::ExemptionNotApplicable, W)]),
+    row("secondment exemption is for provincial cadres only", "001 §II.2 (cán bộ Tỉnh đoàn)", TN, FINAL_TN, |x| { district_cadre(x); exempt(x, "biet-phai-co-so", "2019-01-01", "2019-08-31"); }, Dat, 60, 2, &[(R::ExemptionNotApplicable, W)]),
     row("exempt: clerk (Tây Ninh)", "001 §II.2", TN, FINAL_TN, |x| x.cadre.role = "van-thu".into(), Mien, 60, 2, &[(R::Exemption, I)]),
     row("exempt: accountant (Tây Ninh)", "001 §II.2", TN, FINAL_TN, |x| x.cadre.role = "ke-toan".into(), Mien, 60, 2, &[(R::Exemption, I)]),
     row("exempt: treasurer (Tây Ninh)", "001 §II.2", TN, FINAL_TN, |x| x.cadre.role = "thu-quy".into(), Mien, 60, 2, &[(R::Exemption, I)]),
@@ -433,4 +534,67 @@ fn vietnamese_messages() {
         messages.contains(&"Chưa dự sinh hoạt chi đoàn nào trong năm."),
         "{messages:#?}"
     );
+}
+
+/// Issue 13: the texts of the new findings, as the cadre reads them.
+#[test]
+fn issue_13_messages() {
+    let messages = |policy: &Policy, x: &Dossier, as_of: &str, rules: &[RuleId]| -> String {
+        let v = evaluate(policy, x, d(as_of)).expect("valid");
+        v.findings
+            .iter()
+            .filter(|f| rules.contains(&f.rule))
+            .map(|f| format!("{} {:?}: {}\n", f.rule, f.severity, f.message_vi))
+            .collect()
+    };
+    let mut out = String::new();
+
+    let mut x = baseline("kien-giang-2023", 2025);
+    group_trip(&mut x, 4, "can-bo");
+    group(&mut x).members[3].task.clear();
+    x.trips[JAN].host = host("tinh");
+    x.trips[FEB].host.level = String::new();
+    x.trips[FEB + 2].approval = Approval::Requested;
+    let rules = [
+        R::ThematicGroup,
+        R::TripOwnLevel,
+        R::TripLevelUnknown,
+        R::TripNotApproved,
+    ];
+    out += &messages(&kg(), &x, FINAL, &rules);
+    out += &messages(&kg(), &x, "2025-12-01", &[R::TripNotApproved]);
+
+    let mut y = baseline("tay-ninh-2018", 2019);
+    district_cadre(&mut y);
+    y.registrations[1].submitted_on = d("2019-04-16");
+    y.registrations[1].approved_on = Some(d("2019-04-17"));
+    report(&mut y.trips[FEB]).submitted_on = d("2019-04-01");
+    invitation_trip(&mut y);
+    y.chi_doan_meetings[0].invitation_only = true;
+    let rules = [
+        R::RegistrationLate,
+        R::ReportLate,
+        R::TripInvitationOnly,
+        R::ChiDoanInvitationOnly,
+        R::CoverageChiDoan,
+    ];
+    out += &messages(&tn(), &y, FINAL_TN, &rules);
+    // A provincial cadre's deadlines are the plan's own: no assumption to mention.
+    y.cadre.level = "tinh".into();
+    out += &messages(&tn(), &y, FINAL_TN, &[R::RegistrationLate]);
+
+    expect_test::expect![[r#"
+        trip-not-approved Fail: Chuyến đi 10/04–15/04/2025 (Huyện đoàn Châu Thành) không có quyết định phân công hoặc cho đi đột xuất của Thường trực nên không được tính.
+        trip-own-level Warning: Chuyến đi 10/01–15/01/2025 (Tỉnh đoàn): đơn vị đến thuộc Tỉnh đoàn, cùng cấp hoặc trên cấp của cán bộ; không phải đi cơ sở ở cấp dưới nên không được tính.
+        trip-level-unknown Warning: Chuyến đi 10/02–15/02/2025 (Đoàn xã Vĩnh Hòa Hiệp): chưa ghi cấp của đơn vị đến. Số ngày vẫn được tính nhưng chưa tính vào địa bàn (các cấp phải đi); đồng chí cần bổ sung cấp của đơn vị.
+        thematic-group Warning: Chuyến đi 03/03–07/03/2025 (Đoàn xã Vĩnh Hòa Hiệp) (đi theo nhóm): nhóm có 4 người, tối đa 3 người; người phụ trách nhóm (Trần Thị Bình, Cán bộ chuyên trách) không phải Trưởng, phó phòng, ban hoặc Thường trực Tỉnh đoàn; chưa phân công nhiệm vụ cho Lê Văn Cường 3 nên không được tính là đợt chuyên đề; số ngày vẫn được tính.
+        trip-not-approved Pending: Chuyến đi 10/04–15/04/2025 (Huyện đoàn Châu Thành) đang chờ Thường trực quyết định (phân công hoặc cho đi đột xuất) nên chưa được tính.
+        registration-late Fail: Đăng ký đi cơ sở Quý II nộp ngày 16/04/2019, quá hạn (hạn chót 15/04/2019). Hạn này là giả định của quy định đang áp dụng: văn bản (001 §IV.2 Bước 1) chỉ ghi “đầu mỗi quý”.
+        coverage-chi-doan Fail: Chưa dự sinh hoạt chi đoàn nào trong năm (không tính 1 buổi chỉ dự theo thư mời).
+        report-late Fail: Báo cáo chuyến đi 10/02–15/02/2019 (Đoàn xã Vĩnh Hòa Hiệp) nộp ngày 01/04/2019, quá hạn (hạn chót 31/03/2019). Hạn này là giả định của quy định đang áp dụng: văn bản (001 §IV.2 Bước 4) chỉ ghi “hằng quý … tổng hợp báo cáo”.
+        chi-doan-invitation-only Warning: Buổi sinh hoạt Chi đoàn ấp Tân Hưng ngày 12/04/2019 chỉ dự theo thư mời nên không được tính là dự sinh hoạt chi đoàn.
+        trip-invitation-only Warning: Chuyến đi 01/12–02/12/2019 (Đoàn xã Vĩnh Hòa Hiệp) chỉ dự theo thư mời nên không được tính là đi cơ sở (không cần đăng ký, xác nhận, báo cáo).
+        registration-late Fail: Đăng ký đi cơ sở Quý II nộp ngày 16/04/2019, quá hạn (hạn chót 15/04/2019).
+    "#]]
+    .assert_eq(&out);
 }

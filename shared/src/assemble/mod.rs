@@ -8,6 +8,7 @@
 //! not as a failure.
 
 use crate::directory::Directory;
+use crate::doc::party::{PartyView, RatingDecision, ReminderNote};
 use crate::doc::{Basis, CadreYear, Submission, TripRecord};
 use crate::dossier::{Approval, Cadre, Dossier, Registration, Trip, TripStatus};
 use crate::error::InputErrors;
@@ -15,6 +16,8 @@ use crate::policy::Policy;
 use crate::verdict::Verdict;
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
+
+mod decisions;
 
 /// Whose move it is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -96,11 +99,22 @@ impl TripStage {
     }
 }
 
-/// The assembled dossier, with each trip's stage (by trip id).
+/// The assembled dossier, with each trip's stage (by trip id), and what the cadre should
+/// see of other parties' decisions.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Assembled {
     pub dossier: Dossier,
     pub stages: Vec<(String, TripStage)>,
+    /// Confirmations that do not count, by trip id, with why (Vietnamese).
+    pub rejected_confirmations: Vec<(String, String)>,
+    /// The valid confirmation of each confirmed trip: (trip id, officer's name, degree).
+    pub confirmed_by: Vec<(String, String, crate::confirm::Degree)>,
+    /// HQ's reminders, written or not, newest first.
+    pub reminders: Vec<ReminderNote>,
+    /// HQ's official rating of the year, the latest decision.
+    pub official: Option<RatingDecision>,
+    /// Decisions written concurrently by two people, to resolve (Vietnamese).
+    pub conflicts: Vec<String>,
 }
 
 impl Assembled {
@@ -118,6 +132,17 @@ impl Assembled {
 pub struct Sources<'a> {
     /// The cadre's own dossier document.
     pub dossier: Option<&'a CadreYear>,
+    /// The host units' confirmation documents about this cadre-year.
+    pub hosts: &'a [PartyView],
+    /// The department's review.
+    pub review: Option<&'a PartyView>,
+    /// The standing committee's decisions.
+    pub standing: Option<&'a PartyView>,
+    /// HQ's record.
+    pub hq: Option<&'a PartyView>,
+    /// The directory that confirmations' signatures are checked against; without one no
+    /// confirmation can count yet.
+    pub directory: Option<&'a Directory>,
 }
 
 /// Builds the dossier of `cadre` (the directory's facts) for `year` from `sources`, as
@@ -130,7 +155,7 @@ pub fn assemble(
     sources: Sources<'_>,
     today: NaiveDate,
 ) -> Assembled {
-    let mut dossier = Dossier {
+    let dossier = Dossier {
         policy: Some(policy.id.clone()),
         year,
         cadre,
@@ -140,24 +165,43 @@ pub fn assemble(
         reminders: Vec::new(),
         waivers: Vec::new(),
     };
-    let mut stages = Vec::new();
-    let Some(own) = sources.dossier else {
-        return Assembled { dossier, stages };
+    let mut out = Assembled {
+        dossier,
+        stages: Vec::new(),
+        rejected_confirmations: Vec::new(),
+        confirmed_by: Vec::new(),
+        reminders: Vec::new(),
+        official: None,
+        conflicts: Vec::new(),
     };
-    dossier.registrations = registrations(policy, year, &own.submissions);
+    decisions::apply_hq(&mut out, sources.hq);
+    decisions::apply_waivers(&mut out, sources.standing);
+    let Some(own) = sources.dossier else {
+        return out;
+    };
+    out.dossier.registrations = registrations(policy, year, &own.submissions);
+    decisions::apply_registration_rulings(&mut out, sources.standing);
     for record in &own.trips {
-        let trip = assemble_trip(policy, year, record, &own.submissions);
-        let stage = stage_of(&trip, record, &dossier.registrations, policy, year, today);
-        stages.push((record.id().to_owned(), stage));
-        dossier.trips.push(trip);
+        let mut trip = assemble_trip(policy, year, record, &own.submissions);
+        decisions::apply_trip_decisions(&mut out, &mut trip, record, &sources, &own.confirmations);
+        let stage = stage_of(
+            &trip,
+            record,
+            &out.dossier.registrations,
+            policy,
+            year,
+            today,
+        );
+        out.stages.push((record.id().to_owned(), stage));
+        out.dossier.trips.push(trip);
     }
-    dossier.chi_doan_meetings = own
+    out.dossier.chi_doan_meetings = own
         .meetings
         .iter()
         .filter(|m| !m.cancelled)
         .map(|m| m.meeting.clone())
         .collect();
-    Assembled { dossier, stages }
+    out
 }
 
 /// A period's registration is its first submission (Dossier::registrations); approval
@@ -295,7 +339,7 @@ pub const DEFAULT_POLICY_ID: &str = "kien-giang-2023";
 pub fn default_policy() -> Option<&'static Policy> {
     static POLICY: std::sync::OnceLock<Option<Policy>> = std::sync::OnceLock::new();
     POLICY
-        .get_or_init(|| serde_json::from_str(include_str!("../policies/kien-giang-2023.json")).ok())
+        .get_or_init(|| serde_json::from_str(include_str!("../../policies/kien-giang-2023.json")).ok())
         .as_ref()
 }
 

@@ -1,5 +1,9 @@
 //! `GET /sync`: the automerge-repo WebSocket endpoint, the shell around one [`SyncHub`].
 //!
+//! Every connection is an enrolled device, authenticated by its token during the upgrade
+//! (before any frame is read); the hub asks [`access::ServerAccess`] what it may read and
+//! whether a peer's changes may be kept (`docs/access.md`).
+//!
 //! One task owns the hub (an actor): each connection task sends it `(connection, frame)`
 //! and `closed`; it executes the hub's actions in order, so a chunk is committed to the
 //! [`DocumentStore`] before any frame queued after it goes out. Each connection has a
@@ -17,7 +21,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use automerge::AutoCommit;
-use axum::extract::State;
 use axum::extract::ws::{CloseFrame, Message as WsMessage, WebSocket, WebSocketUpgrade};
 use axum::response::Response;
 use shared::sync::{
@@ -26,8 +29,11 @@ use shared::sync::{
 };
 use tokio::sync::{mpsc, oneshot};
 
-use crate::AppState;
 use crate::store::{DocumentStore, StoreError};
+
+pub mod access;
+
+pub use access::{Created, Directories, DocIndex, ServerAccess, SyncIdentity};
 
 /// Frames waiting for one client before it counts as too slow and is dropped.
 const OUTGOING_FRAMES: usize = 256;
@@ -40,32 +46,26 @@ const MAX_WS_MESSAGE: usize = MAX_FRAME_BYTES + 64 * 1024;
 /// WebSocket close code 1008, "policy violation": what a refused peer gets.
 const CLOSE_POLICY: u16 = 1008;
 
-/// Who is at the other end of a sync connection, as the server authenticated it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Identity {
-    /// No authentication yet: every connection is this. Accounts replace it.
-    Development,
+/// The rules a server hub runs under: an [`Access`] for enrolled devices that also
+/// reports the documents it let into being (their index rows are written before their
+/// first chunk). [`ServerAccess`] in production; tests of the transport may use others.
+pub trait ServerRules: Access<Identity = SyncIdentity> + Send + Sync + 'static {
+    fn take_created(&self) -> Vec<Created>;
 }
 
-/// Access control for development: everyone may read, write and create every document.
-/// This is the seam real access control (per cadre, per chi đoàn, HQ) replaces.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct OpenAccess;
-
-impl Access for OpenAccess {
-    type Identity = Identity;
-
-    fn can_read(&self, _: &Identity, _: &DocumentId) -> bool {
-        true
+impl<D: Directories> ServerRules for ServerAccess<D> {
+    fn take_created(&self) -> Vec<Created> {
+        ServerAccess::take_created(self)
     }
+}
 
-    fn can_write(&self, _: &Identity, _: &DocumentId) -> bool {
-        true
-    }
-
-    fn can_create(&self, _: &Identity, _: &DocumentId) -> bool {
-        true
-    }
+/// Whose connections to close at once (a device revoked, an account disabled).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Revocation {
+    Device(String),
+    Person(String),
+    /// Events were missed: every connection reconnects and is authenticated afresh.
+    Everyone,
 }
 
 /// How the hub task manages storage.
@@ -94,8 +94,10 @@ pub struct SyncStats {
 enum Event {
     Opened {
         connection: ConnectionId,
+        identity: SyncIdentity,
         link: Link,
     },
+    Revoke(Revocation),
     Frame {
         connection: ConnectionId,
         frame: Vec<u8>,
@@ -128,25 +130,31 @@ pub struct SyncService {
 }
 
 impl SyncService {
-    /// Starts the hub task on the current tokio runtime. It ends when every handle is gone.
-    pub fn start(store: impl DocumentStore) -> SyncService {
-        Self::start_with(store, SyncConfig::default())
+    /// Starts the hub task on the current tokio runtime, under `rules`. It ends when every
+    /// handle is gone.
+    pub fn start(store: impl DocumentStore, rules: impl ServerRules) -> SyncService {
+        Self::start_with(store, SyncConfig::default(), rules)
     }
 
     /// As [`start`](Self::start), with the given storage policy.
-    pub fn start_with(store: impl DocumentStore, config: SyncConfig) -> SyncService {
+    pub fn start_with(
+        store: impl DocumentStore,
+        config: SyncConfig,
+        rules: impl ServerRules,
+    ) -> SyncService {
         let (events, inbox) = mpsc::channel(HUB_EVENTS);
         let me = PeerId::new(format!("dicoso-server-{}", std::process::id()));
         let metadata = PeerMetadata {
             storage_id: None,
             is_ephemeral: Some(false),
         };
-        let hub = SyncHub::new(me.clone(), metadata, OpenAccess);
+        let hub = SyncHub::new(me.clone(), metadata, rules);
         let shell = Shell {
             hub,
             store,
             config,
             links: HashMap::new(),
+            identities: HashMap::new(),
             last_seq: HashMap::new(),
         };
         tokio::spawn(run_hub(shell, me, inbox));
@@ -154,6 +162,38 @@ impl SyncService {
             events,
             next_connection: Arc::new(AtomicU64::new(1)),
         }
+    }
+
+    /// Closes, from now on, the live connections of every device the directory revokes
+    /// and of every person whose account it disables.
+    pub fn follow_revocations(
+        &self,
+        mut events: tokio::sync::broadcast::Receiver<crate::directory::DirectoryEvent>,
+    ) {
+        use crate::directory::DirectoryEvent;
+        use tokio::sync::broadcast::error::RecvError;
+        let service = self.clone();
+        tokio::spawn(async move {
+            loop {
+                let revocation = match events.recv().await {
+                    Ok(DirectoryEvent::Revoked { device_id, .. }) => Revocation::Device(device_id),
+                    Ok(DirectoryEvent::AccountDisabled { person }) => Revocation::Person(person),
+                    Ok(DirectoryEvent::Changed { .. }) => continue,
+                    Err(RecvError::Lagged(_)) => Revocation::Everyone,
+                    Err(RecvError::Closed) => break,
+                };
+                if service.events.is_closed() {
+                    break;
+                }
+                service.revoke(revocation).await;
+            }
+        });
+    }
+
+    /// Closes the live connections of a revoked device or a disabled person at once; their
+    /// next connection is refused at the upgrade.
+    pub async fn revoke(&self, revocation: Revocation) {
+        let _ = self.events.send(Event::Revoke(revocation)).await;
     }
 
     /// What the hub holds, once it has handled the events sent before; `None` if it has
@@ -165,21 +205,31 @@ impl SyncService {
     }
 }
 
-/// `GET /sync`: upgrades to a WebSocket speaking automerge-repo's protocol.
-pub async fn endpoint(State(state): State<AppState>, upgrade: WebSocketUpgrade) -> Response {
-    let service = state.sync.clone();
+/// The subprotocol a browser offers with its token, and the one the server selects
+/// (else Chromium fails the socket).
+pub use shared::auth::SUBPROTOCOL;
+
+/// Upgrades an authenticated request to a WebSocket speaking automerge-repo's protocol.
+/// (`GET /sync` authenticates in `crate::endpoints`.)
+pub fn upgrade(
+    service: SyncService,
+    identity: SyncIdentity,
+    upgrade: WebSocketUpgrade,
+) -> Response {
     upgrade
+        .protocols([SUBPROTOCOL])
         .max_message_size(MAX_WS_MESSAGE)
         .max_frame_size(MAX_WS_MESSAGE)
-        .on_upgrade(move |socket| serve_connection(socket, service))
+        .on_upgrade(move |socket| serve_connection(socket, service, identity))
 }
 
-async fn serve_connection(mut socket: WebSocket, service: SyncService) {
+async fn serve_connection(mut socket: WebSocket, service: SyncService, identity: SyncIdentity) {
     let connection = ConnectionId(service.next_connection.fetch_add(1, Ordering::Relaxed));
     let (frames, mut outgoing) = mpsc::channel(OUTGOING_FRAMES);
     let (abort, mut aborted) = oneshot::channel();
     let opened = Event::Opened {
         connection,
+        identity,
         link: Link { frames, abort },
     };
     if service.events.send(opened).await.is_err() {
@@ -234,28 +284,35 @@ async fn serve_connection(mut socket: WebSocket, service: SyncService) {
 }
 
 /// The hub and what executes its actions.
-struct Shell<S> {
-    hub: SyncHub<OpenAccess>,
+struct Shell<S, R: ServerRules> {
+    hub: SyncHub<R>,
     store: S,
     config: SyncConfig,
     links: HashMap<ConnectionId, Link>,
+    identities: HashMap<ConnectionId, SyncIdentity>,
     /// Per loaded document, the last chunk number such that every chunk up to it is in
     /// memory (read at load, or appended from memory since): what compaction may replace.
     /// Absent if another writer's chunk came in between.
     last_seq: HashMap<DocumentId, i64>,
 }
 
-async fn run_hub<S: DocumentStore>(
-    mut shell: Shell<S>,
+async fn run_hub<S: DocumentStore, R: ServerRules>(
+    mut shell: Shell<S, R>,
     me: PeerId,
     mut inbox: mpsc::Receiver<Event>,
 ) {
     while let Some(event) = inbox.recv().await {
         match event {
-            Event::Opened { connection, link } => {
+            Event::Opened {
+                connection,
+                identity,
+                link,
+            } => {
                 shell.links.insert(connection, link);
-                shell.hub.accept(connection, Identity::Development);
+                shell.identities.insert(connection, identity.clone());
+                shell.hub.accept(connection, identity);
             }
+            Event::Revoke(revocation) => shell.revoke(&revocation, &me),
             Event::Frame { connection, frame } => shell.hub.handle_frame(connection, &frame),
             Event::Refused { connection, reason } => {
                 // The hub never saw the frame; refuse as it would: `error`, then close.
@@ -272,6 +329,7 @@ async fn run_hub<S: DocumentStore>(
             Event::Closed { connection } => {
                 shell.hub.closed(connection);
                 shell.links.remove(&connection);
+                shell.identities.remove(&connection);
             }
             Event::Stats { reply } => {
                 let _ = reply.send(SyncStats {
@@ -289,9 +347,65 @@ async fn run_hub<S: DocumentStore>(
     }
 }
 
-impl<S: DocumentStore> Shell<S> {
+impl<S: DocumentStore, R: ServerRules> Shell<S, R> {
+    /// Closes every connection of a revoked device or disabled person: `error`, then close.
+    fn revoke(&mut self, revocation: &Revocation, me: &PeerId) {
+        let gone: Vec<ConnectionId> = self
+            .identities
+            .iter()
+            .filter(|(_, who)| match revocation {
+                Revocation::Device(device) => &who.device_id == device,
+                Revocation::Person(person) => &who.person == person,
+                Revocation::Everyone => true,
+            })
+            .map(|(c, _)| *c)
+            .collect();
+        for connection in gone {
+            tracing::info!(
+                ?connection,
+                ?revocation,
+                "sync connection closed: access revoked"
+            );
+            self.hub.closed(connection);
+            self.identities.remove(&connection);
+            if let Some(link) = self.links.remove(&connection) {
+                let message = match revocation {
+                    Revocation::Everyone => "Máy chủ cập nhật danh bạ: hãy kết nối lại.",
+                    _ => "Thiết bị hoặc tài khoản này đã bị thu hồi quyền đồng bộ.",
+                };
+                let error = Message::Error {
+                    sender_id: me.clone(),
+                    message: message.to_owned(),
+                    target_id: PeerId::default(),
+                };
+                let _ = link.frames.try_send(error.encode());
+            }
+        }
+    }
+
+    /// Writes the index rows of documents that came into being; a document whose row
+    /// cannot be written is forgotten (its chunks would be unreadable by anyone).
+    async fn index_created(&mut self) {
+        for created in self.hub.access().take_created() {
+            if let Err(error) = self.store.index_document(&created).await {
+                tracing::error!(document = %created.document, %error, "cannot index a new document");
+                self.forget(&created.document);
+            } else {
+                tracing::info!(
+                    document = %created.document,
+                    kind = created.key.kind.as_str(),
+                    cadre = %created.key.cadre,
+                    year = created.key.year,
+                    device = %created.device_id,
+                    "document created"
+                );
+            }
+        }
+    }
+
     /// Drains and executes the hub's actions, in order; then compacts what grew too long.
     async fn execute(&mut self) {
+        self.index_created().await;
         let mut compact = BTreeSet::new();
         while let Some(action) = self.hub.poll_action() {
             match action {
@@ -350,7 +464,15 @@ impl<S: DocumentStore> Shell<S> {
                     }
                 }
                 Action::Close { connection, reason } => {
-                    tracing::info!(?connection, %reason, "sync connection closed");
+                    let who = self.identities.remove(&connection);
+                    let (device, person) = who
+                        .as_ref()
+                        .map_or(("", ""), |w| (w.device_id.as_str(), w.person.as_str()));
+                    if matches!(reason, shared::sync::ProtocolError::Refused { .. }) {
+                        tracing::warn!(?connection, device, person, %reason, "changes refused");
+                    } else {
+                        tracing::info!(?connection, device, person, %reason, "sync connection closed");
+                    }
                     // Dropping the sender lets the task send what is queued, then close.
                     self.links.remove(&connection);
                 }

@@ -2,9 +2,7 @@
 
 #![cfg(not(target_arch = "wasm32"))]
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::{Value, json};
 use shared::dossier::Dossier;
 use shared::policy::Policy;
@@ -43,6 +41,12 @@ const CASES: &[(&str, &str, Edit, &str)] = &[
     ("dossier names another policy", "kien-giang-2023", |v| v["policy"] = json!("tay-ninh-2018"), "policy: dossier names policy `tay-ninh-2018` but is evaluated under `kien-giang-2023`"),
     ("missing cadre name", "kien-giang-2023", |v| v["cadre"]["name"] = json!(" "), "cadre.name: must not be empty"),
     ("missing approval", "kien-giang-2023", |v| { if let Some(t) = v["trips"][0].as_object_mut() { t.remove("approval"); } }, "trips[0]: missing field `approval`"),
+    ("meeting linked to no trip", "kien-giang-2023", |v| v["chi_doan_meetings"][0]["trip"] = json!("t99"), "chi_doan_meetings[0].trip: no trip of the dossier has id `t99`"),
+    ("two trips with one id", "kien-giang-2023", |v| v["trips"][4]["id"] = json!("t02"), "trips[4].id: `t02` is also the id of trips[1]"),
+    ("unknown meeting unit level", "kien-giang-2023", |v| v["chi_doan_meetings"][0]["unit"]["level"] = json!(""), "chi_doan_meetings[0].unit.level: unknown level ``"),
+    ("group member named twice", "kien-giang-2023", |v| v["trips"][2]["group"] = json!({"leader": "cb-07", "members": [{"id": "cb-07", "name": "Trần Thị Bình", "role": "lanh-dao-ban"}, {"id": "CB-07", "name": "Trần Thị Bình", "role": ""}]}), "trips[2].group.members[1].id: `CB-07` is also members[0]"),
+    ("group member's unknown job", "kien-giang-2023", |v| v["trips"][2]["group"] = json!({"leader": "cb-07", "members": [{"id": "cb-07", "name": "Trần Thị Bình", "role": "truong-nhom"}]}), "trips[2].group.members[0].role: unknown role `truong-nhom`"),
+    ("group with no member", "kien-giang-2023", |v| v["trips"][2]["group"] = json!({"leader": "cb-07", "members": []}), "trips[2].group.members: a group has at least one member"),
 ];
 
 #[test]
@@ -87,4 +91,14 @@ fn all_errors_are_reported_at_once() {
         paths,
         ["cadre.level", "trips[0].end", "trips[1].content_type"]
     );
+}
+
+/// Issue 13: a trip from an older app has no host level (""): the dossier is valid, the
+/// verdict asks for the level. Any other unknown level stays an error (rows above).
+#[test]
+fn unknown_host_level_is_valid() {
+    let policy = Policy::preset("kien-giang-2023").expect("preset");
+    let mut x = baseline("kien-giang-2023", 2025);
+    x.trips[0].host.level = String::new();
+    assert!(x.validate(&policy).is_ok());
 }

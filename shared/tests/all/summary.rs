@@ -2,9 +2,7 @@
 
 #![cfg(not(target_arch = "wasm32"))]
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use shared::dossier::{Exemption, TripReport};
 use shared::policy::Policy;
 use shared::summary::summarize;
@@ -81,4 +79,22 @@ fn aggregates_over_dossiers() {
         serde_json::to_string(&s).expect("json"),
         serde_json::to_string(&reversed).expect("json")
     );
+}
+
+/// Issue 13: under Tây Ninh a chi đoàn meeting attended only on invitation is not counted
+/// for its unit; under Kiên Giang it is.
+#[test]
+fn meetings_on_invitation_by_policy() {
+    for (id, year, expected) in [("tay-ninh-2018", 2019, 1), ("kien-giang-2023", 2025, 2)] {
+        let policy = Policy::preset(id).expect("preset");
+        let mut x = baseline(id, year);
+        let mut invited = x.chi_doan_meetings[0].clone();
+        invited.date = d(&format!("{year}-05-12"));
+        invited.trip = x.trips[FEB].id.clone();
+        x.trips[FEB].invitation_only = true;
+        x.chi_doan_meetings.push(invited);
+        let v = evaluate(&policy, &x, d(&format!("{}-01-15", year + 1))).expect("valid");
+        let s = summarize([(&x, &v)]);
+        assert_eq!(s.chi_doan_meetings_by_unit[0].meetings, expected, "{id}");
+    }
 }

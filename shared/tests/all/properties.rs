@@ -2,10 +2,8 @@
 
 #![cfg(not(target_arch = "wasm32"))]
 
-mod common;
-
+use crate::common::*;
 use chrono::{Days, NaiveDate};
-use common::*;
 use proptest::prelude::*;
 use shared::dossier::*;
 use shared::policy::{Policy, Severity};

@@ -1,0 +1,656 @@
+//! What the app and the server say to each other about people and devices (the "HTTP API"
+//! of `docs/access.md`), and the small pure pieces around it: base64url, the signed
+//! enrolment message, PIN rules, the device's label, Vietnamese errors. No I/O here, so it
+//! is tested natively.
+
+use serde::{Deserialize, Deserializer, Serialize};
+use shared::directory::Role;
+
+/// The first line of the message a device signs to enrol: the server checks the same bytes.
+pub const ENROL_CONTEXT: &str = "dicoso-enrol-v1";
+/// The WebSocket subprotocol the server selects, and the prefix of the one carrying the token.
+pub const SYNC_PROTOCOL: &str = "dicoso.v1";
+pub const TOKEN_PROTOCOL_PREFIX: &str = "dicoso-token.";
+/// A token is renewed once it has this little left (`POST /api/device/renew`).
+pub const RENEW_WITHIN_MS: i64 = 30 * 24 * 3600 * 1000;
+
+/// base64url without padding (RFC 4648 §5), as the server writes keys, signatures and
+/// tokens. Written here rather than pulled in as a crate: it is twenty lines, and every
+/// byte of the front end counts.
+pub fn base64url(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, &b)| n | u32::from(b) << (16 - 8 * i));
+        for i in 0..=chunk.len() {
+            out.push(char::from(ALPHABET[(n >> (18 - 6 * i) & 63) as usize]));
+        }
+    }
+    out
+}
+
+/// The inverse of [`base64url`]; `None` for anything else (padding, other alphabets).
+pub fn from_base64url(text: &str) -> Option<Vec<u8>> {
+    let value = |c: u8| -> Option<u32> {
+        Some(match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'-' => 62,
+            b'_' => 63,
+            _ => return None,
+        } as u32)
+    };
+    if text.len() % 4 == 1 {
+        return None;
+    }
+    let mut out = Vec::with_capacity(text.len() * 3 / 4);
+    for chunk in text.as_bytes().chunks(4) {
+        let mut n = 0u32;
+        for (i, &c) in chunk.iter().enumerate() {
+            n |= value(c)? << (18 - 6 * i);
+        }
+        for i in 0..chunk.len() - 1 {
+            out.push((n >> (16 - 8 * i)) as u8);
+        }
+    }
+    Some(out)
+}
+
+/// How a person proves who they are when enrolling a device.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Credentials {
+    Password {
+        username: String,
+        password: String,
+    },
+    /// A one-time enrolment code (mã đăng ký) an admin handed out.
+    Code(String),
+}
+
+impl Credentials {
+    /// What the signed message names: the username or the code.
+    pub fn identifier(&self) -> &str {
+        match self {
+            Credentials::Password { username, .. } => username,
+            Credentials::Code(code) => code,
+        }
+    }
+}
+
+/// The bytes a device signs to enrol, as UTF-8: the context, the username or code, the
+/// public key, the actors, the time.
+pub fn enrol_message(
+    identifier: &str,
+    public_key: &str,
+    actors: &[String],
+    signed_at: i64,
+) -> String {
+    format!(
+        "{ENROL_CONTEXT}\n{identifier}\n{public_key}\n{}\n{signed_at}",
+        actors.join(",")
+    )
+}
+
+/// `POST /api/enrol`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EnrolRequest {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub password: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    /// Ed25519, raw 32 bytes, base64url.
+    pub public_key: String,
+    /// Automerge actor ids, hex.
+    pub actors: Vec<String>,
+    pub label: String,
+    pub signed_at: i64,
+    /// Ed25519 over [`enrol_message`], base64url.
+    pub signature: String,
+}
+
+impl EnrolRequest {
+    pub fn new(
+        credentials: &Credentials,
+        public_key: String,
+        actors: Vec<String>,
+        label: String,
+        signed_at: i64,
+        signature: String,
+    ) -> EnrolRequest {
+        let (username, password, code) = match credentials {
+            Credentials::Password { username, password } => {
+                (Some(username.clone()), Some(password.clone()), None)
+            }
+            Credentials::Code(code) => (None, None, Some(code.clone())),
+        };
+        EnrolRequest {
+            username,
+            password,
+            code,
+            public_key,
+            actors,
+            label,
+            signed_at,
+            signature,
+        }
+    }
+}
+
+/// A person as the account API describes them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PersonRef {
+    pub code: String,
+    pub name: String,
+    #[serde(default)]
+    pub unit: String,
+    #[serde(default)]
+    pub department: Option<String>,
+    #[serde(default)]
+    pub job: String,
+    #[serde(default, deserialize_with = "roles")]
+    pub roles: Vec<Role>,
+}
+
+impl PersonRef {
+    pub fn is_admin(&self) -> bool {
+        self.roles.contains(&Role::Admin)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProvinceRef {
+    pub code: String,
+    pub name: String,
+}
+
+/// The answer to a successful enrolment.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct EnrolAnswer {
+    pub device_id: String,
+    pub token: String,
+    #[serde(deserialize_with = "timestamp")]
+    pub expires_at: i64,
+    pub person: PersonRef,
+    pub province: ProvinceRef,
+}
+
+/// `GET /api/device`: what the server thinks of this device's token.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct DeviceAnswer {
+    #[serde(default)]
+    pub device_id: String,
+    #[serde(default, deserialize_with = "timestamp_or_zero")]
+    pub expires_at: i64,
+    pub status: DeviceStatus,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DeviceStatus {
+    Active,
+    Revoked,
+    Expired,
+    Disabled,
+}
+
+/// `POST /api/device/renew`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct RenewAnswer {
+    pub token: String,
+    #[serde(deserialize_with = "timestamp")]
+    pub expires_at: i64,
+}
+
+/// Every error body: `{"error": "<Vietnamese>"}`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct ErrorBody {
+    pub error: String,
+}
+
+/// Roles come as `{"role": "department-head", "department": "BTC"}` or in their CSV form
+/// `"department-head:BTC"`; unknown ones are skipped (a newer server may add some).
+fn roles<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Role>, D::Error> {
+    let values = Vec::<serde_json::Value>::deserialize(d)?;
+    Ok(values
+        .into_iter()
+        .filter_map(|v| match v {
+            serde_json::Value::String(text) => Role::parse(&text).ok(),
+            other => serde_json::from_value(other).ok(),
+        })
+        .collect())
+}
+
+/// A time as milliseconds since the epoch, given as a number or an RFC 3339 text.
+fn timestamp<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+    match serde_json::Value::deserialize(d)? {
+        serde_json::Value::Number(n) => n
+            .as_i64()
+            .ok_or_else(|| serde::de::Error::custom("time out of range")),
+        serde_json::Value::String(text) => chrono::DateTime::parse_from_rfc3339(&text)
+            .map(|t| t.timestamp_millis())
+            .map_err(serde::de::Error::custom),
+        _ => Err(serde::de::Error::custom(
+            "a time must be a number or a text",
+        )),
+    }
+}
+
+fn timestamp_or_zero<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+    Ok(timestamp(d).unwrap_or(0))
+}
+
+/// Why something about the account failed, in the user's words.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AccountError {
+    #[error("Máy đang ngoại tuyến: cần có mạng để đăng nhập lần đầu trên máy này.")]
+    Offline,
+    #[error("Không kết nối được máy chủ: kiểm tra mạng rồi thử lại.")]
+    Network,
+    #[error("Tên đăng nhập hoặc mật khẩu không đúng.")]
+    WrongPassword,
+    #[error(
+        "Mã đăng ký không dùng được: sai, đã dùng hoặc đã hết hạn. Xin quản trị viên cấp mã mới."
+    )]
+    BadCode,
+    #[error("Tài khoản đã bị khoá: liên hệ quản trị viên của Tỉnh Đoàn.")]
+    Disabled,
+    #[error("Đã thử quá nhiều lần: thử lại sau {0} giây.")]
+    Throttled(u64),
+    #[error("Máy chủ từ chối: {0}")]
+    Refused(String),
+    #[error("Máy chủ trả lời lỗi {0}: {1}")]
+    Server(u16, String),
+    #[error("Câu trả lời của máy chủ không đọc được ({0}).")]
+    BadAnswer(String),
+    #[error(
+        "Trình duyệt này không tạo được khoá bảo mật cho máy (Ed25519): hãy cập nhật trình duyệt ({0})."
+    )]
+    NoCrypto(String),
+    #[error("Nhập tên đăng nhập và mật khẩu.")]
+    MissingPassword,
+    #[error("Nhập mã đăng ký do quản trị viên cấp.")]
+    MissingCode,
+    #[error("Mã PIN gồm 4 đến 6 chữ số.")]
+    BadPin,
+    #[error("Hai lần nhập mã PIN không khớp.")]
+    PinMismatch,
+    #[error("Mã PIN không đúng.")]
+    WrongPin,
+    #[error("Nhập sai mã PIN nhiều lần: thử lại sau {0} giây.")]
+    PinThrottled(u64),
+    #[error("Chưa đăng nhập trên máy này.")]
+    SignedOut,
+    #[error("Cần quyền quản trị của Tỉnh Đoàn.")]
+    NotAdmin,
+    /// Reading or writing the device's own storage (already Vietnamese).
+    #[error("{0}")]
+    Storage(String),
+}
+
+/// The error for a failed enrolment's HTTP answer.
+pub fn enrol_error(
+    status: u16,
+    credentials: &Credentials,
+    retry_after: Option<u64>,
+    body: &str,
+) -> AccountError {
+    let said = serde_json::from_str::<ErrorBody>(body)
+        .map(|b| b.error)
+        .unwrap_or_default();
+    match status {
+        401 => match credentials {
+            Credentials::Password { .. } => AccountError::WrongPassword,
+            Credentials::Code(_) => AccountError::BadCode,
+        },
+        403 => AccountError::Disabled,
+        429 => AccountError::Throttled(retry_after.unwrap_or(60)),
+        400 | 409 if !said.is_empty() => AccountError::Refused(said),
+        _ => api_error(status, retry_after, body),
+    }
+}
+
+/// The error for any other API answer that is not a success.
+pub fn api_error(status: u16, retry_after: Option<u64>, body: &str) -> AccountError {
+    let said = serde_json::from_str::<ErrorBody>(body)
+        .map(|b| b.error)
+        .unwrap_or_default();
+    match status {
+        429 => AccountError::Throttled(retry_after.unwrap_or(60)),
+        401 => AccountError::Refused(if said.is_empty() {
+            "phiên đăng nhập trên máy này không còn dùng được: đăng nhập lại.".to_owned()
+        } else {
+            said
+        }),
+        403 if said.is_empty() => AccountError::NotAdmin,
+        400..=499 if !said.is_empty() => AccountError::Refused(said),
+        _ => AccountError::Server(status, if said.is_empty() { body.into() } else { said }),
+    }
+}
+
+/// Why sync is refused, after `GET /api/device` answered: what the person reads, and
+/// whether logging in again fixes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccessProblem {
+    pub message: String,
+    pub relogin: bool,
+}
+
+/// `None` when the device is fine (the socket failed for another reason).
+pub fn access_problem(status: Option<DeviceStatus>) -> Option<AccessProblem> {
+    let (message, relogin) = match status {
+        Some(DeviceStatus::Active) => return None,
+        Some(DeviceStatus::Expired) => (
+            "Phiên đăng nhập trên máy này đã hết hạn: đăng nhập lại để đồng bộ",
+            true,
+        ),
+        Some(DeviceStatus::Revoked) => (
+            "Máy này đã bị thu hồi quyền đồng bộ: đăng nhập lại để đồng bộ. Dữ liệu trên máy vẫn còn.",
+            true,
+        ),
+        Some(DeviceStatus::Disabled) => (
+            "Tài khoản đã bị khoá nên không đồng bộ được: liên hệ quản trị viên của Tỉnh Đoàn. Dữ liệu trên máy vẫn còn.",
+            false,
+        ),
+        // The server does not know the token at all (401).
+        None => (
+            "Máy chủ không nhận phiên đăng nhập của máy này: đăng nhập lại để đồng bộ",
+            true,
+        ),
+    };
+    Some(AccessProblem {
+        message: message.to_owned(),
+        relogin,
+    })
+}
+
+/// A PIN is 4 to 6 ASCII digits.
+pub fn check_pin(pin: &str, again: &str) -> Result<(), AccountError> {
+    if !(4..=6).contains(&pin.len()) || !pin.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(AccountError::BadPin);
+    }
+    if pin != again {
+        return Err(AccountError::PinMismatch);
+    }
+    Ok(())
+}
+
+/// How long to wait after `failures` wrong PINs in a row, in seconds: free for the first
+/// four, then doubling from 30 s. Asked on a shared phone, not a lock against theft.
+pub fn pin_wait_seconds(failures: u32) -> u64 {
+    match failures {
+        0..=4 => 0,
+        n => 30u64 << (n - 5).min(6),
+    }
+}
+
+/// The label a person recognises their device by, from the browser's user agent.
+pub fn device_label(user_agent: &str) -> String {
+    let os = [
+        ("Android", "Android"),
+        ("iPhone", "iPhone"),
+        ("iPad", "iPad"),
+        ("Windows", "Windows"),
+        ("Mac OS X", "Mac"),
+        ("CrOS", "ChromeOS"),
+        ("Linux", "Linux"),
+    ]
+    .into_iter()
+    .find(|(needle, _)| user_agent.contains(needle))
+    .map_or("máy không rõ", |(_, name)| name);
+    let browser = [
+        ("EdgA/", "Edge"),
+        ("Edg/", "Edge"),
+        ("SamsungBrowser/", "Samsung Internet"),
+        ("Firefox/", "Firefox"),
+        ("FxiOS/", "Firefox"),
+        ("CriOS/", "Chrome"),
+        ("Chrome/", "Chrome"),
+        ("Safari/", "Safari"),
+    ]
+    .into_iter()
+    .find(|(needle, _)| user_agent.contains(needle))
+    .map_or("trình duyệt", |(_, name)| name);
+    format!("{browser} trên {os}")
+}
+
+/// The enrolment code in a URL fragment `#ma=<code>` (what the admin's QR code opens).
+pub fn code_from_fragment(hash: &str) -> Option<String> {
+    hash.trim_start_matches('#')
+        .split('&')
+        .find_map(|part| part.strip_prefix("ma="))
+        .map(|code| code.trim().to_owned())
+        .filter(|code| !code.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64url_matches_rfc_4648_without_padding() {
+        // RFC 4648 §10 test vectors, unpadded, plus bytes that need the url alphabet.
+        let rows: &[(&[u8], &str)] = &[
+            (b"", ""),
+            (b"f", "Zg"),
+            (b"fo", "Zm8"),
+            (b"foo", "Zm9v"),
+            (b"foob", "Zm9vYg"),
+            (b"fooba", "Zm9vYmE"),
+            (b"foobar", "Zm9vYmFy"),
+            (&[0xfb, 0xff, 0xbf], "-_-_"),
+        ];
+        for (bytes, text) in rows {
+            assert_eq!(base64url(bytes), *text);
+            assert_eq!(from_base64url(text).as_deref(), Some(*bytes), "{text}");
+        }
+        for bad in ["Zg==", "Z", "Zm9v+", "a/bc"] {
+            assert_eq!(from_base64url(bad), None, "{bad}");
+        }
+        let key: Vec<u8> = (0..32).collect();
+        assert_eq!(base64url(&key).len(), 43);
+    }
+
+    #[test]
+    fn the_signed_message_names_who_what_key_which_actors_and_when() {
+        let actors = vec!["aa01".to_owned(), "bb02".to_owned()];
+        expect_test::expect![[r#"
+            "dicoso-enrol-v1\nKG-0123\nAAEC\naa01,bb02\n1767225600000"
+        "#]]
+        .assert_debug_eq(&enrol_message(
+            "KG-0123",
+            "AAEC",
+            &actors,
+            1_767_225_600_000,
+        ));
+    }
+
+    #[test]
+    fn an_enrolment_request_carries_either_a_password_or_a_code() {
+        let request = |c: &Credentials| {
+            serde_json::to_string(&EnrolRequest::new(
+                c,
+                "PK".into(),
+                vec!["aa".into()],
+                "Chrome trên Android".into(),
+                5,
+                "SIG".into(),
+            ))
+            .expect("json")
+        };
+        let password = Credentials::Password {
+            username: "kg-0123".into(),
+            password: "bí mật".into(),
+        };
+        expect_test::expect![[r#"{"username":"kg-0123","password":"bí mật","public_key":"PK","actors":["aa"],"label":"Chrome trên Android","signed_at":5,"signature":"SIG"}"#]]
+            .assert_eq(&request(&password));
+        expect_test::expect![[r#"{"code":"AB12CD","public_key":"PK","actors":["aa"],"label":"Chrome trên Android","signed_at":5,"signature":"SIG"}"#]]
+            .assert_eq(&request(&Credentials::Code("AB12CD".into())));
+    }
+
+    #[test]
+    fn the_enrolment_answer_reads_roles_and_times_in_either_form() {
+        let rows = [
+            r#"{"device_id":"d1","token":"t","expires_at":1798761600000,
+                "person":{"code":"KG-0001","name":"Nguyễn Văn A","unit":"tinh","department":"BTC","job":"can-bo",
+                          "roles":[{"role":"cadre"},{"role":"department-head","department":"BTC"},{"role":"admin"}]},
+                "province":{"code":"KG","name":"Kiên Giang"}}"#,
+            r#"{"device_id":"d1","token":"t","expires_at":"2027-01-01T00:00:00Z",
+                "person":{"code":"KG-0001","name":"Nguyễn Văn A","unit":"tinh","department":"BTC","job":"can-bo",
+                          "roles":["cadre","department-head:BTC","admin","later-role"]},
+                "province":{"code":"KG","name":"Kiên Giang"}}"#,
+        ];
+        for row in rows {
+            let answer: EnrolAnswer = serde_json::from_str(row).expect(row);
+            assert_eq!(answer.expires_at, 1_798_761_600_000);
+            assert_eq!(
+                answer.person.roles,
+                [
+                    Role::Cadre,
+                    Role::DepartmentHead {
+                        department: "BTC".into()
+                    },
+                    Role::Admin
+                ]
+            );
+            assert!(answer.person.is_admin());
+        }
+    }
+
+    #[test]
+    fn enrolment_errors_name_the_problem() {
+        let password = Credentials::Password {
+            username: "a".into(),
+            password: "b".into(),
+        };
+        let code = Credentials::Code("X".into());
+        let body = r#"{"error":"mã cán bộ KG-0009 đã đăng ký máy này cho người khác"}"#;
+        let rows: Vec<(u16, &Credentials, Option<u64>, &str, &str)> = vec![
+            (
+                401,
+                &password,
+                None,
+                "",
+                "Tên đăng nhập hoặc mật khẩu không đúng.",
+            ),
+            (
+                401,
+                &code,
+                None,
+                "",
+                "Mã đăng ký không dùng được: sai, đã dùng hoặc đã hết hạn. Xin quản trị viên cấp mã mới.",
+            ),
+            (
+                403,
+                &password,
+                None,
+                "",
+                "Tài khoản đã bị khoá: liên hệ quản trị viên của Tỉnh Đoàn.",
+            ),
+            (
+                429,
+                &password,
+                Some(42),
+                "",
+                "Đã thử quá nhiều lần: thử lại sau 42 giây.",
+            ),
+            (
+                409,
+                &code,
+                None,
+                body,
+                "Máy chủ từ chối: mã cán bộ KG-0009 đã đăng ký máy này cho người khác",
+            ),
+            (500, &code, None, "oops", "Máy chủ trả lời lỗi 500: oops"),
+        ];
+        for (status, credentials, retry, body, expected) in rows {
+            assert_eq!(
+                enrol_error(status, credentials, retry, body).to_string(),
+                expected,
+                "{status}"
+            );
+        }
+    }
+
+    #[test]
+    fn pins_are_four_to_six_digits_typed_twice_alike() {
+        let rows: &[(&str, &str, Result<(), AccountError>)] = &[
+            ("1234", "1234", Ok(())),
+            ("123456", "123456", Ok(())),
+            ("123", "123", Err(AccountError::BadPin)),
+            ("1234567", "1234567", Err(AccountError::BadPin)),
+            ("12a4", "12a4", Err(AccountError::BadPin)),
+            ("١٢٣٤", "١٢٣٤", Err(AccountError::BadPin)),
+            ("1234", "1243", Err(AccountError::PinMismatch)),
+        ];
+        for (pin, again, expected) in rows {
+            assert_eq!(&check_pin(pin, again), expected, "{pin}");
+        }
+        let waits: Vec<u64> = (0..9).map(pin_wait_seconds).collect();
+        assert_eq!(waits, [0, 0, 0, 0, 0, 30, 60, 120, 240]);
+        assert_eq!(pin_wait_seconds(u32::MAX), 30 << 6);
+    }
+
+    #[test]
+    fn a_device_is_labelled_by_its_browser_and_system() {
+        let rows = [
+            (
+                "Mozilla/5.0 (Linux; Android 13; SM-A145F) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Mobile Safari/537.36",
+                "Chrome trên Android",
+            ),
+            (
+                "Mozilla/5.0 (Linux; Android 13; SM-A145F) AppleWebKit/537.36 (KHTML, like Gecko) SamsungBrowser/23.0 Chrome/115.0.0.0 Mobile Safari/537.36",
+                "Samsung Internet trên Android",
+            ),
+            (
+                "Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.1 Mobile/15E148 Safari/604.1",
+                "Safari trên iPhone",
+            ),
+            (
+                "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36 Edg/120.0.0.0",
+                "Edge trên Windows",
+            ),
+            ("", "trình duyệt trên máy không rõ"),
+        ];
+        for (ua, label) in rows {
+            assert_eq!(device_label(ua), label);
+        }
+    }
+
+    #[test]
+    fn the_code_comes_from_the_qr_codes_fragment() {
+        let rows = [
+            ("#ma=AB12-CD34", Some("AB12-CD34")),
+            ("ma=XY", Some("XY")),
+            ("#x=1&ma=Q", Some("Q")),
+            ("#ma=", None),
+            ("", None),
+            ("#mat=1", None),
+        ];
+        for (hash, code) in rows {
+            assert_eq!(code_from_fragment(hash).as_deref(), code, "{hash}");
+        }
+    }
+
+    #[test]
+    fn a_refusal_says_why_and_whether_logging_in_again_helps() {
+        assert_eq!(access_problem(Some(DeviceStatus::Active)), None);
+        let expired = access_problem(Some(DeviceStatus::Expired)).expect("problem");
+        assert_eq!(
+            expired.message,
+            "Phiên đăng nhập trên máy này đã hết hạn: đăng nhập lại để đồng bộ"
+        );
+        assert!(expired.relogin);
+        assert!(
+            !access_problem(Some(DeviceStatus::Disabled))
+                .expect("problem")
+                .relogin
+        );
+        assert!(access_problem(None).expect("problem").relogin);
+    }
+}
