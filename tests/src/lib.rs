@@ -239,6 +239,18 @@ pub fn enrolment_code(data: &Path, person: &str) -> Result<String> {
         .with_context(|| format!("no code in:\n{out}"))
 }
 
+/// Enrols a device for `person` straight on the data directory (as `dicoso admin` would, the
+/// server may be running): a one-time code, a fresh key and actor. For the office's side of
+/// a test, which talks to `/sync` with `SyncClient::connect_as`.
+pub async fn enrol_device(data: &Path, person: &str) -> Result<server::testing::Device> {
+    let store = server::store::Store::open_in(data)?;
+    let directory = tokio::task::spawn_blocking(move || {
+        server::directory::DirectoryService::open(store, Default::default())
+    })
+    .await??;
+    Ok(server::testing::enrol(&directory, person, "e2e").await?)
+}
+
 /// Headless Chromium with a fresh profile: one device.
 pub struct Browser {
     pub client: Client,

@@ -30,13 +30,22 @@ const BAO: TestPerson = TestPerson {
     password: None,
 };
 
+/// HQ (Ban Tổ chức – Kiểm tra): reads every dossier of the province.
+const HQ: TestPerson = TestPerson {
+    code: "KG-0011",
+    name: "Trần Văn Hải",
+    roles: "hq",
+    password: None,
+};
+
 /// The hosts of the trips the server holds in `cadre`'s dossier of this year.
-async fn hosts_on_server(port: u16, cadre: &str) -> Result<Vec<String>> {
+async fn hosts_on_server(data: &std::path::Path, port: u16, cadre: &str) -> Result<Vec<String>> {
     let key = DossierKey {
         cadre: CadreCode::parse(cadre)?,
         year: chrono::Local::now().year(),
     };
-    let mut hq = SyncClient::connect(&format!("ws://127.0.0.1:{port}/sync")).await?;
+    let office = e2e::enrol_device(data, HQ.code).await?;
+    let mut hq = SyncClient::connect_as(&format!("ws://127.0.0.1:{port}/sync"), &office).await?;
     let doc = hq.fetch(key.document_id()).await?.clone();
     hq.close().await;
     let dossier = DossierDoc::from_automerge(doc, ActorId::random())?;
@@ -50,6 +59,35 @@ async fn hosts_on_server(port: u16, cadre: &str) -> Result<Vec<String>> {
     Ok(hosts)
 }
 
+/// A schema-1 dossier as the app of issue 4 wrote it: the shared genesis change, then one
+/// trip with start, end, host_unit, content_type and created_at, by `actor`.
+fn schema_1_dossier(
+    key: &DossierKey,
+    actor: &ActorId,
+    id: &str,
+    (start, end): (&str, &str),
+    host: &str,
+) -> Result<Vec<u8>> {
+    use automerge::transaction::{CommitOptions, Transactable};
+    use automerge::{AutoCommit, ObjType, ROOT, ScalarValue};
+    let mut doc = AutoCommit::new().with_actor(ActorId::from(shared::doc::GENESIS_ACTOR));
+    doc.put(ROOT, "schema", 1u64)?;
+    doc.put(ROOT, "kind", "cadre-dossier")?;
+    doc.put(ROOT, "cadre", key.cadre.as_str())?;
+    doc.put(ROOT, "year", i64::from(key.year))?;
+    let trips = doc.put_object(ROOT, "trips", ObjType::Map)?;
+    doc.commit_with(CommitOptions::default().with_time(0));
+    doc.set_actor(actor.clone());
+    let trip = doc.put_object(&trips, id, ObjType::Map)?;
+    doc.put(&trip, "start", start)?;
+    doc.put(&trip, "end", end)?;
+    doc.put(&trip, "host_unit", host)?;
+    doc.put(&trip, "content_type", "3.2")?;
+    doc.put(&trip, "created_at", ScalarValue::Timestamp(1_000))?;
+    doc.commit();
+    Ok(doc.save())
+}
+
 async fn click(b: &Browser, css: &str) -> Result<()> {
     b.client.find(Locator::Css(css)).await?.click().await?;
     Ok(())
@@ -59,7 +97,7 @@ async fn click(b: &Browser, css: &str) -> Result<()> {
 async fn a_cadre_enrols_works_offline_and_syncs_and_a_second_person_sees_none_of_it() -> Result<()>
 {
     let data = tempfile::tempdir()?;
-    set_up_province(data.path(), &[AN, BAO])?;
+    set_up_province(data.path(), &[AN, BAO, HQ])?;
     let port = free_port()?;
     let server = Server::start(&site_dir(), data.path(), port)?;
     let base = server.url("");
@@ -136,7 +174,7 @@ async fn a_cadre_enrols_works_offline_and_syncs_and_a_second_person_sees_none_of
     b.wait_text("header .badge", "Trực tuyến").await?;
     b.wait_unsynced(0).await?;
     assert_eq!(
-        hosts_on_server(port, AN.code).await?,
+        hosts_on_server(data.path(), port, AN.code).await?,
         ["Chi đoàn ấp Tân Lập", "Đoàn xã Vĩnh Hòa"]
     );
 
@@ -218,7 +256,7 @@ open.onsuccess = () => {
 #[tokio::test]
 async fn a_device_set_up_before_accounts_keeps_its_dossier_when_its_cadre_logs_in() -> Result<()> {
     let data = tempfile::tempdir()?;
-    set_up_province(data.path(), &[AN])?;
+    set_up_province(data.path(), &[AN, HQ])?;
     let port = free_port()?;
     let server = Server::start(&site_dir(), data.path(), port)?;
     let b = Browser::start().await?;
@@ -229,14 +267,12 @@ async fn a_device_set_up_before_accounts_keeps_its_dossier_when_its_cadre_logs_i
         cadre: CadreCode::parse(AN.code)?,
         year: chrono::Local::now().year(),
     };
-    let mut dossier = DossierDoc::new(&key, legacy_actor.clone());
-    dossier.add_trip(
+    let legacy = schema_1_dossier(
+        &key,
+        &legacy_actor,
         "legacy-trip",
-        this_year("02-10").parse()?,
-        this_year("02-12").parse()?,
+        (&this_year("02-10"), &this_year("02-12")),
         "Đoàn phường Vĩnh Thanh",
-        "3.2",
-        1,
     )?;
     b.client.goto(&server.url("/")).await?;
     b.wait_hydrated().await?;
@@ -248,7 +284,7 @@ async fn a_device_set_up_before_accounts_keeps_its_dossier_when_its_cadre_logs_i
                 json!(AN.code),
                 json!(legacy_actor.to_bytes()),
                 json!(key.document_id().to_string()),
-                json!(dossier.save()),
+                json!(legacy),
             ],
         )
         .await?;
@@ -291,7 +327,7 @@ async fn a_device_set_up_before_accounts_keeps_its_dossier_when_its_cadre_logs_i
     // Nothing lost: the server holds the old trip and the new one, and the old actor is
     // registered to the cadre's new device.
     assert_eq!(
-        hosts_on_server(port, AN.code).await?,
+        hosts_on_server(data.path(), port, AN.code).await?,
         ["Chi đoàn khu phố 3", "Đoàn phường Vĩnh Thanh"]
     );
     let legacy_hex = legacy_actor.to_hex_string();

@@ -19,6 +19,14 @@ const CADRE: TestPerson = TestPerson {
     password: Some("mat-khau-e2e"),
 };
 
+/// HQ (Ban Tổ chức – Kiểm tra), who reads every dossier of the province.
+const HQ: TestPerson = TestPerson {
+    code: "KG-0011",
+    name: "Trần Văn Hải",
+    roles: "hq",
+    password: None,
+};
+
 /// Logs the cadre in on a device and opens the trips page; returns when the first sync
 /// has completed (nothing to send, the server asked).
 async fn set_up(device: &Browser, server: &Server) -> Result<()> {
@@ -45,7 +53,7 @@ async fn set_up(device: &Browser, server: &Server) -> Result<()> {
 #[tokio::test]
 async fn two_devices_edit_the_same_dossier_offline_and_both_end_with_both_edits() -> Result<()> {
     let data = tempfile::tempdir()?;
-    set_up_province(data.path(), &[CADRE])?;
+    set_up_province(data.path(), &[CADRE, HQ])?;
     let port = free_port()?;
     let mut server = Server::start(&site_dir(), data.path(), port)?;
     let phone = Browser::start().await?;
@@ -114,7 +122,8 @@ async fn two_devices_edit_the_same_dossier_offline_and_both_end_with_both_edits(
         cadre: CadreCode::parse(CADRE.code)?,
         year: chrono::Local::now().year(),
     };
-    let mut hq = SyncClient::connect(&format!("ws://127.0.0.1:{port}/sync")).await?;
+    let office = e2e::enrol_device(data.path(), HQ.code).await?;
+    let mut hq = SyncClient::connect_as(&format!("ws://127.0.0.1:{port}/sync"), &office).await?;
     let doc = hq.fetch(key.document_id()).await?.clone();
     let dossier = DossierDoc::from_automerge(doc, ActorId::random())?;
     assert_eq!(dossier.key(), Some(key));
@@ -191,7 +200,7 @@ async fn two_devices_edit_the_same_dossier_offline_and_both_end_with_both_edits(
 #[tokio::test]
 async fn a_dossier_the_server_lacked_arrives_on_the_next_link_check() -> Result<()> {
     let data = tempfile::tempdir()?;
-    set_up_province(data.path(), &[CADRE])?;
+    set_up_province(data.path(), &[CADRE, HQ])?;
     let port = free_port()?;
     let server = Server::start(&site_dir(), data.path(), port)?;
     let (early, late) = (Browser::start().await?, Browser::start().await?);
