@@ -247,7 +247,7 @@ fn rate_assembles_then_evaluates() {
     assert!(verdict_json(&rated.verdict).starts_with("{\n  \"cadre_id\": \"KG-0123\""));
 
     let mut bad = y.clone();
-    bad.trips[0].trip.host.level = String::new(); // a schema-1 trip, level not asked yet
+    bad.trips[0].trip.host.level = "xa-ngoai-tinh".into(); // a level the policy lacks
     let e = rate(None, "KG-0123", 2027, Sources { dossier: Some(&bad), ..Sources::default() }, day("2027-03-20"))
         .expect_err("invalid");
     assert!(matches!(&e, RateError::Invalid(errors) if errors.iter().any(|f| f.path == "trips[0].host.level")), "{e}");
