@@ -247,10 +247,12 @@ impl LocalStore {
     ) -> Result<String, LocalError> {
         let cadre = self.require_cadre()?;
         in_browser!({
-            let year = id.as_deref().and_then(|id| self.docs.with_untracked(|d| match d {
-                Loaded::Ready(d) => d.trip(id).map(|(y, _)| y),
-                _ => None,
-            }));
+            let year = id.as_deref().and_then(|id| {
+                self.docs.with_untracked(|d| match d {
+                    Loaded::Ready(d) => d.trip(id).map(|(y, _)| y),
+                    _ => None,
+                })
+            });
             let directory = self.directory.get_untracked();
             let w = writes::save_trip(&cadre, form, id, base, year, directory).await?;
             Ok(self.written(w))
@@ -297,10 +299,12 @@ impl LocalStore {
     ) -> Result<String, LocalError> {
         let cadre = self.require_cadre()?;
         in_browser!({
-            let year = id.as_deref().and_then(|id| self.docs.with_untracked(|d| match d {
-                Loaded::Ready(d) => d.meeting(id).map(|(y, _)| y),
-                _ => None,
-            }));
+            let year = id.as_deref().and_then(|id| {
+                self.docs.with_untracked(|d| match d {
+                    Loaded::Ready(d) => d.meeting(id).map(|(y, _)| y),
+                    _ => None,
+                })
+            });
             let directory = self.directory.get_untracked();
             let w = writes::save_meeting(&cadre, form, id, base, year, directory).await?;
             Ok(self.written(w))

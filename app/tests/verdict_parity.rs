@@ -32,12 +32,60 @@ fn fixture() -> CadreYear {
     let mut doc = DossierDoc::new(&key, ActorId::from(*b"parity-test-dev1"));
     let today = day("2026-09-30");
     let trips: &[(&str, &str, &str, &str, &str, &str, TripStatus)] = &[
-        ("a", "2026-02-09", "2026-02-13", "Đoàn xã Vĩnh Hòa", "co-so", "3.1", TripStatus::Done),
-        ("b", "2026-03-02", "2026-03-03", "Huyện đoàn An Biên", "huyen", "3.3", TripStatus::Done),
-        ("c", "2026-04-20", "2026-04-20", "Chi đoàn ấp Tân Hưng", "chi-doan", "3.4", TripStatus::Incomplete),
-        ("d", "2026-07-06", "2026-07-12", "Đoàn xã Mỹ Lâm", "co-so", "3.1", TripStatus::Done),
-        ("e", "2026-08-17", "2026-08-18", "Đoàn trường THPT Vĩnh Hòa", "co-so", "3.5", TripStatus::Cancelled),
-        ("f", "2026-11-02", "2026-11-06", "Đoàn xã Thạnh Lộc", "co-so", "3.1", TripStatus::Planned),
+        (
+            "a",
+            "2026-02-09",
+            "2026-02-13",
+            "Đoàn xã Vĩnh Hòa",
+            "co-so",
+            "3.1",
+            TripStatus::Done,
+        ),
+        (
+            "b",
+            "2026-03-02",
+            "2026-03-03",
+            "Huyện đoàn An Biên",
+            "huyen",
+            "3.3",
+            TripStatus::Done,
+        ),
+        (
+            "c",
+            "2026-04-20",
+            "2026-04-20",
+            "Chi đoàn ấp Tân Hưng",
+            "chi-doan",
+            "3.4",
+            TripStatus::Incomplete,
+        ),
+        (
+            "d",
+            "2026-07-06",
+            "2026-07-12",
+            "Đoàn xã Mỹ Lâm",
+            "co-so",
+            "3.1",
+            TripStatus::Done,
+        ),
+        (
+            "e",
+            "2026-08-17",
+            "2026-08-18",
+            "Đoàn trường THPT Vĩnh Hòa",
+            "co-so",
+            "3.5",
+            TripStatus::Cancelled,
+        ),
+        (
+            "f",
+            "2026-11-02",
+            "2026-11-06",
+            "Đoàn xã Thạnh Lộc",
+            "co-so",
+            "3.1",
+            TripStatus::Planned,
+        ),
     ];
     for (i, &(id, start, end, host, level, content, status)) in trips.iter().enumerate() {
         let thematic = content == "3.1";
@@ -52,22 +100,41 @@ fn fixture() -> CadreYear {
             three_together: thematic,
             invitation_only: content == "3.5",
             status,
-            outline_title: if thematic { format!("Đề cương {id}") } else { String::new() },
+            outline_title: if thematic {
+                format!("Đề cương {id}")
+            } else {
+                String::new()
+            },
             group: if id == "d" {
                 vec![
-                    MemberForm { code: "KG-0123".into(), name: "Nguyễn Thị An".into(), role: "can-bo".into(), task: "Khảo sát".into() },
-                    MemberForm { code: "KG-0002".into(), name: "Trần Văn Hai".into(), role: "lanh-dao-ban".into(), task: "Phụ trách".into() },
+                    MemberForm {
+                        code: "KG-0123".into(),
+                        name: "Nguyễn Thị An".into(),
+                        role: "can-bo".into(),
+                        task: "Khảo sát".into(),
+                    },
+                    MemberForm {
+                        code: "KG-0002".into(),
+                        name: "Trần Văn Hai".into(),
+                        role: "lanh-dao-ban".into(),
+                        task: "Phụ trách".into(),
+                    },
                 ]
             } else {
                 Vec::new()
             },
-            group_leader: if id == "d" { "KG-0002".into() } else { String::new() },
+            group_leader: if id == "d" {
+                "KG-0002".into()
+            } else {
+                String::new()
+            },
             ..TripForm::default()
         };
         let others = doc.read().expect("read").trips;
         let (checked, record) = check_trip(&form, &policy, &others, None, id, today);
         let record = record.unwrap_or_else(|| panic!("{id}: {checked:?}"));
-        doc.put_trip(&record, 1_780_000_000_000 + i as i64 * 1000).expect("put");
+        doc.put_trip(&record, 1_780_000_000_000 + i as i64 * 1000)
+            .expect("put");
     }
     let report = ReportForm {
         submitted_on: "2026-07-20".into(),
@@ -79,13 +146,32 @@ fn fixture() -> CadreYear {
     };
     let d = doc.read().expect("read").trip("d").expect("d").clone();
     let with_report = check_report(&report, &d, today).1.expect("report");
-    doc.put_trip(&with_report, 1_780_001_000_000).expect("report");
-    doc.submit_registration("r1", "1", &["a".into(), "b".into()], day("2025-12-15"), 1_780_002_000_000)
-        .expect("period 1 on time");
-    doc.submit_registration("r2", "2", &["d".into(), "e".into()], day("2026-06-25"), 1_780_003_000_000)
-        .expect("period 2 late");
-    doc.submit_registration("r3", "1", &["c".into()], day("2026-04-25"), 1_780_004_000_000)
-        .expect("period 1, after the deadline");
+    doc.put_trip(&with_report, 1_780_001_000_000)
+        .expect("report");
+    doc.submit_registration(
+        "r1",
+        "1",
+        &["a".into(), "b".into()],
+        day("2025-12-15"),
+        1_780_002_000_000,
+    )
+    .expect("period 1 on time");
+    doc.submit_registration(
+        "r2",
+        "2",
+        &["d".into(), "e".into()],
+        day("2026-06-25"),
+        1_780_003_000_000,
+    )
+    .expect("period 2 late");
+    doc.submit_registration(
+        "r3",
+        "1",
+        &["c".into()],
+        day("2026-04-25"),
+        1_780_004_000_000,
+    )
+    .expect("period 1, after the deadline");
     let meeting = MeetingForm {
         date: "2026-04-20".into(),
         chi_doan: "Chi đoàn ấp Tân Hưng".into(),
@@ -95,8 +181,11 @@ fn fixture() -> CadreYear {
         trip: "c".into(),
         ..MeetingForm::default()
     };
-    let m = check_meeting(&meeting, &policy, &[], "m1", today).1.expect("meeting");
-    doc.put_meeting(&m, false, 1_780_005_000_000).expect("meeting");
+    let m = check_meeting(&meeting, &policy, &[], "m1", today)
+        .1
+        .expect("meeting");
+    doc.put_meeting(&m, false, 1_780_005_000_000)
+        .expect("meeting");
     let bytes = doc.save();
     DossierDoc::load(&bytes, ActorId::from(*b"parity-test-dev2"))
         .expect("load")
@@ -110,8 +199,17 @@ fn verdicts() -> String {
     ["2026-09-30", "2027-01-15"]
         .into_iter()
         .map(|as_of| {
-            let rated = rate(None, "KG-0123", 2026, Sources { dossier: Some(&year), ..Sources::default() }, day(as_of))
-                .expect("rated");
+            let rated = rate(
+                None,
+                "KG-0123",
+                2026,
+                Sources {
+                    dossier: Some(&year),
+                    ..Sources::default()
+                },
+                day(as_of),
+            )
+            .expect("rated");
             verdict_json(&rated.verdict)
         })
         .collect::<Vec<_>>()
@@ -125,7 +223,8 @@ fn the_same_documents_give_the_same_verdict_bytes_here_and_in_the_browser() {
     let got = verdicts();
     #[cfg(not(target_arch = "wasm32"))]
     if std::env::var_os("UPDATE_EXPECT").is_some() {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/verdict-2026.json");
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/verdict-2026.json");
         std::fs::write(path, &got).expect("write the expected verdicts");
         return;
     }

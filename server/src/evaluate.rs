@@ -239,7 +239,10 @@ fn read_document(dir: &Path, doc_id: &str) -> anyhow::Result<Option<Vec<u8>>> {
     use rusqlite::{Connection, OpenFlags};
     let path = dir.join("dicoso.sqlite3");
     if !path.exists() {
-        bail!("{} does not exist (is --store the server's --data-dir?)", path.display());
+        bail!(
+            "{} does not exist (is --store the server's --data-dir?)",
+            path.display()
+        );
     }
     let conn = Connection::open_with_flags(
         &path,

@@ -342,9 +342,30 @@ mod store {
         let mut doc = DossierDoc::new(&key, ActorId::from(*b"evaluate-cli-dev"));
         let today = day("2026-06-10");
         let trips = [
-            ("t1", "2026-03-02", "2026-03-06", "Đoàn xã Vĩnh Hòa", "co-so", "3.1"),
-            ("t2", "2026-04-10", "2026-04-11", "Huyện đoàn An Biên", "huyen", "3.3"),
-            ("t3", "2026-08-03", "2026-08-07", "Chi đoàn ấp Tân Hưng", "chi-doan", "3.1"),
+            (
+                "t1",
+                "2026-03-02",
+                "2026-03-06",
+                "Đoàn xã Vĩnh Hòa",
+                "co-so",
+                "3.1",
+            ),
+            (
+                "t2",
+                "2026-04-10",
+                "2026-04-11",
+                "Huyện đoàn An Biên",
+                "huyen",
+                "3.3",
+            ),
+            (
+                "t3",
+                "2026-08-03",
+                "2026-08-07",
+                "Chi đoàn ấp Tân Hưng",
+                "chi-doan",
+                "3.1",
+            ),
         ];
         for (i, (id, start, end, host, level, content)) in trips.into_iter().enumerate() {
             let form = TripForm {
@@ -369,10 +390,22 @@ mod store {
             doc.put_trip(&record, 1_780_000_000_000 + i as i64)
                 .expect("put");
         }
-        doc.submit_registration("r1", "2", &["t3".into()], day("2026-06-01"), 1_780_000_100_000)
-            .expect("register");
-        doc.submit_registration("r2", "1", &["t1".into(), "t2".into()], day("2026-06-02"), 1_780_000_200_000)
-            .expect("register late");
+        doc.submit_registration(
+            "r1",
+            "2",
+            &["t3".into()],
+            day("2026-06-01"),
+            1_780_000_100_000,
+        )
+        .expect("register");
+        doc.submit_registration(
+            "r2",
+            "1",
+            &["t1".into(), "t2".into()],
+            day("2026-06-02"),
+            1_780_000_200_000,
+        )
+        .expect("register late");
         let form = MeetingForm {
             date: "2026-04-11".into(),
             chi_doan: "Chi đoàn ấp Tân Lập".into(),
@@ -381,8 +414,11 @@ mod store {
             members_present: "18".into(),
             ..MeetingForm::default()
         };
-        let meeting = check_meeting(&form, &policy, &[], "m1", today).1.expect("valid meeting");
-        doc.put_meeting(&meeting, false, 1_780_000_300_000).expect("meeting");
+        let meeting = check_meeting(&form, &policy, &[], "m1", today)
+            .1
+            .expect("valid meeting");
+        doc.put_meeting(&meeting, false, 1_780_000_300_000)
+            .expect("meeting");
         doc
     }
 
@@ -421,9 +457,21 @@ mod store {
         );
         assert!(out.status.success(), "{}", text(&out.stderr));
         let year = doc.read().expect("read");
-        let expected = rate(None, "KG-0123", 2026, Sources { dossier: Some(&year), ..Sources::default() }, day("2026-06-10"))
-            .expect("rated");
-        assert_eq!(text(&out.stdout), format!("{}\n", verdict_json(&expected.verdict)));
+        let expected = rate(
+            None,
+            "KG-0123",
+            2026,
+            Sources {
+                dossier: Some(&year),
+                ..Sources::default()
+            },
+            day("2026-06-10"),
+        )
+        .expect("rated");
+        assert_eq!(
+            text(&out.stdout),
+            format!("{}\n", verdict_json(&expected.verdict))
+        );
         let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
         assert_eq!(v["cadre_id"], "KG-0123");
         assert_eq!(v["coverage"]["chi_doan_meetings"], 1);
@@ -432,7 +480,16 @@ mod store {
 
         // A cadre with nothing in the store: the empty year, as a new phone shows it.
         let out = dicoso(
-            &["--store", dir.path().to_str().expect("utf-8"), "--cadre", "KG-9999", "--year", "2026", "--as-of", "2026-06-10"],
+            &[
+                "--store",
+                dir.path().to_str().expect("utf-8"),
+                "--cadre",
+                "KG-9999",
+                "--year",
+                "2026",
+                "--as-of",
+                "2026-06-10",
+            ],
             None,
         );
         assert!(out.status.success(), "{}", text(&out.stderr));
@@ -446,15 +503,39 @@ mod store {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().to_str().expect("utf-8");
         let out = dicoso(&["--store", path, "--year", "2026"], None);
-        assert_eq!(out.status.code(), Some(2), "clap refuses: {}", text(&out.stderr));
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "clap refuses: {}",
+            text(&out.stderr)
+        );
         assert!(text(&out.stderr).contains("--cadre"));
-        let out = dicoso(&["--store", path, "--cadre", "KG 1", "--year", "2026"], None);
+        let out = dicoso(
+            &["--store", path, "--cadre", "KG 1", "--year", "2026"],
+            None,
+        );
         assert!(!out.status.success());
-        assert!(text(&out.stderr).contains("--cadre: Mã cán bộ"), "{}", text(&out.stderr));
-        let out = dicoso(&["--store", path, "--cadre", "KG-1", "--year", "2026"], None);
+        assert!(
+            text(&out.stderr).contains("--cadre: Mã cán bộ"),
+            "{}",
+            text(&out.stderr)
+        );
+        let out = dicoso(
+            &["--store", path, "--cadre", "KG-1", "--year", "2026"],
+            None,
+        );
         assert!(!out.status.success());
-        assert!(text(&out.stderr).contains("does not exist"), "{}", text(&out.stderr));
-        let out = dicoso(&["--store", path, "--cadre", "KG-1", "--year", "2026", "x.json"], None);
+        assert!(
+            text(&out.stderr).contains("does not exist"),
+            "{}",
+            text(&out.stderr)
+        );
+        let out = dicoso(
+            &[
+                "--store", path, "--cadre", "KG-1", "--year", "2026", "x.json",
+            ],
+            None,
+        );
         assert_eq!(out.status.code(), Some(2));
     }
 }

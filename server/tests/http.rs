@@ -126,7 +126,10 @@ async fn a_routes_page_is_the_same_for_every_id() {
     let f = fixture().await;
     for (pattern, paths) in [
         ("/chuyen-di/:id", ["/chuyen-di/3f2a", "/chuyen-di/b91c-77"]),
-        ("/chuyen-di/:id/sua", ["/chuyen-di/3f2a/sua", "/chuyen-di/x/sua"]),
+        (
+            "/chuyen-di/:id/sua",
+            ["/chuyen-di/3f2a/sua", "/chuyen-di/x/sua"],
+        ),
         ("/sinh-hoat/:id", ["/sinh-hoat/3f2a", "/sinh-hoat/b91c-77"]),
     ] {
         let (status, _, expected) = get(&f.router, pattern, None).await;

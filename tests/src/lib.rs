@@ -494,12 +494,18 @@ impl Browser {
     pub async fn open_trip_form(&self) -> Result<()> {
         let open = self
             .client
-            .execute("return document.querySelector('form.trip-form') !== null", vec![])
+            .execute(
+                "return document.querySelector('form.trip-form') !== null",
+                vec![],
+            )
             .await?;
         if open != Value::Bool(true) {
             let listed = self
                 .client
-                .execute("return document.querySelector(\"a[href='/chuyen-di/moi']\") !== null", vec![])
+                .execute(
+                    "return document.querySelector(\"a[href='/chuyen-di/moi']\") !== null",
+                    vec![],
+                )
                 .await?;
             if listed != Value::Bool(true) {
                 self.click("nav a[href='/chuyen-di']").await?;

@@ -61,11 +61,20 @@ fn busy_year(actor: ActorId) -> DossierDoc {
             end: end.to_string(),
             host_name: format!("Đoàn xã số {}", i % 17),
             host_level: levels[(i % 4) as usize].into(),
-            content_type: if thematic { "3.1" } else { ["3.2", "3.3", "3.4", "3.5"][(i % 4) as usize] }.into(),
+            content_type: if thematic {
+                "3.1"
+            } else {
+                ["3.2", "3.3", "3.4", "3.5"][(i % 4) as usize]
+            }
+            .into(),
             topic: format!("Chủ đề {i}"),
             thematic,
             three_together: thematic,
-            status: if start > today { TripStatus::Planned } else { TripStatus::Done },
+            status: if start > today {
+                TripStatus::Planned
+            } else {
+                TripStatus::Done
+            },
             ..TripForm::default()
         };
         let id = format!("trip-{i:02}");
@@ -73,7 +82,8 @@ fn busy_year(actor: ActorId) -> DossierDoc {
         let record = check_trip(&form, &policy, &others, None, &id, today)
             .1
             .unwrap_or_else(|| panic!("trip {i}"));
-        doc.put_trip(&record, 1_700_000_000_000 + i as i64).expect("put");
+        doc.put_trip(&record, 1_700_000_000_000 + i as i64)
+            .expect("put");
         ids.push(id);
     }
     let (one, two): (Vec<String>, Vec<String>) = ids.into_iter().partition(|id| {
@@ -81,8 +91,10 @@ fn busy_year(actor: ActorId) -> DossierDoc {
         first + chrono::Days::new(n * 6) < chrono::NaiveDate::from_ymd_opt(y, 7, 1).expect("date")
     });
     let on = |m: u32, d: u32| chrono::NaiveDate::from_ymd_opt(y, m, d).expect("date");
-    doc.submit_registration("r1", "1", &one, on(1, 2), 1).expect("register");
-    doc.submit_registration("r2", "2", &two, on(6, 1), 2).expect("register");
+    doc.submit_registration("r1", "1", &one, on(1, 2), 1)
+        .expect("register");
+    doc.submit_registration("r2", "2", &two, on(6, 1), 2)
+        .expect("register");
     for i in 0..30u64 {
         let date = first + chrono::Days::new(i * 10 + 1);
         let form = MeetingForm {
@@ -97,7 +109,8 @@ fn busy_year(actor: ActorId) -> DossierDoc {
         let m = check_meeting(&form, &policy, &[], &id, today)
             .1
             .unwrap_or_else(|| panic!("meeting {i}"));
-        doc.put_meeting(&m, false, 1_700_100_000_000 + i as i64).expect("meeting");
+        doc.put_meeting(&m, false, 1_700_100_000_000 + i as i64)
+            .expect("meeting");
     }
     doc
 }
@@ -110,7 +123,9 @@ fn spread(mut xs: Vec<f64>) -> (f64, f64, f64) {
 
 fn report(what: &str, xs: Vec<f64>) {
     let (min, median, max) = spread(xs);
-    println!("{what}: median {median:.1} ms (min {min:.1}, max {max:.1}, {RUNS} runs, CPU {THROTTLE}× slower)");
+    println!(
+        "{what}: median {median:.1} ms (min {min:.1}, max {max:.1}, {RUNS} runs, CPU {THROTTLE}× slower)"
+    );
 }
 
 async fn number(b: &Browser, script: &str) -> Result<f64> {
@@ -186,12 +201,21 @@ async fn ui_benchmarks() -> Result<()> {
     let mut shown = Vec::new();
     for i in 0..RUNS {
         b.click("nav a[href='/chuyen-di']").await?;
-        b.wait_until("the list", "return document.querySelector(\"li.trip[data-trip-id='trip-30'] a\") !== null").await?;
+        b.wait_until(
+            "the list",
+            "return document.querySelector(\"li.trip[data-trip-id='trip-30'] a\") !== null",
+        )
+        .await?;
         b.click("li.trip[data-trip-id='trip-30'] a").await?;
-        b.wait_until("the trip", "return document.querySelector(\"a[href$='/sua']\") !== null").await?;
+        b.wait_until(
+            "the trip",
+            "return document.querySelector(\"a[href$='/sua']\") !== null",
+        )
+        .await?;
         b.click("a[href$='/sua']").await?;
         b.wait_until("the form", "const e = document.querySelector('form.trip-form input[name=topic]'); return e && e.value !== '';").await?;
-        b.set_value("input[name=topic]", &format!("Chủ đề sửa lần {i}")).await?;
+        b.set_value("input[name=topic]", &format!("Chủ đề sửa lần {i}"))
+            .await?;
         b.click("form.trip-form button[type=submit]").await?;
         b.wait_text("main", "Đã lưu chuyến đi trên máy.").await?;
         let ms = b
@@ -212,9 +236,17 @@ async fn ui_benchmarks() -> Result<()> {
             .await?,
         );
     }
-    println!("\nissue 9 UI benchmarks: a year of 60 trips and 30 meetings on a 360×740 phone, offline");
-    report("recompute the verdict after one edit (assemble + evaluate + JSON)", recompute);
+    println!(
+        "\nissue 9 UI benchmarks: a year of 60 trips and 30 meetings on a 360×740 phone, offline"
+    );
+    report(
+        "recompute the verdict after one edit (assemble + evaluate + JSON)",
+        recompute,
+    );
     report("tap Năm nay after the edit → drawn", shown);
-    report("offline start → hydrated Năm nay with the year rated", starts);
+    report(
+        "offline start → hydrated Năm nay with the year rated",
+        starts,
+    );
     browser.close().await
 }

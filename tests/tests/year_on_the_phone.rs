@@ -96,8 +96,16 @@ async fn year_page_matches(b: &Browser, v: &Value) -> Result<()> {
     let shown = verdict(b).await?;
     ensure!(&shown == v, "Năm nay shows another verdict");
     let pairs = [
-        ("[data-stat=days]", &v["days"]["counted"], &v["days"]["required"]),
-        ("[data-stat=thematic]", &v["thematic"]["counted"], &v["thematic"]["required"]),
+        (
+            "[data-stat=days]",
+            &v["days"]["counted"],
+            &v["days"]["required"],
+        ),
+        (
+            "[data-stat=thematic]",
+            &v["thematic"]["counted"],
+            &v["thematic"]["required"],
+        ),
         (
             "[data-stat=chi-doan]",
             &v["coverage"]["chi_doan_meetings"],
@@ -106,7 +114,11 @@ async fn year_page_matches(b: &Browser, v: &Value) -> Result<()> {
     ];
     for (css, counted, required) in pairs {
         assert_eq!(data(b, css, "counted").await?, counted.to_string(), "{css}");
-        assert_eq!(data(b, css, "required").await?, required.to_string(), "{css}");
+        assert_eq!(
+            data(b, css, "required").await?,
+            required.to_string(),
+            "{css}"
+        );
     }
     let page = b.text("main").await?;
     let forecast = &v["forecast"];
@@ -117,7 +129,10 @@ async fn year_page_matches(b: &Browser, v: &Value) -> Result<()> {
     let findings = v["findings"].as_array().context("findings")?;
     let shown = b
         .client
-        .execute("return document.querySelectorAll('ul.findings > li').length", vec![])
+        .execute(
+            "return document.querySelectorAll('ul.findings > li').length",
+            vec![],
+        )
         .await?;
     assert_eq!(shown.as_u64(), Some(findings.len() as u64));
     for f in findings {
@@ -223,7 +238,16 @@ async fn a_cadres_year_on_the_phone_offline_rated_as_the_server_rates_it() -> Re
     // The form says everything wrong at once, beside each field, with the engine's rules.
     area(b, "/chuyen-di").await?;
     b.open_trip_form().await?;
-    fill_trip(b, &d("20/07"), &d("28/07"), "Đoàn xã Vĩnh Hòa", "co-so", "3.1", "").await?;
+    fill_trip(
+        b,
+        &d("20/07"),
+        &d("28/07"),
+        "Đoàn xã Vĩnh Hòa",
+        "co-so",
+        "3.1",
+        "",
+    )
+    .await?;
     b.set_value("select[name=status]", "done").await?;
     b.click("form.trip-form button[type=submit]").await?;
     let end = b.wait_text("#m-end", "5–7 ngày").await?;
@@ -233,20 +257,38 @@ async fn a_cadres_year_on_the_phone_offline_rated_as_the_server_rates_it() -> Re
     shot(b, "chuyen-di-moi-loi").await?;
 
     // A planned thematic trip in period 2, with its outline and a group of two.
-    fill_trip(b, &d("06/07"), &d("10/07"), "Đoàn xã Vĩnh Hòa", "co-so", "3.1", "Khởi nghiệp").await?;
+    fill_trip(
+        b,
+        &d("06/07"),
+        &d("10/07"),
+        "Đoàn xã Vĩnh Hòa",
+        "co-so",
+        "3.1",
+        "Khởi nghiệp",
+    )
+    .await?;
     b.set_value("select[name=status]", "").await?;
     b.set_checked("input[name=three_together]", true).await?;
-    b.set_value("input[name=outline_title]", "Hỗ trợ thanh niên khởi nghiệp").await?;
-    b.set_value("textarea[name=outline_text]", "Khảo sát, tập huấn, kết nối vốn.").await?;
+    b.set_value("input[name=outline_title]", "Hỗ trợ thanh niên khởi nghiệp")
+        .await?;
+    b.set_value(
+        "textarea[name=outline_text]",
+        "Khảo sát, tập huấn, kết nối vốn.",
+    )
+    .await?;
     b.click("fieldset.thematic button.secondary").await?;
-    b.set_value("input[name=member_name_1]", "Lê Thị Ba").await?;
+    b.set_value("input[name=member_name_1]", "Lê Thị Ba")
+        .await?;
     b.set_value("select[name=member_role_1]", "can-bo").await?;
     b.set_value("input[name=member_task_1]", "Khảo sát").await?;
     b.click("fieldset.thematic button.secondary").await?;
     b.set_value("input[name=member_code_2]", "KG-0002").await?;
-    b.set_value("input[name=member_name_2]", "Trần Văn Hai").await?;
-    b.set_value("select[name=member_role_2]", "lanh-dao-ban").await?;
-    b.set_value("input[name=member_task_2]", "Phụ trách nhóm").await?;
+    b.set_value("input[name=member_name_2]", "Trần Văn Hai")
+        .await?;
+    b.set_value("select[name=member_role_2]", "lanh-dao-ban")
+        .await?;
+    b.set_value("input[name=member_task_2]", "Phụ trách nhóm")
+        .await?;
     b.set_value("select[name=group_leader]", "KG-0002").await?;
     shot(b, "chuyen-di-moi").await?;
     let thematic = save_trip(b, "Đoàn xã Vĩnh Hòa").await?;
@@ -254,18 +296,50 @@ async fn a_cadres_year_on_the_phone_offline_rated_as_the_server_rates_it() -> Re
     // stays as it was; the trip waits for its registration (the cadre's move).
     let v1 = verdict(b).await?;
     assert_eq!(v1, v0);
-    let stage = data(b, &format!("li a[href='/chuyen-di/{thematic}'] + .chip"), "stage").await;
+    let stage = data(
+        b,
+        &format!("li a[href='/chuyen-di/{thematic}'] + .chip"),
+        "stage",
+    )
+    .await;
     assert_eq!(stage.ok().as_deref(), Some("ToRegister"));
 
     // Another planned trip, then two carried out in period 1 (before today).
     b.open_trip_form().await?;
-    fill_trip(b, &d("14/09"), &d("15/09"), "Huyện đoàn An Biên", "huyen", "3.3", "Kiểm tra").await?;
+    fill_trip(
+        b,
+        &d("14/09"),
+        &d("15/09"),
+        "Huyện đoàn An Biên",
+        "huyen",
+        "3.3",
+        "Kiểm tra",
+    )
+    .await?;
     let district = save_trip(b, "Huyện đoàn An Biên").await?;
     b.open_trip_form().await?;
-    fill_trip(b, &d("02/03"), &d("04/03"), "Đoàn xã Mỹ Lâm", "co-so", "3.2", "Ngày hội").await?;
+    fill_trip(
+        b,
+        &d("02/03"),
+        &d("04/03"),
+        "Đoàn xã Mỹ Lâm",
+        "co-so",
+        "3.2",
+        "Ngày hội",
+    )
+    .await?;
     let done_a = save_trip(b, "Đoàn xã Mỹ Lâm").await?;
     b.open_trip_form().await?;
-    fill_trip(b, &d("20/04"), &d("20/04"), "Chi đoàn ấp Tân Hưng", "chi-doan", "3.4", "").await?;
+    fill_trip(
+        b,
+        &d("20/04"),
+        &d("20/04"),
+        "Chi đoàn ấp Tân Hưng",
+        "chi-doan",
+        "3.4",
+        "",
+    )
+    .await?;
     let done_b = save_trip(b, "Chi đoàn ấp Tân Hưng").await?;
     shot(b, "chuyen-di").await?;
     let v2 = verdict(b).await?;
@@ -277,36 +351,55 @@ async fn a_cadres_year_on_the_phone_offline_rated_as_the_server_rates_it() -> Re
 
     // Register: period 2 on time (both planned trips), period 1 late (the two done).
     area(b, "/dang-ky").await?;
-    b.wait_text("[data-period='2']", "Chuyến đi trong đợt").await?;
+    b.wait_text("[data-period='2']", "Chuyến đi trong đợt")
+        .await?;
     b.click("[data-period='2'] button.send").await?;
-    b.wait_text("[data-period='2'] .status", "Đã đăng ký đúng hạn").await?;
+    b.wait_text("[data-period='2'] .status", "Đã đăng ký đúng hạn")
+        .await?;
     b.wait_text("[data-period='1']", "Đã quá hạn").await?;
     b.click("[data-period='1'] button.send").await?;
-    b.wait_text("[data-period='1'] .status", "Đăng ký muộn").await?;
-    b.wait_text("[data-period='1'] .submissions", "nộp muộn").await?;
+    b.wait_text("[data-period='1'] .status", "Đăng ký muộn")
+        .await?;
+    b.wait_text("[data-period='1'] .submissions", "nộp muộn")
+        .await?;
     shot(b, "dang-ky").await?;
     let v3 = verdict(b).await?;
     assert_eq!(v3["process"]["registrations"][0]["status"], "late");
     assert_eq!(v3["process"]["registrations"][1]["status"], "on_time");
     assert_eq!(v3["process"]["registrations"][1]["decision"], "pending");
-    assert!(v3["findings"].as_array().context("findings")?.iter().any(|f| f["rule"] == "registration-late"));
+    assert!(
+        v3["findings"]
+            .as_array()
+            .context("findings")?
+            .iter()
+            .any(|f| f["rule"] == "registration-late")
+    );
     year_page_matches(b, &v3).await?;
 
     // A chi đoàn meeting attended during the trip to Tân Hưng.
     area(b, "/sinh-hoat").await?;
     b.click("a[href='/sinh-hoat/moi']").await?;
-    b.wait_until("the meeting form", "return document.querySelector('form.meeting-form select[name=unit_level]') !== null").await?;
+    b.wait_until(
+        "the meeting form",
+        "return document.querySelector('form.meeting-form select[name=unit_level]') !== null",
+    )
+    .await?;
     b.set_value("input[name=date]", &d("20/04")).await?;
-    b.set_value("input[name=chi_doan]", "Chi đoàn ấp Tân Hưng").await?;
-    b.set_value("input[name=unit_name]", "Đoàn xã Mỹ Lâm").await?;
+    b.set_value("input[name=chi_doan]", "Chi đoàn ấp Tân Hưng")
+        .await?;
+    b.set_value("input[name=unit_name]", "Đoàn xã Mỹ Lâm")
+        .await?;
     b.set_value("select[name=unit_level]", "co-so").await?;
-    b.set_value("input[name=topic]", "Sinh hoạt chủ điểm tháng 4").await?;
+    b.set_value("input[name=topic]", "Sinh hoạt chủ điểm tháng 4")
+        .await?;
     b.set_value("input[name=members_present]", "18").await?;
-    b.set_value("textarea[name=remarks]", "Chi đoàn sinh hoạt nền nếp.").await?;
+    b.set_value("textarea[name=remarks]", "Chi đoàn sinh hoạt nền nếp.")
+        .await?;
     b.set_value("select[name=trip]", &done_b).await?;
     shot(b, "sinh-hoat-moi").await?;
     b.click("form.meeting-form button[type=submit]").await?;
-    b.wait_text("main", "Đã lưu buổi sinh hoạt trên máy.").await?;
+    b.wait_text("main", "Đã lưu buổi sinh hoạt trên máy.")
+        .await?;
     b.wait_text("ul.meetings", "Chi đoàn ấp Tân Hưng").await?;
     b.wait_text("[data-units]", "Đoàn xã Mỹ Lâm").await?;
     shot(b, "sinh-hoat").await?;
@@ -318,11 +411,22 @@ async fn a_cadres_year_on_the_phone_offline_rated_as_the_server_rates_it() -> Re
     // The report on the trip to Mỹ Lâm: no longer among the reports to write.
     let due = b.text("main").await?;
     assert!(due.contains("Viết báo cáo: Đoàn xã Mỹ Lâm"), "{due}");
-    b.client.goto(&server.url(&format!("/chuyen-di/{done_a}/bao-cao"))).await?;
+    b.client
+        .goto(&server.url(&format!("/chuyen-di/{done_a}/bao-cao")))
+        .await?;
     b.wait_hydrated().await?;
-    b.wait_until("the report form", "return document.querySelector('form.report-form textarea[name=result]') !== null").await?;
-    b.set_value("textarea[name=result]", "Tổ chức ngày hội cho 120 đoàn viên.").await?;
-    b.set_value("textarea[name=proposals]", "Hỗ trợ kinh phí năm sau.").await?;
+    b.wait_until(
+        "the report form",
+        "return document.querySelector('form.report-form textarea[name=result]') !== null",
+    )
+    .await?;
+    b.set_value(
+        "textarea[name=result]",
+        "Tổ chức ngày hội cho 120 đoàn viên.",
+    )
+    .await?;
+    b.set_value("textarea[name=proposals]", "Hỗ trợ kinh phí năm sau.")
+        .await?;
     shot(b, "bao-cao").await?;
     b.click("form.report-form button[type=submit]").await?;
     b.wait_text("main", "Đã lưu báo cáo trên máy.").await?;
@@ -335,7 +439,9 @@ async fn a_cadres_year_on_the_phone_offline_rated_as_the_server_rates_it() -> Re
 
     // Edit the district trip, then cancel it: it stays, marked; its history says what
     // changed, when, on this device.
-    b.client.goto(&server.url(&format!("/chuyen-di/{district}/sua"))).await?;
+    b.client
+        .goto(&server.url(&format!("/chuyen-di/{district}/sua")))
+        .await?;
     b.wait_hydrated().await?;
     b.wait_until("the edit form", "return document.querySelector('form.trip-form input[name=end]') && document.querySelector('form.trip-form input[name=end]').value !== ''").await?;
     b.set_value("input[name=end]", &d("16/09")).await?;
@@ -348,7 +454,10 @@ async fn a_cadres_year_on_the_phone_offline_rated_as_the_server_rates_it() -> Re
     b.wait_text(".lead", "Đã huỷ").await?;
     b.click("details.history-box summary").await?;
     let history = b.wait_text("ol.history", "Trạng thái: Đã huỷ").await?;
-    assert!(history.contains(&format!("Ngày kết thúc: 16/09/{}", year())), "{history}");
+    assert!(
+        history.contains(&format!("Ngày kết thúc: 16/09/{}", year())),
+        "{history}"
+    );
     assert!(history.contains("máy này"), "{history}");
     shot(b, "chuyen-di-chi-tiet").await?;
     area(b, "/chuyen-di").await?;
@@ -380,16 +489,30 @@ async fn a_cadres_year_on_the_phone_offline_rated_as_the_server_rates_it() -> Re
     // As when the cadre switches back to the app: it checks the link at once rather
     // than at its next backoff.
     b.client
-        .execute("document.dispatchEvent(new Event('visibilitychange')); return true;", vec![])
+        .execute(
+            "document.dispatchEvent(new Event('visibilitychange')); return true;",
+            vec![],
+        )
         .await?;
     b.wait_text("header .badge", "Trực tuyến").await?;
     b.wait_unsynced(0).await?;
     let out = std::process::Command::new(server_bin())
         .args(["evaluate", "--store"])
         .arg(data_dir.path())
-        .args(["--cadre", CADRE.code, "--year", &year().to_string(), "--as-of", &today()])
+        .args([
+            "--cadre",
+            CADRE.code,
+            "--year",
+            &year().to_string(),
+            "--as-of",
+            &today(),
+        ])
         .output()?;
-    ensure!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    ensure!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let server_verdict = String::from_utf8(out.stdout)?;
     assert_eq!(server_verdict.trim_end(), before);
     browser.close().await

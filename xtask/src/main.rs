@@ -210,7 +210,10 @@ fn test(args: &[String]) -> Result<()> {
         .env("DICOSO_BIN", &bin)
         .env("DICOSO_SITE", &site_dir)
         .env("E2E_SCREENSHOTS", &screenshots))?;
-    say(&format!("screenshots of the end-to-end tests: {}", screenshots.display()));
+    say(&format!(
+        "screenshots of the end-to-end tests: {}",
+        screenshots.display()
+    ));
     say("SIGKILL durability (server/tests/durability.rs; DICOSO_DURABILITY_ROUNDS, default 20)");
     run(cargo()
         .current_dir(root())
@@ -259,7 +262,16 @@ fn bench_ui() -> Result<()> {
     say("running the phone's benchmarks (tests/tests/bench_ui.rs)");
     run(cargo()
         .current_dir(root())
-        .args(["test", "--package", "e2e", "--test", "bench_ui", "--", "--ignored", "--nocapture"])
+        .args([
+            "test",
+            "--package",
+            "e2e",
+            "--test",
+            "bench_ui",
+            "--",
+            "--ignored",
+            "--nocapture",
+        ])
         .env("DICOSO_BIN", target_dir().join("debug/dicoso"))
         .env("DICOSO_SITE", &site_dir)
         .env("CHROMEDRIVER", chromedriver()?))

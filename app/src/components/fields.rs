@@ -38,12 +38,7 @@ pub fn message_view(name: &'static str, message: Option<Message>) -> impl IntoVi
 }
 
 fn invalid(message: Option<Message>) -> impl Fn() -> Option<&'static str> + Copy {
-    move || {
-        message
-            .and_then(|m| m.get())
-            .is_some()
-            .then_some("true")
-    }
+    move || message.and_then(|m| m.get()).is_some().then_some("true")
 }
 
 /// A one-line text box (or a multi-line one).

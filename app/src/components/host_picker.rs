@@ -151,13 +151,9 @@ mod tests {
             choice("Đoàn xã Vĩnh Hòa", "co-so"),
             choice("Đoàn xã Mỹ Lâm", "co-so"),
         ];
-        let names = |q: &str| -> Vec<String> {
-            suggestions(&all, q).into_iter().map(|c| c.name).collect()
-        };
-        assert_eq!(
-            names("vinh"),
-            ["Chi đoàn ấp Vĩnh Hưng", "Đoàn xã Vĩnh Hòa"]
-        );
+        let names =
+            |q: &str| -> Vec<String> { suggestions(&all, q).into_iter().map(|c| c.name).collect() };
+        assert_eq!(names("vinh"), ["Chi đoàn ấp Vĩnh Hưng", "Đoàn xã Vĩnh Hòa"]);
         assert_eq!(names("DOAN XA"), ["Đoàn xã Mỹ Lâm", "Đoàn xã Vĩnh Hòa"]);
         assert!(names("").is_empty());
         assert!(names("rach gia").is_empty());

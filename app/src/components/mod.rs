@@ -124,9 +124,9 @@ pub fn not_ready<T>(loaded: &Loaded<T>) -> Option<AnyView> {
         Loaded::Loading => {
             Some(view! { <p class="muted">"Đang mở dữ liệu trên máy…"</p> }.into_any())
         }
-        Loaded::Failed(problem) => Some(
-            view! { <p class="error" role="alert">{problem.to_string()}</p> }.into_any(),
-        ),
+        Loaded::Failed(problem) => {
+            Some(view! { <p class="error" role="alert">{problem.to_string()}</p> }.into_any())
+        }
         Loaded::Ready(_) => None,
     }
 }

@@ -113,7 +113,13 @@ fn period_card(
     let last_day = policy.registration_last_day(period, year);
     let code = period.code.clone();
     let submissions: Vec<_> = dossier
-        .map(|d| d.submissions.iter().filter(|s| s.period == code).cloned().collect())
+        .map(|d| {
+            d.submissions
+                .iter()
+                .filter(|s| s.period == code)
+                .cloned()
+                .collect()
+        })
         .unwrap_or_default();
     let listed = |id: &str| {
         submissions
@@ -126,7 +132,11 @@ fn period_card(
             d.trips
                 .iter()
                 .filter(|t| t.trip.status != TripStatus::Cancelled)
-                .filter(|t| policy.period_of(t.trip.start).is_some_and(|p| p.code == code))
+                .filter(|t| {
+                    policy
+                        .period_of(t.trip.start)
+                        .is_some_and(|p| p.code == code)
+                })
                 .map(|t| (t.clone(), listed(t.id())))
                 .collect()
         })
@@ -152,8 +162,12 @@ fn period_card(
         leptos::task::spawn_local(async move {
             match store.submit_registration(year, code, trips).await {
                 Ok(()) => store.notice.set(Some(
-                    if late { "Đã ghi đăng ký; đăng ký này nộp sau hạn chót." } else { "Đã ghi đăng ký trên máy." }
-                        .to_owned(),
+                    if late {
+                        "Đã ghi đăng ký; đăng ký này nộp sau hạn chót."
+                    } else {
+                        "Đã ghi đăng ký trên máy."
+                    }
+                    .to_owned(),
                 )),
                 Err(e) => failure.set(Some(e)),
             }
@@ -258,7 +272,11 @@ fn trip_line(
         g.members
             .iter()
             .map(|m| {
-                let task = if m.task.is_empty() { String::new() } else { format!(": {}", m.task) };
+                let task = if m.task.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {}", m.task)
+                };
                 view! { <li>{format!("{}{task}", m.name)}</li> }
             })
             .collect_view()

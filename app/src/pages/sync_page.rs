@@ -47,8 +47,12 @@ pub fn SyncPage() -> impl IntoView {
         })
     };
     let note = move || match sync.link.get() {
-        Link::Offline => Some("Máy đang ngoại tuyến: dữ liệu vẫn được lưu trên máy và sẽ gửi khi có mạng."),
-        Link::ServerUnreachable => Some("Chưa kết nối được máy chủ: dữ liệu vẫn được lưu trên máy, máy sẽ tự thử lại."),
+        Link::Offline => {
+            Some("Máy đang ngoại tuyến: dữ liệu vẫn được lưu trên máy và sẽ gửi khi có mạng.")
+        }
+        Link::ServerUnreachable => {
+            Some("Chưa kết nối được máy chủ: dữ liệu vẫn được lưu trên máy, máy sẽ tự thử lại.")
+        }
         _ => None,
     };
     view! {

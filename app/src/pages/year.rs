@@ -16,7 +16,10 @@ pub fn YearPage() -> impl IntoView {
     set_title("Năm nay");
     let store = use_local_store();
     Effect::new(move |_| {
-        if store.rating.with(|r| r.as_ref().is_some_and(|r| r.rated().is_some())) {
+        if store
+            .rating
+            .with(|r| r.as_ref().is_some_and(|r| r.rated().is_some()))
+        {
             timing::year_ready();
         }
     });
@@ -191,12 +194,13 @@ fn ring(counted: u32, waiting: u32, required: u32) -> AnyView {
 fn days_card(v: &Verdict) -> AnyView {
     let d = &v.days;
     let n = &d.not_counted;
-    let mut lines: Vec<(String, &'static str)> = vec![(
-        format!("Đã được tính: {} ngày", d.counted),
-        "counted",
-    )];
+    let mut lines: Vec<(String, &'static str)> =
+        vec![(format!("Đã được tính: {} ngày", d.counted), "counted")];
     if n.unconfirmed > 0 {
-        lines.push((format!("Chờ cơ sở xác nhận: {} ngày", n.unconfirmed), "waiting"));
+        lines.push((
+            format!("Chờ cơ sở xác nhận: {} ngày", n.unconfirmed),
+            "waiting",
+        ));
     }
     if n.not_approved > 0 {
         lines.push((
@@ -348,7 +352,9 @@ fn due_card(
     if let Some(p) = policy {
         for s in &v.process.registrations {
             if s.status == SubmissionStatus::Missing {
-                let label = p.period(&s.period).map_or(s.period.clone(), |x| x.label_vi.clone());
+                let label = p
+                    .period(&s.period)
+                    .map_or(s.period.clone(), |x| x.label_vi.clone());
                 items.push(view! {
                     <li class="todo"><a href="/dang-ky">{format!("Chưa đăng ký {label} (hạn chót {} đã qua)", fmt_day(s.last_day))}</a></li>
                 }.into_any());
@@ -374,7 +380,8 @@ fn due_card(
         let id = t.id.clone().unwrap_or_default();
         let stage = rated.assembled.stage(&id);
         let what = format!("{} ({})", t.host.name, fmt_range(t.start, t.end));
-        let carried_out = matches!(t.status, TripStatus::Done | TripStatus::Incomplete) && t.start <= r.as_of;
+        let carried_out =
+            matches!(t.status, TripStatus::Done | TripStatus::Incomplete) && t.start <= r.as_of;
         if carried_out && t.report.is_none() {
             items.push(view! {
                 <li class="todo" data-due="report"><a href=format!("/chuyen-di/{id}/bao-cao")>{format!("Viết báo cáo: {what}")}</a></li>
@@ -391,7 +398,9 @@ fn due_card(
             }.into_any());
         }
     }
-    let empty = items.is_empty().then(|| view! { <p class="muted">"Không có việc nào đang chờ."</p> });
+    let empty = items
+        .is_empty()
+        .then(|| view! { <p class="muted">"Không có việc nào đang chờ."</p> });
     view! {
         <section class="card" aria-labelledby="h-due">
             <h2 id="h-due">"Việc sắp tới"</h2>

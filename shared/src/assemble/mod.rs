@@ -339,7 +339,9 @@ pub const DEFAULT_POLICY_ID: &str = "kien-giang-2023";
 pub fn default_policy() -> Option<&'static Policy> {
     static POLICY: std::sync::OnceLock<Option<Policy>> = std::sync::OnceLock::new();
     POLICY
-        .get_or_init(|| serde_json::from_str(include_str!("../../policies/kien-giang-2023.json")).ok())
+        .get_or_init(|| {
+            serde_json::from_str(include_str!("../../policies/kien-giang-2023.json")).ok()
+        })
         .as_ref()
 }
 

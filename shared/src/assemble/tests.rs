@@ -197,11 +197,19 @@ fn nothing_known_is_an_empty_year() {
 #[test]
 fn without_a_directory_the_defaults_apply() {
     assert_eq!(default_policy(), Policy::preset(DEFAULT_POLICY_ID).as_ref());
-    assert_eq!(policy_for(None, 2026).map(|p| p.id.as_str()), Some(DEFAULT_POLICY_ID));
+    assert_eq!(
+        policy_for(None, 2026).map(|p| p.id.as_str()),
+        Some(DEFAULT_POLICY_ID)
+    );
     let (cadre, facts) = cadre_facts(None, "KG-0123", 2026);
     assert_eq!(facts, Facts::Defaults);
     assert_eq!(
-        (cadre.id.as_str(), cadre.name.as_str(), cadre.level.as_str(), cadre.role.as_str()),
+        (
+            cadre.id.as_str(),
+            cadre.name.as_str(),
+            cadre.level.as_str(),
+            cadre.role.as_str()
+        ),
         ("KG-0123", "KG-0123", "tinh", "can-bo")
     );
     assert_eq!((cadre.department, cadre.years_at_office), (None, 0));
@@ -226,7 +234,10 @@ fn the_directory_switches_facts_and_policy() {
         directory.policy_for(2026).map(|p| &p.id)
     );
     // Someone the directory does not know still gets the defaults.
-    assert_eq!(cadre_facts(Some(&directory), "KG-NOBODY", 2026).1, Facts::Defaults);
+    assert_eq!(
+        cadre_facts(Some(&directory), "KG-NOBODY", 2026).1,
+        Facts::Defaults
+    );
 }
 
 /// Issue 9: `rate` is assemble then evaluate; an invalid dossier is an error naming the
@@ -237,20 +248,53 @@ fn rate_assembles_then_evaluates() {
         vec![trip("t1", "2027-03-02", "2027-03-06", TripStatus::Done)],
         vec![sub("s1", "1", "2026-12-10", &["t1"])],
     );
-    let rated = rate(None, "KG-0123", 2027, Sources { dossier: Some(&y), ..Sources::default() }, day("2027-03-20"))
-        .expect("rated");
+    let rated = rate(
+        None,
+        "KG-0123",
+        2027,
+        Sources {
+            dossier: Some(&y),
+            ..Sources::default()
+        },
+        day("2027-03-20"),
+    )
+    .expect("rated");
     let policy = default_policy().expect("policy");
     let (cadre, _) = cadre_facts(None, "KG-0123", 2027);
-    let a = assemble(policy, cadre, 2027, Sources { dossier: Some(&y), ..Sources::default() }, day("2027-03-20"));
+    let a = assemble(
+        policy,
+        cadre,
+        2027,
+        Sources {
+            dossier: Some(&y),
+            ..Sources::default()
+        },
+        day("2027-03-20"),
+    );
     assert_eq!(rated.assembled, a);
-    assert_eq!(rated.verdict, evaluate(policy, &a.dossier, day("2027-03-20")).expect("valid"));
+    assert_eq!(
+        rated.verdict,
+        evaluate(policy, &a.dossier, day("2027-03-20")).expect("valid")
+    );
     assert!(verdict_json(&rated.verdict).starts_with("{\n  \"cadre_id\": \"KG-0123\""));
 
     let mut bad = y.clone();
     bad.trips[0].trip.host.level = "xa-ngoai-tinh".into(); // a level the policy lacks
-    let e = rate(None, "KG-0123", 2027, Sources { dossier: Some(&bad), ..Sources::default() }, day("2027-03-20"))
-        .expect_err("invalid");
-    assert!(matches!(&e, RateError::Invalid(errors) if errors.iter().any(|f| f.path == "trips[0].host.level")), "{e}");
+    let e = rate(
+        None,
+        "KG-0123",
+        2027,
+        Sources {
+            dossier: Some(&bad),
+            ..Sources::default()
+        },
+        day("2027-03-20"),
+    )
+    .expect_err("invalid");
+    assert!(
+        matches!(&e, RateError::Invalid(errors) if errors.iter().any(|f| f.path == "trips[0].host.level")),
+        "{e}"
+    );
 }
 
 mod with_other_parties {

@@ -330,5 +330,8 @@ fn rebase_keeps_other_devices_edits() {
     let mut current = m.clone();
     current.remarks = "Tốt".into();
     let saved = typed.rebase(&m, current);
-    assert_eq!((saved.topic.as_str(), saved.remarks.as_str()), ("Chủ điểm", "Tốt"));
+    assert_eq!(
+        (saved.topic.as_str(), saved.remarks.as_str()),
+        ("Chủ điểm", "Tốt")
+    );
 }

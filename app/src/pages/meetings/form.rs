@@ -93,7 +93,10 @@ fn MeetingFormView(existing: Option<MeetingRecord>) -> AnyView {
             return Checked::default();
         };
         let others: Vec<MeetingRecord> = store.docs.with(|d| match d {
-            Loaded::Ready(d) => d.year(year()).map(|y| y.meetings.clone()).unwrap_or_default(),
+            Loaded::Ready(d) => d
+                .year(year())
+                .map(|y| y.meetings.clone())
+                .unwrap_or_default(),
             _ => Vec::new(),
         });
         check_meeting(&form(), &p, &others, &check_id, today()).0
@@ -127,7 +130,9 @@ fn MeetingFormView(existing: Option<MeetingRecord>) -> AnyView {
         leptos::task::spawn_local(async move {
             match store.save_meeting(input, id, base).await {
                 Ok(_) => {
-                    store.notice.set(Some("Đã lưu buổi sinh hoạt trên máy.".to_owned()));
+                    store
+                        .notice
+                        .set(Some("Đã lưu buổi sinh hoạt trên máy.".to_owned()));
                     navigate("/sinh-hoat", Default::default());
                 }
                 Err(e) => failure.set(Some(e)),
@@ -162,7 +167,16 @@ fn MeetingFormView(existing: Option<MeetingRecord>) -> AnyView {
                     cy.trips
                         .iter()
                         .filter(|t| t.trip.status != TripStatus::Cancelled)
-                        .map(|t| (t.id().to_owned(), format!("{} {}", fmt_range(t.trip.start, t.trip.end), t.trip.host.name)))
+                        .map(|t| {
+                            (
+                                t.id().to_owned(),
+                                format!(
+                                    "{} {}",
+                                    fmt_range(t.trip.start, t.trip.end),
+                                    t.trip.host.name
+                                ),
+                            )
+                        })
                         .collect()
                 })
                 .unwrap_or_default(),

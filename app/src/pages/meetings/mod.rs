@@ -17,9 +17,10 @@ pub fn MeetingsPage() -> impl IntoView {
     let store = use_local_store();
     let coverage = move || {
         let year = store.today.get()?.year();
-        let required = store
-            .rating
-            .with(|r| r.as_ref().and_then(|r| r.rated().map(|x| x.verdict.coverage.clone())))?;
+        let required = store.rating.with(|r| {
+            r.as_ref()
+                .and_then(|r| r.rated().map(|x| x.verdict.coverage.clone()))
+        })?;
         let units = store.docs.with(|d| match d {
             Loaded::Ready(d) => {
                 let mut units: Vec<String> = d
@@ -64,13 +65,17 @@ pub fn MeetingsPage() -> impl IntoView {
         if let Some(v) = store.docs.with(not_ready) {
             return v;
         }
-        let policy = store.today.get().and_then(|t| policy_view::policy(store, t.year()));
+        let policy = store
+            .today
+            .get()
+            .and_then(|t| policy_view::policy(store, t.year()));
         store.docs.with(|d| {
             let Loaded::Ready(d) = d else {
                 return ().into_any();
             };
             if d.meetings().next().is_none() {
-                return view! { <p class="empty">"Chưa có buổi sinh hoạt chi đoàn nào."</p> }.into_any();
+                return view! { <p class="empty">"Chưa có buổi sinh hoạt chi đoàn nào."</p> }
+                    .into_any();
             }
             view! {
                 <ul class="trips meetings">

@@ -97,8 +97,16 @@ fn trip_view(
             .members
             .iter()
             .map(|m| {
-                let lead = if m.id == g.leader { " (phụ trách)" } else { "" };
-                let task = if m.task.is_empty() { String::new() } else { format!(": {}", m.task) };
+                let lead = if m.id == g.leader {
+                    " (phụ trách)"
+                } else {
+                    ""
+                };
+                let task = if m.task.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {}", m.task)
+                };
                 view! { <li>{format!("{} {}{lead}{task}", m.id, m.name)}</li> }
             })
             .collect_view();
@@ -188,8 +196,12 @@ fn CancelButton(id: String, cancelled: bool) -> AnyView {
                 Ok(()) => {
                     armed.set(false);
                     store.notice.set(Some(
-                        if cancelled { "Đã khôi phục chuyến đi." } else { "Đã huỷ chuyến đi; chuyến đi vẫn được giữ, có đánh dấu." }
-                            .to_owned(),
+                        if cancelled {
+                            "Đã khôi phục chuyến đi."
+                        } else {
+                            "Đã huỷ chuyến đi; chuyến đi vẫn được giữ, có đánh dấu."
+                        }
+                        .to_owned(),
                     ));
                 }
                 Err(e) => failure.set(Some(e)),
@@ -254,7 +266,8 @@ fn value_text(field: &str, value: &Option<automerge::ScalarValue>) -> String {
             if let Some(d) = shared::form::parse_day(s) {
                 fmt_day(d)
             } else if field == "status" {
-                shared::doc::dossier::parse_status(s).map_or(s.to_string(), |x| status_label(x).to_owned())
+                shared::doc::dossier::parse_status(s)
+                    .map_or(s.to_string(), |x| status_label(x).to_owned())
             } else if field == "basis" {
                 shared::doc::Basis::parse(s).map_or(s.to_string(), |b| b.label_vi().to_owned())
             } else {
@@ -293,7 +306,8 @@ fn History(id: Signal<String>) -> AnyView {
             load();
         }
     };
-    let list = move || match lines.get() {
+    let list = move || {
+        match lines.get() {
         None => view! { <p class="muted">"Đang đọc…"</p> }.into_any(),
         Some(Err(e)) => view! { <p class="error">{e.to_string()}</p> }.into_any(),
         Some(Ok(lines)) => view! {
@@ -329,6 +343,7 @@ fn History(id: Signal<String>) -> AnyView {
             </ol>
         }
         .into_any(),
+    }
     };
     view! {
         <details class="card history-box" on:toggle=toggle>

@@ -230,7 +230,12 @@ pub fn EditTripPage() -> impl IntoView {
 }
 
 /// Which fields have problems, for `aria-invalid`, the messages and the first focus.
-fn message(checked: Memo<Checked>, shown: RwSignal<bool>, value: impl Fn() -> bool + Send + Sync + 'static, field: &'static str) -> Message {
+fn message(
+    checked: Memo<Checked>,
+    shown: RwSignal<bool>,
+    value: impl Fn() -> bool + Send + Sync + 'static,
+    field: &'static str,
+) -> Message {
     Signal::derive(move || {
         if !(shown.get() || value()) {
             return None;
@@ -247,9 +252,7 @@ fn TripFormView(existing: Option<TripRecord>) -> AnyView {
     let id = existing.as_ref().map(|r| r.id().to_owned());
     let base = existing.as_ref().map(TripForm::of);
     let fields = TripFields::new(&base.clone().unwrap_or_default(), existing.is_some());
-    let year = move || {
-        parse_day(&fields.start.get()).map_or_else(|| today().year(), |d| d.year())
-    };
+    let year = move || parse_day(&fields.start.get()).map_or_else(|| today().year(), |d| d.year());
     let policy = Memo::new(move |_| policy_view::policy(store, year()));
     // The content type decides whether the trip is thematic.
     Effect::new(move |prev: Option<String>| {
@@ -276,7 +279,14 @@ fn TripFormView(existing: Option<TripRecord>) -> AnyView {
             Loaded::Ready(d) => d.year(year()).map(|y| y.trips.clone()).unwrap_or_default(),
             _ => Vec::new(),
         });
-        let (mut c, _) = check_trip(&form, &p, &others, existing_for_check.as_ref(), &check_id, today());
+        let (mut c, _) = check_trip(
+            &form,
+            &p,
+            &others,
+            existing_for_check.as_ref(),
+            &check_id,
+            today(),
+        );
         check_trip_edit(&form, existing_for_check.as_ref(), &mut c);
         c
     });
@@ -284,7 +294,12 @@ fn TripFormView(existing: Option<TripRecord>) -> AnyView {
     let saving = RwSignal::new(false);
     let failure = RwSignal::new(None::<LocalError>);
     let msg = move |field: &'static str, value: RwSignal<String>| {
-        message(checked, shown, move || !value.get().trim().is_empty(), field)
+        message(
+            checked,
+            shown,
+            move || !value.get().trim().is_empty(),
+            field,
+        )
     };
     let always = move |field: &'static str| message(checked, shown, || true, field);
 
@@ -307,8 +322,14 @@ fn TripFormView(existing: Option<TripRecord>) -> AnyView {
             let editing = id.is_some();
             match store.save_trip(form, id, base).await {
                 Ok(id) => {
-                    store.notice.set(Some("Đã lưu chuyến đi trên máy.".to_owned()));
-                    let to = if editing { format!("/chuyen-di/{id}") } else { "/chuyen-di".to_owned() };
+                    store
+                        .notice
+                        .set(Some("Đã lưu chuyến đi trên máy.".to_owned()));
+                    let to = if editing {
+                        format!("/chuyen-di/{id}")
+                    } else {
+                        "/chuyen-di".to_owned()
+                    };
                     navigate(&to, Default::default());
                 }
                 Err(e) => failure.set(Some(e)),
@@ -317,14 +338,24 @@ fn TripFormView(existing: Option<TripRecord>) -> AnyView {
         });
     };
 
-    let levels = Signal::derive(move || policy.with(|p| p.as_ref().map(policy_view::levels).unwrap_or_default()));
-    let content_types =
-        Signal::derive(move || policy.with(|p| p.as_ref().map(policy_view::content_types).unwrap_or_default()));
+    let levels = Signal::derive(move || {
+        policy.with(|p| p.as_ref().map(policy_view::levels).unwrap_or_default())
+    });
+    let content_types = Signal::derive(move || {
+        policy.with(|p| {
+            p.as_ref()
+                .map(policy_view::content_types)
+                .unwrap_or_default()
+        })
+    });
     let status_options = vec![
         (String::new(), "Theo ngày (tự chọn)".to_owned()),
         ("planned".to_owned(), "Dự kiến, chưa đi".to_owned()),
         ("done".to_owned(), "Đã thực hiện".to_owned()),
-        ("incomplete".to_owned(), "Đã đi, chưa hết nội dung".to_owned()),
+        (
+            "incomplete".to_owned(),
+            "Đã đi, chưa hết nội dung".to_owned(),
+        ),
     ];
     let basis_options = [Basis::Registration, Basis::Assigned, Basis::AdHoc]
         .into_iter()
@@ -363,18 +394,33 @@ fn TripFormView(existing: Option<TripRecord>) -> AnyView {
             return;
         }
         let first = fields.members.with_untracked(Vec::is_empty);
-        let me = if first { store.cadre_code().map(|c| c.to_string()).unwrap_or_default() } else { String::new() };
+        let me = if first {
+            store
+                .cadre_code()
+                .map(|c| c.to_string())
+                .unwrap_or_default()
+        } else {
+            String::new()
+        };
         if first {
             fields.leader.set(me.clone());
         }
-        fields.add_member(MemberForm { code: me, ..MemberForm::default() });
+        fields.add_member(MemberForm {
+            code: me,
+            ..MemberForm::default()
+        });
     };
     let leader_options = Signal::derive(move || {
         fields
             .members
             .get()
             .iter()
-            .map(|m| (m.code.get().trim().to_ascii_uppercase(), format!("{} {}", m.code.get(), m.name.get())))
+            .map(|m| {
+                (
+                    m.code.get().trim().to_ascii_uppercase(),
+                    format!("{} {}", m.code.get(), m.name.get()),
+                )
+            })
             .filter(|(c, _)| !c.is_empty())
             .collect::<Vec<_>>()
     });
@@ -450,7 +496,12 @@ fn TripFormView(existing: Option<TripRecord>) -> AnyView {
     .into_any()
 }
 
-fn member_row(fields: TripFields, row: MemberRow, i: usize, roles: Vec<(String, String)>) -> AnyView {
+fn member_row(
+    fields: TripFields,
+    row: MemberRow,
+    i: usize,
+    roles: Vec<(String, String)>,
+) -> AnyView {
     let n = i + 1;
     let id = |what: &str| format!("f-member-{what}-{n}");
     let remove = move |_| {

@@ -18,16 +18,27 @@ use shared::verdict::{fmt_day, fmt_range};
 const EVIDENCE_ROWS: usize = 3;
 
 const KINDS: &[(EvidenceKind, &str, &str)] = &[
-    (EvidenceKind::EmulationRanking, "emulation_ranking", "Xếp hạng thi đua của cơ sở"),
+    (
+        EvidenceKind::EmulationRanking,
+        "emulation_ranking",
+        "Xếp hạng thi đua của cơ sở",
+    ),
     (EvidenceKind::Project, "project", "Công trình, phần việc"),
     (EvidenceKind::Model, "model", "Mô hình"),
     (EvidenceKind::Data, "data", "Báo cáo, số liệu"),
-    (EvidenceKind::HostConfirmation, "host_confirmation", "Xác nhận của đơn vị"),
+    (
+        EvidenceKind::HostConfirmation,
+        "host_confirmation",
+        "Xác nhận của đơn vị",
+    ),
     (EvidenceKind::Other, "other", "Khác"),
 ];
 
 fn kind_code(k: EvidenceKind) -> &'static str {
-    KINDS.iter().find(|(x, _, _)| *x == k).map_or("other", |(_, c, _)| c)
+    KINDS
+        .iter()
+        .find(|(x, _, _)| *x == k)
+        .map_or("other", |(_, c, _)| c)
 }
 
 fn kind_of(code: &str) -> EvidenceKind {
@@ -78,7 +89,12 @@ fn report_form(record: TripRecord) -> AnyView {
     let result = RwSignal::new(report.result.unwrap_or_default());
     let proposals = RwSignal::new(report.proposals.unwrap_or_default());
     let product = RwSignal::new(report.product.unwrap_or_default());
-    let hardship = RwSignal::new(difficulty.as_ref().map(|d| d.description.clone()).unwrap_or_default());
+    let hardship = RwSignal::new(
+        difficulty
+            .as_ref()
+            .map(|d| d.description.clone())
+            .unwrap_or_default(),
+    );
     let evidence: Vec<(RwSignal<String>, RwSignal<String>)> = (0..EVIDENCE_ROWS)
         .map(|i| {
             let e = difficulty.as_ref().and_then(|d| d.evidence.get(i));
@@ -96,7 +112,10 @@ fn report_form(record: TripRecord) -> AnyView {
         proposals: proposals.get(),
         product: product.get(),
         difficulty: hardship.get(),
-        evidence: ev.iter().map(|(k, d)| (kind_of(&k.get()), d.get())).collect(),
+        evidence: ev
+            .iter()
+            .map(|(k, d)| (kind_of(&k.get()), d.get()))
+            .collect(),
     };
     let form = StoredValue::new(form);
     let checked_record = record.clone();
@@ -133,7 +152,9 @@ fn report_form(record: TripRecord) -> AnyView {
         leptos::task::spawn_local(async move {
             match store.save_report(id.clone(), input).await {
                 Ok(()) => {
-                    store.notice.set(Some("Đã lưu báo cáo trên máy.".to_owned()));
+                    store
+                        .notice
+                        .set(Some("Đã lưu báo cáo trên máy.".to_owned()));
                     navigate(&format!("/chuyen-di/{id}"), Default::default());
                 }
                 Err(e) => failure.set(Some(e)),
