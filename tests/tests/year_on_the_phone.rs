@@ -45,11 +45,10 @@ async fn verdict(b: &Browser) -> Result<Value> {
 
 /// Waits until the phone's verdict differs from `before`, and returns it.
 async fn verdict_after(b: &Browser, before: &Value) -> Result<Value> {
-    let before = before.to_string();
     let started = std::time::Instant::now();
     loop {
         let now = verdict(b).await?;
-        if now.to_string() != before {
+        if &now != before {
             return Ok(now);
         }
         ensure!(

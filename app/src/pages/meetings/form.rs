@@ -106,7 +106,7 @@ fn MeetingFormView(existing: Option<MeetingRecord>) -> AnyView {
     let failure = RwSignal::new(None::<LocalError>);
     let msg = move |field: &'static str, value: RwSignal<String>| -> Message {
         Signal::derive(move || {
-            if !(shown.get() || !value.get().trim().is_empty()) {
+            if !shown.get() && value.get().trim().is_empty() {
                 return None;
             }
             checked.with(|c| c.for_field(field).map(str::to_owned))
