@@ -4,7 +4,8 @@
 //   node peer.mjs SERVER_URL try-fetch URL    prints the document as JSON, or "unavailable"
 //                                             if the server will not give it (4 s)
 //   node peer.mjs SERVER_URL change URL       changes the document (its own actor, which no
-//                                             device registered) and prints "sent"
+//                                             device registered) and prints "sent", or
+//                                             "unavailable" if it cannot get it
 //
 // SERVER_URL may carry a device token as its password (ws://device:TOKEN@127.0.0.1:PORT/sync):
 // Node's `ws` then sends it as HTTP Basic authentication, which dicoso accepts.
@@ -20,6 +21,22 @@ const [serverUrl, mode, documentUrl] = process.argv.slice(2)
 
 const connect = () =>
   new Repo({ network: [new WebSocketClientAdapter(serverUrl, 500)] })
+
+// Automerge gives unsigned integers (`schema`) as BigInt, which JSON cannot print.
+const toJson = doc =>
+  JSON.stringify(doc, (_, value) => (typeof value === "bigint" ? Number(value) : value))
+
+// A server that refuses the upgrade (no token, a bad one: 401) makes the stock adapter
+// throw from an event handler, out of reach of any try; for a peer that only tries, that
+// is the answer "unavailable".
+process.on("uncaughtException", error => {
+  if (mode !== "fetch" && /Unexpected server response: 40[13]/.test(String(error?.message))) {
+    console.log("unavailable")
+    process.exit(0)
+  }
+  console.error(error)
+  process.exit(1)
+})
 
 const sleep = ms => new Promise(resolve => setTimeout(resolve, ms))
 
@@ -61,17 +78,24 @@ async function main() {
   }
   if (mode === "fetch") {
     const doc = await fetchFromServer(documentUrl, () => true)
-    console.log(JSON.stringify(doc))
+    console.log(toJson(doc))
   } else if (mode === "try-fetch") {
     try {
       const doc = await fetchFromServer(documentUrl, () => true, SHORT_MS)
-      console.log(JSON.stringify(doc))
+      console.log(toJson(doc))
     } catch {
       console.log("unavailable")
     }
   } else if (mode === "change") {
     const repo = connect()
-    const handle = await withDeadline(`finding ${documentUrl}`, repo.find(documentUrl))
+    let handle
+    try {
+      handle = await withDeadline(`finding ${documentUrl}`, repo.find(documentUrl), SHORT_MS)
+    } catch {
+      await repo.shutdown()
+      console.log("unavailable")
+      return
+    }
     handle.change(doc => {
       doc.note = "ghi từ Node"
     })

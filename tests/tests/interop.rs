@@ -134,8 +134,9 @@ async fn the_stock_peer_without_the_right_token_reads_and_changes_nothing() -> R
         let seen = node_peer(&[&url_with_token(port, device), "try-fetch", &url])?;
         ensure!(seen == "unavailable", "with {who} node read {seen}");
     }
-    for device in [&devices[1], &devices[0]] {
-        node_peer(&[&url_with_token(port, Some(device)), "change", &url])?;
+    for (device, expected) in [(&devices[1], "unavailable"), (&devices[0], "sent")] {
+        let said = node_peer(&[&url_with_token(port, Some(device)), "change", &url])?;
+        ensure!(said == expected, "node said {said}, not {expected}");
     }
     let mut client =
         SyncClient::connect_as(&format!("ws://127.0.0.1:{port}/sync"), &devices[0]).await?;
