@@ -210,7 +210,8 @@ fn from_store(dir: &Path, args: &EvaluateArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// The directory of the province that lists `code`, if any: the snapshot the phone
-/// rates with once enrolled.
+/// rates with once enrolled. Read through the server's own store, which brings an older
+/// database's schema up to date as `dicoso serve` would (the only write `--store` makes).
 fn directory_of(
     dir: &Path,
     code: &shared::doc::CadreCode,

@@ -498,6 +498,67 @@ mod store {
         assert_eq!(v["days"]["counted"], 0);
     }
 
+    /// Issue 9 with issue 8: once the server holds the cadre's province, `--store` rates
+    /// with the directory's facts and policy, as the enrolled phone does (its snapshot).
+    #[tokio::test]
+    async fn rates_with_the_directory_of_the_cadres_province() {
+        use server::directory::{DirectoryConfig, DirectoryService};
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = server::store::Store::open_in(dir.path()).expect("store");
+        let service =
+            DirectoryService::open(store.clone(), DirectoryConfig::default()).expect("service");
+        service.demo().await.expect("demo province");
+        let directory = service
+            .provinces()
+            .iter()
+            .find_map(|p| service.directory(p))
+            .expect("a province");
+        let person = directory
+            .people()
+            .iter()
+            .find(|p| directory.cadre_facts(&p.code, 2026).is_some())
+            .expect("a cadre with facts")
+            .clone();
+        let mut doc = dossier(&person.code);
+        let id = doc.key().expect("key").document_id().to_string();
+        store.append_chunk(&id, doc.save()).await.expect("append");
+        drop(service);
+
+        let out = dicoso(
+            &[
+                "--store",
+                dir.path().to_str().expect("utf-8"),
+                "--cadre",
+                &person.code,
+                "--year",
+                "2026",
+                "--as-of",
+                "2026-06-10",
+            ],
+            None,
+        );
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let year = doc.read().expect("read");
+        let expected = rate(
+            Some(&directory),
+            &person.code,
+            2026,
+            Sources {
+                dossier: Some(&year),
+                directory: Some(&directory),
+                ..Sources::default()
+            },
+            day("2026-06-10"),
+        )
+        .expect("rated");
+        assert_eq!(
+            text(&out.stdout),
+            format!("{}\n", verdict_json(&expected.verdict))
+        );
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        assert_eq!(v["cadre_name"], person.name.as_str());
+    }
+
     #[test]
     fn store_needs_a_cadre_a_year_and_a_real_store() {
         let dir = tempfile::tempdir().expect("tempdir");
