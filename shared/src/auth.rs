@@ -6,7 +6,7 @@
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use ed25519_dalek::{Signature, VerifyingKey};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// The WebSocket subprotocol of dicoso's sync, selected by the server.
 pub const SUBPROTOCOL: &str = "dicoso.v1";
@@ -55,16 +55,20 @@ pub fn token_from_protocols(value: &[u8]) -> Option<String> {
         .map(str::to_owned)
 }
 
-/// A device's enrolment request (`POST /api/enrol`). Its `Debug` hides the password.
-#[derive(Clone, PartialEq, Eq, Deserialize)]
+/// The first line of the message a device signs to enrol.
+pub const ENROL_CONTEXT: &str = "dicoso-enrol-v1";
+
+/// A device's enrolment request (`POST /api/enrol`), as the app sends it and the server
+/// reads it. Its `Debug` hides the password.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EnrolRequest {
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub username: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub password: Option<String>,
     /// A one-time enrolment code, instead of a username and password.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// The device's Ed25519 public key, base64url without padding.
     pub public_key: String,
@@ -147,7 +151,7 @@ impl EnrolRequest {
             .or(self.code.as_deref())
             .unwrap_or_default();
         format!(
-            "dicoso-enrol-v1\n{who}\n{}\n{}\n{}",
+            "{ENROL_CONTEXT}\n{who}\n{}\n{}\n{}",
             self.public_key,
             self.actors.join(","),
             self.signed_at

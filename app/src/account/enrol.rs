@@ -7,8 +7,7 @@ use super::profile::{
 };
 use super::profiles::{self, StoredProfile};
 use super::wire::{
-    AccountError, Credentials, EnrolAnswer, EnrolRequest, check_pin, device_label, enrol_error,
-    enrol_message,
+    AccountError, Credentials, EnrolAnswer, check_pin, device_label, enrol_error, enrol_request,
 };
 use super::{api, session};
 use automerge::ActorId;
@@ -57,20 +56,18 @@ pub async fn enrol(form: EnrolForm) -> Result<ProfileData, AccountError> {
         .and_then(|l| l.actor.clone());
     actors.extend(legacy_actor.clone());
     let signed_at = js_sys::Date::now() as i64;
-    let message = enrol_message(credentials.identifier(), &public_key, &actors, signed_at);
-    let signature = crypto::sign(&key, message.as_bytes()).await?;
     let label = web_sys::window()
         .and_then(|w| w.navigator().user_agent().ok())
         .map(|ua| device_label(&ua))
         .unwrap_or_default();
-    let request = EnrolRequest::new(
+    let mut request = enrol_request(
         &credentials,
         public_key.clone(),
         actors.clone(),
         label,
         signed_at,
-        signature,
     );
+    request.signature = crypto::sign(&key, &request.signed_bytes()).await?;
     let body =
         serde_json::to_string(&request).map_err(|e| AccountError::BadAnswer(e.to_string()))?;
     let answer = api::call("POST", "/api/enrol", None, Some(&body), None).await?;

@@ -6,11 +6,9 @@
 use serde::{Deserialize, Deserializer, Serialize};
 use shared::directory::Role;
 
-/// The first line of the message a device signs to enrol: the server checks the same bytes.
-pub const ENROL_CONTEXT: &str = "dicoso-enrol-v1";
-/// The WebSocket subprotocol the server selects, and the prefix of the one carrying the token.
-pub const SYNC_PROTOCOL: &str = "dicoso.v1";
-pub const TOKEN_PROTOCOL_PREFIX: &str = "dicoso-token.";
+/// The WebSocket subprotocol the server selects; the token rides in a second one.
+pub use shared::auth::SUBPROTOCOL as SYNC_PROTOCOL;
+pub use shared::auth::{EnrolRequest, TOKEN_PROTOCOL_PREFIX};
 /// A token is renewed once it has this little left (`POST /api/device/renew`).
 pub const RENEW_WITHIN_MS: i64 = 30 * 24 * 3600 * 1000;
 
@@ -81,64 +79,30 @@ impl Credentials {
     }
 }
 
-/// The bytes a device signs to enrol, as UTF-8: the context, the username or code, the
-/// public key, the actors, the time.
-pub fn enrol_message(
-    identifier: &str,
-    public_key: &str,
-    actors: &[String],
+/// The enrolment request for `credentials`, not yet signed: the device signs its
+/// [`EnrolRequest::signed_bytes`] and fills `signature`.
+pub fn enrol_request(
+    credentials: &Credentials,
+    public_key: String,
+    actors: Vec<String>,
+    label: String,
     signed_at: i64,
-) -> String {
-    format!(
-        "{ENROL_CONTEXT}\n{identifier}\n{public_key}\n{}\n{signed_at}",
-        actors.join(",")
-    )
-}
-
-/// `POST /api/enrol`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct EnrolRequest {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub username: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub password: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub code: Option<String>,
-    /// Ed25519, raw 32 bytes, base64url.
-    pub public_key: String,
-    /// Automerge actor ids, hex.
-    pub actors: Vec<String>,
-    pub label: String,
-    pub signed_at: i64,
-    /// Ed25519 over [`enrol_message`], base64url.
-    pub signature: String,
-}
-
-impl EnrolRequest {
-    pub fn new(
-        credentials: &Credentials,
-        public_key: String,
-        actors: Vec<String>,
-        label: String,
-        signed_at: i64,
-        signature: String,
-    ) -> EnrolRequest {
-        let (username, password, code) = match credentials {
-            Credentials::Password { username, password } => {
-                (Some(username.clone()), Some(password.clone()), None)
-            }
-            Credentials::Code(code) => (None, None, Some(code.clone())),
-        };
-        EnrolRequest {
-            username,
-            password,
-            code,
-            public_key,
-            actors,
-            label,
-            signed_at,
-            signature,
+) -> EnrolRequest {
+    let (username, password, code) = match credentials {
+        Credentials::Password { username, password } => {
+            (Some(username.clone()), Some(password.clone()), None)
         }
+        Credentials::Code(code) => (None, None, Some(code.clone())),
+    };
+    EnrolRequest {
+        username,
+        password,
+        code,
+        public_key,
+        actors,
+        label,
+        signed_at,
+        signature: String::new(),
     }
 }
 
@@ -459,29 +423,31 @@ mod tests {
     #[test]
     fn the_signed_message_names_who_what_key_which_actors_and_when() {
         let actors = vec!["aa01".to_owned(), "bb02".to_owned()];
+        let request = enrol_request(
+            &Credentials::Code("KG-0123".into()),
+            "AAEC".into(),
+            actors,
+            String::new(),
+            1_767_225_600_000,
+        );
         expect_test::expect![[r#"
             "dicoso-enrol-v1\nKG-0123\nAAEC\naa01,bb02\n1767225600000"
         "#]]
-        .assert_debug_eq(&enrol_message(
-            "KG-0123",
-            "AAEC",
-            &actors,
-            1_767_225_600_000,
-        ));
+        .assert_debug_eq(&String::from_utf8_lossy(&request.signed_bytes()));
     }
 
     #[test]
     fn an_enrolment_request_carries_either_a_password_or_a_code() {
         let request = |c: &Credentials| {
-            serde_json::to_string(&EnrolRequest::new(
+            let mut request = enrol_request(
                 c,
                 "PK".into(),
                 vec!["aa".into()],
                 "Chrome trên Android".into(),
                 5,
-                "SIG".into(),
-            ))
-            .expect("json")
+            );
+            request.signature = "SIG".into();
+            serde_json::to_string(&request).expect("json")
         };
         let password = Credentials::Password {
             username: "kg-0123".into(),
