@@ -62,7 +62,7 @@ pub struct EvaluateArgs {
 
 pub fn run(args: EvaluateArgs) -> anyhow::Result<ExitCode> {
     if let Some(dir) = &args.store {
-        return from_store(dir, &args);
+        return store::from_store(dir, &args);
     }
     let policies = load_policies(&args)?;
     if args.list_policies {
@@ -161,105 +161,6 @@ pub fn run(args: EvaluateArgs) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// `--store`: reads the cadre's dossier document of the year from SQLite (read only),
-/// assembles it with the same facts and policy as the phone (`shared::assemble::rate`:
-/// the directory of the cadre's province when the server has one, else the defaults),
-/// and prints the verdict JSON exactly as the phone computes it.
-fn from_store(dir: &Path, args: &EvaluateArgs) -> anyhow::Result<ExitCode> {
-    use shared::assemble::{Sources, rate, verdict_json};
-    use shared::doc::{CadreCode, DossierDoc, DossierKey};
-    let code = CadreCode::parse(args.cadre.as_deref().unwrap_or_default())
-        .map_err(|e| anyhow!("--cadre: {e}"))?;
-    let year = args.year.context("--year is required with --store")?;
-    let key = DossierKey {
-        cadre: code.clone(),
-        year,
-    };
-    let bytes = read_document(dir, &key.document_id().to_string())?;
-    let dossier = match bytes {
-        Some(bytes) => {
-            let doc = DossierDoc::load(&bytes, automerge::ActorId::random())
-                .with_context(|| format!("the dossier of {code} for {year} does not load"))?;
-            Some(doc.read()?)
-        }
-        None => {
-            eprintln!(
-                "note: the store has no dossier of {code} for {year}; rating an empty year, as the phone would"
-            );
-            None
-        }
-    };
-    let as_of = args.as_of.unwrap_or_else(today_in_vietnam);
-    let directory = directory_of(dir, &code)?;
-    let rated = rate(
-        directory.as_deref(),
-        code.as_str(),
-        year,
-        Sources {
-            dossier: dossier.as_ref(),
-            directory: directory.as_deref(),
-            ..Sources::default()
-        },
-        as_of,
-    )
-    .map_err(|e| anyhow!("{code} {year}: {e}"))?;
-    writeln!(std::io::stdout().lock(), "{}", verdict_json(&rated.verdict))?;
-    Ok(ExitCode::SUCCESS)
-}
-
-/// The directory of the province that lists `code`, if any: the snapshot the phone
-/// rates with once enrolled. Read through the server's own store, which brings an older
-/// database's schema up to date as `dicoso serve` would (the only write `--store` makes).
-fn directory_of(
-    dir: &Path,
-    code: &shared::doc::CadreCode,
-) -> anyhow::Result<Option<std::sync::Arc<shared::directory::Directory>>> {
-    use server::directory::{DirectoryConfig, DirectoryService};
-    if !dir.join("dicoso.sqlite3").exists() {
-        return Ok(None);
-    }
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
-    runtime.block_on(async {
-        let store = server::store::Store::open_in(dir)?;
-        let service = DirectoryService::open(store, DirectoryConfig::default())?;
-        Ok(service
-            .provinces()
-            .iter()
-            .filter_map(|p| service.directory(p))
-            .find(|d| d.person(code.as_str()).is_some()))
-    })
-}
-
-/// One document's chunks from the server's SQLite store, concatenated in order; opened
-/// read only, so a running server is not disturbed (WAL readers do not block it).
-fn read_document(dir: &Path, doc_id: &str) -> anyhow::Result<Option<Vec<u8>>> {
-    use rusqlite::{Connection, OpenFlags};
-    let path = dir.join("dicoso.sqlite3");
-    if !path.exists() {
-        bail!(
-            "{} does not exist (is --store the server's --data-dir?)",
-            path.display()
-        );
-    }
-    let conn = Connection::open_with_flags(
-        &path,
-        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )
-    .with_context(|| format!("cannot open {}", path.display()))?;
-    let mut stmt = conn
-        .prepare("SELECT data FROM chunks WHERE doc_id = ?1 ORDER BY seq")
-        .with_context(|| format!("{} is not a dicoso store", path.display()))?;
-    let mut rows = stmt.query([doc_id])?;
-    let mut bytes: Option<Vec<u8>> = None;
-    while let Some(row) = rows.next()? {
-        let chunk: Vec<u8> = row.get(0)?;
-        bytes.get_or_insert_with(Vec::new).extend_from_slice(&chunk);
-    }
-    Ok(bytes)
 }
 
 struct Known {
@@ -655,22 +556,7 @@ fn summary_table(s: &Summary, as_of: NaiveDate) -> String {
     out
 }
 
+mod store;
+
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn vietnamese_numbers() {
-        assert_eq!(fmt_int(1785), "1.785");
-        assert_eq!(fmt_int(60), "60");
-        assert_eq!(fmt_dec(61.57), "61,57");
-        assert_eq!(fmt_dec(1234.5), "1.234,50");
-    }
-
-    #[test]
-    fn array_paths_split_into_index_and_field() {
-        assert_eq!(split_index("[2].trips[0].end"), (Some(2), "trips[0].end"));
-        assert_eq!(split_index("trips[0].end"), (None, "trips[0].end"));
-        assert_eq!(split_index("[0]"), (Some(0), ""));
-    }
-}
+mod tests;
