@@ -125,7 +125,7 @@ pub fn page_csp(build: &app::BuildInfo) -> HeaderValue {
 /// The inline scripts leptos_axum writes into a page (the hydration data: resolved
 /// resources, errors, incomplete chunks), as its own shared context produces them for a
 /// page with no server data, which is every page here (their HTML depends on the path
-/// only). `server/tests/accounts.rs` checks every inline script of every page is allowed.
+/// only). `server/tests/all/accounts.rs` checks every inline script of every page is allowed.
 fn leptos_inline_scripts() -> Vec<String> {
     use hydration_context::{SharedContext, SsrSharedContext};
     use std::task::{Context, Poll, Waker};

@@ -1,6 +1,6 @@
 //! A small sync client: a client-role [`SyncHub`] driven over a real WebSocket
 //! (tokio-tungstenite), as the phone will drive it over the browser's. Used by the tests
-//! (`server/tests/sync_ws.rs`, the e2e crate) and by `dicoso bench-sync`.
+//! (`server/tests/all/sync_ws.rs`, the e2e crate) and by `dicoso bench-sync`.
 
 use std::collections::HashSet;
 use std::time::Duration;

@@ -24,7 +24,7 @@ const SCREENSHOTS: &str = "screenshots";
 
 /// The SIGKILL test, whose printed counts CI shows.
 const DURABILITY_TEST: &str =
-    "acknowledged_changes_survive_sigkill_and_the_rest_arrive_on_reconnect";
+    "durability::acknowledged_changes_survive_sigkill_and_the_rest_arrive_on_reconnect";
 
 /// How long the decoder is fuzzed when neither the command line nor `DICOSO_FUZZ_SECONDS`
 /// says.
@@ -214,10 +214,12 @@ fn test(args: &[String]) -> Result<()> {
         "screenshots of the end-to-end tests: {}",
         screenshots.display()
     ));
-    say("SIGKILL durability (server/tests/durability.rs; DICOSO_DURABILITY_ROUNDS, default 20)");
+    say(
+        "SIGKILL durability (server/tests/all/durability.rs; DICOSO_DURABILITY_ROUNDS, default 20)",
+    );
     run(cargo()
         .current_dir(root())
-        .args(["test", "--package", "server", "--test", "durability", "--"])
+        .args(["test", "--package", "server", "--test", "all", "--"])
         .args([DURABILITY_TEST, "--exact", "--nocapture"])
         .env("DICOSO_BIN", &bin))?;
 
@@ -250,7 +252,7 @@ fn test(args: &[String]) -> Result<()> {
 }
 
 /// `cargo xtask bench-ui`: the release front end and the server, then the benchmarks of
-/// `tests/tests/bench_ui.rs`, which print their figures.
+/// `tests/tests/all/bench_ui.rs`, which print their figures.
 fn bench_ui() -> Result<()> {
     tools::ensure_wasm_target()?;
     tools::ensure_chromium()?;
@@ -259,7 +261,7 @@ fn bench_ui() -> Result<()> {
     run(cargo()
         .current_dir(root())
         .args(["build", "--package", "server", "--bin", "dicoso"]))?;
-    say("running the phone's benchmarks (tests/tests/bench_ui.rs)");
+    say("running the phone's benchmarks (tests/tests/all/bench_ui.rs)");
     run(cargo()
         .current_dir(root())
         .args([
@@ -267,8 +269,9 @@ fn bench_ui() -> Result<()> {
             "--package",
             "e2e",
             "--test",
-            "bench_ui",
+            "all",
             "--",
+            "bench_ui::",
             "--ignored",
             "--nocapture",
         ])

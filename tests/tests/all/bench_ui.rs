@@ -1,7 +1,7 @@
 //! Benchmarks of the phone's screens (issue 9), printing figures, never failing on them:
 //! `cargo xtask bench-ui` (release front end, headless Chromium at 360×740, the CPU
 //! slowed 4× with CDP's `Emulation.setCPUThrottlingRate`), or by hand:
-//! `cargo test -p e2e --test bench_ui -- --ignored --nocapture`.
+//! `cargo test -p e2e --test all bench_ui:: -- --ignored --nocapture`.
 //!
 //! The device holds a year of 60 trips and 30 chi đoàn meetings (synced from the server,
 //! as a second phone of the cadre would get it), then works offline:

@@ -9,7 +9,7 @@
 //!
 //! `DICOSO_DURABILITY_ROUNDS` sets the number of rounds (default 20; e.g. 200 as a bench),
 //! `DICOSO_DURABILITY_SEED` the seed that picks each round's changes, pace and kill
-//! moment. The counts are printed: `cargo test -p server --test durability -- --nocapture`.
+//! moment. The counts are printed: `cargo test -p server --test all durability:: -- --nocapture`.
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};

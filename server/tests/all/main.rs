@@ -1,0 +1,10 @@
+//! The integration tests of `server` in one binary, one module per subject, so the crate
+//! and its dependencies (automerge, axum, SQLite) are linked once rather than once per
+//! file. `cargo test -p server --test all <module>::` runs one subject.
+
+mod access;
+mod accounts;
+mod durability;
+mod evaluate_cli;
+mod http;
+mod sync_ws;
