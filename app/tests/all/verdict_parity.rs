@@ -1,7 +1,7 @@
 //! Issue 9: the same documents give byte-identical verdict JSON in the browser (wasm32,
 //! run in headless Chromium by `cargo xtask test`) and natively (`cargo test -p app`):
 //! one fixture, one file of expected bytes, `app/tests/fixtures/verdict-2026.json`.
-//! (`UPDATE_EXPECT=1 cargo test -p app --test verdict_parity` rewrites it, natively.)
+//! (`UPDATE_EXPECT=1 cargo test -p app --test all verdict_parity::` rewrites it, natively.)
 
 use automerge::ActorId;
 use shared::assemble::{Sources, rate, verdict_json};
@@ -12,10 +12,7 @@ use shared::form::{
 };
 use shared::policy::Policy;
 
-#[cfg(target_arch = "wasm32")]
-wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
-
-const EXPECTED: &str = include_str!("fixtures/verdict-2026.json");
+const EXPECTED: &str = include_str!("../fixtures/verdict-2026.json");
 
 fn day(s: &str) -> chrono::NaiveDate {
     s.parse().expect("date")

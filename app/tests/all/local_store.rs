@@ -4,9 +4,7 @@
 use app::local::browser::{append_chunk, compact, open_db, read_doc, save_cadre_in};
 use automerge::ActorId;
 use shared::doc::{CadreCode, DossierDoc, DossierKey};
-use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
-
-wasm_bindgen_test_configure!(run_in_browser);
+use wasm_bindgen_test::wasm_bindgen_test;
 
 /// Adds a carried-out trip to the 2026 (or 2025) dossier, as the app does.
 fn add(doc: &mut DossierDoc, id: &str, start: &str, end: &str, host: &str) {
