@@ -42,12 +42,12 @@ fn with_session<T>(f: impl FnOnce(&mut Session) -> T) -> Option<T> {
 
 /// Reads the profiles, makes the last active one this page's, and loads its directory
 /// snapshot. Returns its cadre code (`None`: nobody has enrolled on this device).
-pub async fn open_active(account: Account) -> Result<Option<CadreCode>, String> {
-    let all = profiles::all().await.map_err(|e| e.to_string())?;
+pub async fn open_active(account: Account) -> Result<Option<CadreCode>, AccountError> {
+    let all = profiles::all().await?;
     account
         .profiles
         .set(all.iter().map(|p| p.data.info()).collect());
-    let code = profiles::active_code().await.map_err(|e| e.to_string())?;
+    let code = profiles::active_code().await?;
     let Some(profile) = all.iter().find(|p| Some(p.data.code()) == code.as_deref()) else {
         account.active.set(Loaded::Ready(None));
         account
@@ -55,7 +55,8 @@ pub async fn open_active(account: Account) -> Result<Option<CadreCode>, String> 
             .set(profiles::legacy(&all).await.and_then(|l| l.cadre));
         return Ok(None);
     };
-    let cadre = CadreCode::parse(profile.data.code()).map_err(|e| e.to_string())?;
+    let cadre =
+        CadreCode::parse(profile.data.code()).map_err(|e| AccountError::Storage(e.to_string()))?;
     ACTIVE.with(|slot| {
         *slot.borrow_mut() = Some(Session {
             profile: profile.clone(),

@@ -23,8 +23,8 @@ pub enum LocalError {
     #[error("Chưa đăng nhập trên máy này: chưa có dữ liệu để mở.")]
     NoProfile,
     /// The device's profiles could not be read (`crate::account`'s own sentence).
-    #[error("{0}")]
-    Account(String),
+    #[error(transparent)]
+    Account(crate::account::wire::AccountError),
     #[error(transparent)]
     CadreCode(#[from] CadreCodeError),
     #[error("Trang chưa tải xong, hãy thử lại.")]

@@ -4,11 +4,27 @@
 //! and problem.
 
 use super::api::{self, ImportAnswer};
+use crate::account::wire::AccountError;
 use leptos::prelude::*;
+
+/// Why nothing was imported, before the server listed any row.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+enum ImportError {
+    #[error("Chọn ít nhất một tệp CSV.")]
+    NoFile,
+    #[error("Không đọc được tệp {0}.")]
+    #[cfg_attr(
+        not(feature = "hydrate"),
+        allow(dead_code, reason = "files are read in the browser")
+    )]
+    Unreadable(String),
+    #[error(transparent)]
+    Server(#[from] AccountError),
+}
 
 /// Reads the file chosen in `<input type=file name=…>` as text (`None`: no file chosen).
 #[cfg(feature = "hydrate")]
-async fn chosen_text(name: &str) -> Result<Option<String>, String> {
+async fn chosen_text(name: &str) -> Result<Option<String>, ImportError> {
     use wasm_bindgen::JsCast;
     let input = web_sys::window()
         .and_then(|w| w.document())
@@ -23,19 +39,19 @@ async fn chosen_text(name: &str) -> Result<Option<String>, String> {
     };
     let text = wasm_bindgen_futures::JsFuture::from(file.text())
         .await
-        .map_err(|_| format!("Không đọc được tệp {}.", file.name()))?;
+        .map_err(|_| ImportError::Unreadable(file.name()))?;
     Ok(text.as_string())
 }
 
 #[cfg(not(feature = "hydrate"))]
-async fn chosen_text(_: &str) -> Result<Option<String>, String> {
+async fn chosen_text(_: &str) -> Result<Option<String>, ImportError> {
     Ok(None)
 }
 
 #[component]
 pub fn ImportForm(changed: Callback<()>) -> impl IntoView {
     let busy = RwSignal::new(false);
-    let outcome = RwSignal::new(None::<Result<ImportAnswer, String>>);
+    let outcome = RwSignal::new(None::<Result<ImportAnswer, ImportError>>);
 
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -46,17 +62,17 @@ pub fn ImportForm(changed: Callback<()>) -> impl IntoView {
         outcome.set(None);
         leptos::task::spawn_local(async move {
             let read = async {
-                Ok::<_, String>((
+                Ok::<_, ImportError>((
                     chosen_text("units_csv").await?,
                     chosen_text("departments_csv").await?,
                     chosen_text("people_csv").await?,
                 ))
             };
             let result = match read.await {
-                Ok((None, None, None)) => Err("Chọn ít nhất một tệp CSV.".to_owned()),
+                Ok((None, None, None)) => Err(ImportError::NoFile),
                 Ok((units, departments, people)) => api::import(units, departments, people)
                     .await
-                    .map_err(|e| e.to_string()),
+                    .map_err(ImportError::from),
                 Err(problem) => Err(problem),
             };
             let imported = matches!(&result, Ok(a) if a.problems.is_empty() && a.error.is_none());
@@ -81,7 +97,7 @@ pub fn ImportForm(changed: Callback<()>) -> impl IntoView {
                 {move || if busy.get() { "Đang nhập…" } else { "Nhập dữ liệu" }}
             </button>
             {move || outcome.get().map(|o| match o {
-                Err(problem) => view! { <p class="error" role="alert">{problem}</p> }.into_any(),
+                Err(problem) => view! { <p class="error" role="alert">{problem.to_string()}</p> }.into_any(),
                 Ok(answer) if answer.problems.is_empty() && answer.error.is_none() => view! {
                     <p class="notice" role="status">
                         {format!(
