@@ -425,11 +425,7 @@ fn verdict_table(verdicts: &[Verdict], as_of: NaiveDate) -> String {
                     (false, 0) => v.thematic.counted.to_string(),
                     (false, r) => format!("{}/{r}", v.thematic.counted),
                 },
-                // During the year, what completing the pending items would give.
-                match &v.forecast {
-                    Some(f) => format!("{} (dự kiến)", f.projected_rating.label_vi()),
-                    None => v.rating_vi.to_string(),
-                },
+                server::office::export::rating_label(v),
             ];
             if forecast {
                 row.push(

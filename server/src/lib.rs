@@ -3,6 +3,7 @@
 
 pub mod assets;
 pub mod directory;
+pub mod office;
 pub mod store;
 pub mod sync;
 pub mod sync_client;
@@ -128,6 +129,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/health", get(health))
         .route("/sync", get(sync_endpoint))
         .merge(directory::api::routes())
+        .merge(office::api::routes())
         .merge(pages)
         .merge(assets::routes(&state, render))
         .layer(axum::middleware::from_fn(assets::security_headers))

@@ -2,6 +2,7 @@
 mod admin;
 mod bench_sync;
 mod evaluate;
+mod export;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -29,6 +30,8 @@ enum Command {
     BenchSync(bench_sync::BenchSyncArgs),
     /// Provinces, imports, accounts, enrolment codes and devices (docs/access.md).
     Admin(admin::AdminArgs),
+    /// The rating table of a province-year as .xlsx or CSV (the office's export).
+    Export(export::ExportArgs),
 }
 
 #[derive(clap::Args)]
@@ -57,6 +60,7 @@ fn main() -> anyhow::Result<ExitCode> {
         Command::Evaluate(args) => evaluate::run(args),
         Command::BenchSync(args) => bench_sync::run(args),
         Command::Admin(args) => admin::run(args),
+        Command::Export(args) => export::run(args),
     }
 }
 

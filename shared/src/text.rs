@@ -264,6 +264,17 @@ pub fn sort_by_name<T>(items: &mut [T], name: impl Fn(&T) -> &str) {
     items.sort_by_cached_key(|item| SortKey::new(name(item)));
 }
 
+/// Sorts people by their full name as Vietnamese lists do (danh sách): by the given name
+/// (tên, the last word) first, then the whole name (họ đệm decides between equal given
+/// names), each in Vietnamese order: "Nguyễn Thị An" before "Lê Văn Bảo".
+pub fn sort_by_person_name<T>(items: &mut [T], name: impl Fn(&T) -> &str) {
+    items.sort_by_cached_key(|item| {
+        let full = name(item).trim();
+        let given = full.rsplit(char::is_whitespace).next().unwrap_or(full);
+        (SortKey::new(given), SortKey::new(full))
+    });
+}
+
 /// `text` as a search compares it: lower case, without tones or letter marks (đ → d,
 /// ư → u…), runs of spaces as one.
 pub fn fold(text: &str) -> String {
@@ -299,6 +310,25 @@ mod tests {
             let base = forms.chars().next().expect("letter");
             assert_eq!(fold(&base.to_string()), folded.to_string(), "{forms}");
         }
+    }
+
+    /// A list of people is in order of given names (tên), then family and middle names.
+    #[test]
+    fn people_sort_by_given_name_then_family_name() {
+        let expected = [
+            "Nguyễn Thị An",
+            "Lê Văn Bảo",
+            "Phạm Minh Châu",
+            "Trần Quốc Dũng",
+            "Võ Thị Hạnh",
+            "Huỳnh Văn Khoa",
+            "Trần Văn Khoa",
+            "Đặng Thị Lan",
+        ];
+        let mut names = expected;
+        names.reverse();
+        sort_by_person_name(&mut names, |n| n);
+        assert_eq!(names, expected);
     }
 
     /// Each row is a list in its expected order; sorting any order of it gives it back.

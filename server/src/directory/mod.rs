@@ -176,12 +176,18 @@ fn import_summary(problems: &[Problem]) -> String {
     }
 }
 
-/// A time as a day in Vietnam, dd/mm/yyyy (`shared::verdict::fmt_day`).
-pub fn fmt_ms_day(ms: i64) -> String {
+/// The day a time falls on in Vietnam (UTC+7), where every province is.
+pub fn day_of_ms(ms: i64) -> Option<chrono::NaiveDate> {
     use chrono::TimeZone;
     chrono::FixedOffset::east_opt(7 * 3600)
         .and_then(|tz| tz.timestamp_millis_opt(ms).single())
-        .map(|t| shared::verdict::fmt_day(t.date_naive()))
+        .map(|t| t.date_naive())
+}
+
+/// A time as a day in Vietnam, dd/mm/yyyy (`shared::verdict::fmt_day`).
+pub fn fmt_ms_day(ms: i64) -> String {
+    day_of_ms(ms)
+        .map(shared::verdict::fmt_day)
         .unwrap_or_default()
 }
 

@@ -9,120 +9,16 @@ use automerge::transaction::Transactable;
 use automerge::{ActorId, AutoCommit, ObjType, ROOT, ReadDoc, ScalarValue, Value};
 use base64::Engine;
 use ed25519_dalek::Signer;
-use server::directory::{DirectoryConfig, DirectoryService, ImportFiles, Scope};
-use server::store::Store;
+use server::directory::{ImportFiles, Scope};
 use server::sync_client::{Offered, SyncClient, SyncClientError};
 use server::testing::{Device, enrol};
-use server::{AppState, app};
 use shared::doc::{CadreCode, DocKey, DocKind};
 use shared::sync::DocumentId;
-use std::collections::BTreeMap;
-use std::path::Path;
 
-/// The people of `docs/examples/directory-kg.json` whose devices the tests use.
-const PEOPLE: &[(&str, &str)] = &[
-    ("KG-0123", "cadre (the subject), department BPT"),
-    ("KG-0124", "another cadre of BPT"),
-    ("KG-0010", "head of BPT"),
-    ("KG-0011", "head of BTC and TC-KT (hq)"),
-    ("KG-0001", "standing committee"),
-    ("KG-H001", "host officer of xa-vinh-hoa-hiep"),
-    (
-        "KG-H002",
-        "host officer of huyen-chau-thanh, district officer",
-    ),
-    ("KG-A001", "admin"),
-];
+use super::common::{PEOPLE, World, world};
 
 const SUBJECT: &str = "KG-0123";
 const YEAR: i32 = 2026;
-
-struct World {
-    dir: tempfile::TempDir,
-    directory: DirectoryService,
-    devices: BTreeMap<String, Device>,
-    url: String,
-    server: tokio::task::JoinHandle<()>,
-}
-
-/// The directory's settings for these tests: every connection comes from 127.0.0.1, and
-/// the table test opens a few hundred of them in seconds.
-fn config() -> DirectoryConfig {
-    let mut config = DirectoryConfig::default();
-    config.limits.connection_burst = 10_000;
-    config
-}
-
-/// A server on loopback with the demo province and one enrolled device per person; the
-/// data survives [`World::restart`].
-async fn world() -> Result<World> {
-    let dir = tempfile::tempdir()?;
-    let store = Store::open_in(&dir.path().join("data"))?;
-    let directory = DirectoryService::open(store, config())?;
-    directory.demo().await?;
-    let mut devices = BTreeMap::new();
-    for (person, _) in PEOPLE {
-        devices.insert(
-            (*person).to_owned(),
-            enrol(&directory, person, "test").await?,
-        );
-    }
-    let (url, server) = serve(dir.path(), directory.clone()).await?;
-    Ok(World {
-        dir,
-        directory,
-        devices,
-        url,
-        server,
-    })
-}
-
-async fn serve(
-    dir: &Path,
-    directory: DirectoryService,
-) -> Result<(String, tokio::task::JoinHandle<()>)> {
-    let store = Store::open_in(&dir.join("data"))?;
-    let build = app::BuildInfo {
-        version: "test".into(),
-        js: "/pkg/dicoso.js".into(),
-        wasm: "/pkg/dicoso_bg.wasm".into(),
-        css: "/pkg/main.css".into(),
-        precache: Vec::new(),
-    };
-    let state = AppState::with_directory(dir.join("site"), build, store, directory).await?;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let addr = listener.local_addr()?;
-    let router = app(state);
-    let server = tokio::spawn(async move {
-        let _ = axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-        )
-        .await;
-    });
-    Ok((format!("ws://{addr}/sync"), server))
-}
-
-impl World {
-    fn device(&self, person: &str) -> &Device {
-        &self.devices[person]
-    }
-
-    async fn connect(&self, person: &str) -> Result<SyncClient> {
-        Ok(SyncClient::connect_as(&self.url, self.device(person)).await?)
-    }
-
-    /// Stops the server and starts another on the same data (a restart).
-    async fn restart(&mut self) -> Result<()> {
-        self.server.abort();
-        let store = Store::open_in(&self.dir.path().join("data"))?;
-        self.directory = DirectoryService::open(store, config())?;
-        let (url, server) = serve(self.dir.path(), self.directory.clone()).await?;
-        self.url = url;
-        self.server = server;
-        Ok(())
-    }
-}
 
 fn key(kind: DocKind) -> DocKey {
     let scope = match kind {

@@ -4,7 +4,9 @@
 
 mod access;
 mod accounts;
+mod common;
 mod durability;
 mod evaluate_cli;
 mod http;
+mod office;
 mod sync_ws;

@@ -18,6 +18,9 @@ use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 
 mod decisions;
+mod gather;
+
+pub use gather::Gathered;
 
 /// Whose move it is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

@@ -1,0 +1,136 @@
+//! `GET /api/office/{year}/ratings.xlsx` and `.csv`: the province's rating table for a
+//! device of an office role (HQ and the standing committee: every cadre; a department
+//! head: their department's), as `shared::access::rights` lets that person read. Online
+//! only and never cached: the service worker does not touch `/api/`.
+
+use super::export::{ratings_csv, ratings_xlsx};
+use super::{OfficeError, is_office, rate_province};
+use crate::AppState;
+use crate::directory::api::Device;
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use shared::verdict::fmt_day;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/office/{year}/ratings.xlsx", get(xlsx))
+        .route("/api/office/{year}/ratings.csv", get(csv))
+}
+
+const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+/// Why an export was refused, as the API answers (`{"error": …}` in Vietnamese).
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    #[error("năm “{0}” không hợp lệ")]
+    Year(String),
+    #[error("{0}")]
+    Office(#[from] OfficeError),
+    #[error("không tạo được tệp Excel: {0}")]
+    Xlsx(#[from] rust_xlsxwriter::XlsxError),
+    #[error("không tạo được tệp CSV: {0}")]
+    Csv(#[from] csv::Error),
+}
+
+impl IntoResponse for ExportError {
+    fn into_response(self) -> Response {
+        let status = match &self {
+            ExportError::Year(_) => StatusCode::BAD_REQUEST,
+            ExportError::Office(OfficeError::NotOffice) => StatusCode::FORBIDDEN,
+            ExportError::Office(OfficeError::NoPolicy(_)) => StatusCode::NOT_FOUND,
+            ExportError::Office(OfficeError::Store(_)) => StatusCode::SERVICE_UNAVAILABLE,
+            ExportError::Xlsx(_) | ExportError::Csv(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        if status.is_server_error() {
+            tracing::error!(error = %self, "office export failed");
+        }
+        let message = self.to_string();
+        let mut first = message.chars();
+        let message: String = first
+            .next()
+            .map(|c| c.to_uppercase().chain(first).collect())
+            .unwrap_or_default();
+        let mut response = (
+            status,
+            axum::Json(serde_json::json!({ "error": message + "." })),
+        )
+            .into_response();
+        no_store(&mut response);
+        response
+    }
+}
+
+fn no_store(response: &mut Response) {
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+}
+
+/// The rows the device's person may see, and the file's name and title.
+async fn table(
+    state: &AppState,
+    device: &crate::directory::DeviceIdentity,
+    year: &str,
+) -> Result<(Vec<super::CadreRow>, String, String, chrono::NaiveDate), ExportError> {
+    let year: i32 = year
+        .parse()
+        .ok()
+        .filter(|y| (2000..=2100).contains(y))
+        .ok_or_else(|| ExportError::Year(year.to_owned()))?;
+    let dir = state
+        .directory
+        .directory(&device.province)
+        .filter(|d| is_office(d, &device.person))
+        .ok_or(OfficeError::NotOffice)?;
+    // Only a clock beyond chrono's range (±262,000 years) has no day.
+    let as_of = crate::directory::day_of_ms(state.directory.now()).unwrap_or_default();
+    let rows = rate_province(&state.store, &dir, Some(&device.person), year, as_of).await?;
+    let province = dir.province();
+    let file = format!("xep-loai-di-co-so-{}-{year}", province.code.to_lowercase());
+    let title = format!(
+        "Đi cơ sở “1+2” năm {year}, {}, tính đến ngày {}",
+        province.name,
+        fmt_day(as_of)
+    );
+    Ok((rows, file, title, as_of))
+}
+
+fn attachment(body: Vec<u8>, content_type: &'static str, file: String) -> Response {
+    let mut response = (
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
+            (
+                header::CONTENT_DISPOSITION,
+                HeaderValue::from_str(&format!("attachment; filename=\"{file}\""))
+                    .unwrap_or_else(|_| HeaderValue::from_static("attachment")),
+            ),
+        ],
+        body,
+    )
+        .into_response();
+    no_store(&mut response);
+    response
+}
+
+async fn xlsx(
+    State(state): State<AppState>,
+    Device(device): Device,
+    Path(year): Path<String>,
+) -> Result<Response, ExportError> {
+    let (rows, file, title, as_of) = table(&state, &device, &year).await?;
+    let body = ratings_xlsx(&rows, &title, as_of)?;
+    Ok(attachment(body, XLSX, file + ".xlsx"))
+}
+
+async fn csv(
+    State(state): State<AppState>,
+    Device(device): Device,
+    Path(year): Path<String>,
+) -> Result<Response, ExportError> {
+    let (rows, file, _, as_of) = table(&state, &device, &year).await?;
+    let body = ratings_csv(&rows, as_of)?;
+    Ok(attachment(body, "text/csv; charset=utf-8", file + ".csv"))
+}

@@ -1,0 +1,241 @@
+//! The office's table as files: an .xlsx workbook (Vietnamese headers, numbers as
+//! numbers, dates as dates, rows in Vietnamese name order) and CSV (UTF-8 with a BOM, so
+//! spreadsheet programs read the diacritics; dates dd/mm/yyyy).
+
+use super::CadreRow;
+use chrono::{Datelike, NaiveDate};
+use rust_xlsxwriter::{ExcelDateTime, Format, Workbook, Worksheet, XlsxError};
+use shared::summary::{Summary, summarize};
+use shared::verdict::{Verdict, fmt_day};
+
+/// The rating table's columns.
+pub const RATING_HEADER: [&str; 13] = [
+    "STT",
+    "Mã cán bộ",
+    "Họ và tên",
+    "Phòng, ban",
+    "Số ngày đã tính",
+    "Số ngày yêu cầu",
+    "Chuyến chuyên đề",
+    "Chuyên đề yêu cầu",
+    "Sinh hoạt chi đoàn",
+    "Xếp loại",
+    "Tiến độ",
+    "Lý do chính",
+    "Tính đến ngày",
+];
+
+/// The rating as a table shows it: the official one, or during the year what completing
+/// the pending items would give, marked as such.
+pub fn rating_label(v: &Verdict) -> String {
+    match &v.forecast {
+        Some(f) => format!("{} (dự kiến)", f.projected_rating.label_vi()),
+        None => v.rating_vi.to_string(),
+    }
+}
+
+/// The engine's one-line reason, or why the cadre-year cannot be rated.
+fn reason(row: &CadreRow) -> String {
+    let mut text = match &row.rated {
+        Ok((_, v)) => v
+            .main_reason()
+            .map(|f| f.message_vi.clone())
+            .unwrap_or_default(),
+        Err(e) => format!("Chưa xếp loại được: {e}"),
+    };
+    if row.unreadable > 0 {
+        text.push_str(&format!(
+            " ({} tài liệu không đọc được, chưa tính)",
+            row.unreadable
+        ));
+    }
+    text.trim().to_owned()
+}
+
+/// A cell: text or a whole number.
+enum Cell {
+    Text(String),
+    Number(u32),
+    Empty,
+}
+
+fn cells(i: usize, row: &CadreRow) -> Vec<Cell> {
+    let text = |s: &str| Cell::Text(s.to_owned());
+    let mut out = vec![
+        Cell::Number(u32::try_from(i + 1).unwrap_or(u32::MAX)),
+        text(&row.code),
+        text(&row.name),
+        text(&row.department),
+    ];
+    match &row.rated {
+        Ok((_, v)) => out.extend([
+            Cell::Number(v.days.counted),
+            Cell::Number(v.days.required),
+            Cell::Number(v.thematic.counted),
+            Cell::Number(v.thematic.required),
+            Cell::Number(v.coverage.chi_doan_meetings),
+            Cell::Text(rating_label(v)),
+            Cell::Text(
+                v.forecast
+                    .as_ref()
+                    .map(|f| f.outlook_vi.to_string())
+                    .unwrap_or_default(),
+            ),
+        ]),
+        Err(_) => out.extend(std::iter::repeat_with(|| Cell::Empty).take(7)),
+    }
+    out.push(Cell::Text(reason(row)));
+    out
+}
+
+/// The rating table as CSV.
+pub fn ratings_csv(rows: &[CadreRow], as_of: NaiveDate) -> Result<Vec<u8>, csv::Error> {
+    let mut out = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
+    out.write_record(RATING_HEADER)?;
+    for (i, row) in rows.iter().enumerate() {
+        let mut record: Vec<String> = cells(i, row)
+            .into_iter()
+            .map(|c| match c {
+                Cell::Text(t) => t,
+                Cell::Number(n) => n.to_string(),
+                Cell::Empty => String::new(),
+            })
+            .collect();
+        record.push(fmt_day(as_of));
+        out.write_record(&record)?;
+    }
+    out.into_inner().map_err(|e| e.into_error().into())
+}
+
+/// The workbook: "Xếp loại" (one row per cadre) and "Tổng hợp" (seed 002 §3's figures
+/// over the cadres listed).
+pub fn ratings_xlsx(
+    rows: &[CadreRow],
+    title: &str,
+    as_of: NaiveDate,
+) -> Result<Vec<u8>, XlsxError> {
+    let mut book = Workbook::new();
+    let bold = Format::new().set_bold();
+    let date = Format::new().set_num_format("dd/mm/yyyy");
+    let day = ExcelDateTime::from_ymd(
+        u16::try_from(as_of.year()).unwrap_or(1900),
+        u8::try_from(as_of.month()).unwrap_or(1),
+        u8::try_from(as_of.day()).unwrap_or(1),
+    )?;
+
+    let sheet = book.add_worksheet().set_name("Xếp loại")?;
+    for (c, h) in (0u16..).zip(RATING_HEADER) {
+        sheet.write_string_with_format(0, c, h, &bold)?;
+    }
+    for ((r, i), row) in (1u32..).zip(0usize..).zip(rows) {
+        for (c, cell) in (0u16..).zip(cells(i, row)) {
+            match cell {
+                Cell::Text(t) => sheet.write_string(r, c, t)?,
+                Cell::Number(n) => sheet.write_number(r, c, f64::from(n))?,
+                Cell::Empty => sheet,
+            };
+        }
+        sheet.write_datetime_with_format(r, 12, &day, &date)?;
+    }
+    sheet.set_freeze_panes(1, 0)?;
+    let last_row = u32::try_from(rows.len()).unwrap_or(u32::MAX);
+    sheet.autofilter(0, 0, last_row, 12)?;
+    sheet.autofit();
+
+    let rated: Vec<_> = rows
+        .iter()
+        .filter_map(|r| r.rated.as_ref().ok())
+        .map(|(d, v)| (d, v))
+        .collect();
+    let summary = summarize(rated);
+    overview(
+        book.add_worksheet().set_name("Tổng hợp")?,
+        &summary,
+        title,
+        &bold,
+        (&day, &date),
+    )?;
+    book.save_to_buffer()
+}
+
+/// Seed 002 §3's figures: counts as numbers, shares as numbers with a % format.
+fn overview(
+    sheet: &mut Worksheet,
+    s: &Summary,
+    title: &str,
+    bold: &Format,
+    (day, date): (&ExcelDateTime, &Format),
+) -> Result<(), XlsxError> {
+    sheet.write_string_with_format(0, 0, title, bold)?;
+    sheet.write_string(1, 0, "Tính đến ngày")?;
+    sheet.write_datetime_with_format(1, 1, day, date)?;
+    let figures: [(&str, f64); 13] = [
+        ("Số cán bộ", f64::from(s.dossiers)),
+        ("Miễn, không thuộc đối tượng", f64::from(s.exempt)),
+        ("Thuộc đối tượng", f64::from(s.eligible)),
+        ("Đạt yêu cầu (Đạt, Xuất sắc)", f64::from(s.met)),
+        ("Xuất sắc", f64::from(s.by_rating.xuat_sac)),
+        ("Đạt", f64::from(s.by_rating.dat)),
+        ("Không đạt", f64::from(s.by_rating.khong_dat)),
+        ("Tổng số ngày đi cơ sở", f64::from(s.total_days)),
+        ("Bình quân (ngày/người)", s.average_days),
+        ("Đủ số ngày tối thiểu", f64::from(s.at_or_above_minimum)),
+        (
+            "Tỷ lệ đủ số ngày tối thiểu",
+            s.at_or_above_minimum_percent / 100.0,
+        ),
+        (
+            "Chuyến chuyên đề quý I, II",
+            f64::from(s.thematic_trips_by_quarter[0] + s.thematic_trips_by_quarter[1]),
+        ),
+        (
+            "Chuyến chuyên đề quý III, IV",
+            f64::from(s.thematic_trips_by_quarter[2] + s.thematic_trips_by_quarter[3]),
+        ),
+    ];
+    let percent = Format::new().set_num_format("0.00%");
+    let decimal = Format::new().set_num_format("0.00");
+    for (r, (label, value)) in (3u32..).zip(figures) {
+        sheet.write_string(r, 0, label)?;
+        match label {
+            "Tỷ lệ đủ số ngày tối thiểu" => {
+                sheet.write_number_with_format(r, 1, value, &percent)?
+            }
+            "Bình quân (ngày/người)" => {
+                sheet.write_number_with_format(r, 1, value, &decimal)?
+            }
+            _ => sheet.write_number(r, 1, value)?,
+        };
+    }
+
+    let mut r = 3 + 13 + 1;
+    for (c, h) in (0u16..).zip([
+        "Phòng, ban",
+        "Thuộc đối tượng",
+        "Đạt yêu cầu",
+        "Tổng số ngày",
+    ]) {
+        sheet.write_string_with_format(r, c, h, bold)?;
+    }
+    for d in &s.by_department {
+        r += 1;
+        sheet.write_string(r, 0, &d.department)?;
+        sheet.write_number(r, 1, f64::from(d.eligible))?;
+        sheet.write_number(r, 2, f64::from(d.met))?;
+        sheet.write_number(r, 3, f64::from(d.total_days))?;
+    }
+
+    r += 2;
+    for (c, h) in (0u16..).zip(["Đơn vị (sinh hoạt chi đoàn)", "Số buổi", "Số cán bộ"])
+    {
+        sheet.write_string_with_format(r, c, h, bold)?;
+    }
+    for u in &s.chi_doan_meetings_by_unit {
+        r += 1;
+        sheet.write_string(r, 0, &u.unit)?;
+        sheet.write_number(r, 1, f64::from(u.meetings))?;
+        sheet.write_number(r, 2, f64::from(u.cadres))?;
+    }
+    sheet.autofit();
+    Ok(())
+}

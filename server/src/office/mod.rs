@@ -1,0 +1,119 @@
+//! The office's province-wide view (issue 12, its first part): every cadre-year a viewer
+//! may read, gathered from the store and rated by the same `assemble` + `evaluate` as the
+//! phone, so the office's table and the cadre's forecast cannot disagree; exported as an
+//! .xlsx workbook and as CSV (`export`), over HTTP for office roles (`api`) and from the
+//! command line (`dicoso export`).
+
+pub mod api;
+pub mod export;
+
+use crate::store::{Store, StoreError};
+use automerge::ActorId;
+use chrono::NaiveDate;
+use shared::access::rights;
+use shared::assemble::{Gathered, RateError, rate};
+use shared::directory::{Directory, Role};
+use shared::doc::{CadreCode, DocKey};
+use shared::dossier::Dossier;
+use shared::verdict::Verdict;
+use std::collections::BTreeMap;
+
+/// One cadre's line of the office's table.
+#[derive(Debug, Clone)]
+pub struct CadreRow {
+    pub code: String,
+    pub name: String,
+    /// The department's name (the directory's), empty when none.
+    pub department: String,
+    /// The rating, or why the cadre-year cannot be rated yet.
+    pub rated: Result<(Dossier, Verdict), RateError>,
+    /// Documents about this cadre-year that did not load (left out of the rating).
+    pub unreadable: usize,
+}
+
+/// Why the office's table cannot be made.
+#[derive(Debug, thiserror::Error)]
+pub enum OfficeError {
+    #[error("không đọc được kho dữ liệu: {0}")]
+    Store(#[from] StoreError),
+    #[error("chưa có quy định đi cơ sở cho năm {0}")]
+    NoPolicy(i32),
+    /// Only office roles see a province's table.
+    #[error(
+        "cần vai trò Ban Tổ chức – Kiểm tra, Thường trực hoặc lãnh đạo phòng, ban để xem bảng tổng hợp"
+    )]
+    NotOffice,
+}
+
+/// Whether `person` holds a role that reads other cadres' years.
+pub fn is_office(dir: &Directory, person: &str) -> bool {
+    dir.person(person).is_some_and(|p| {
+        p.roles
+            .iter()
+            .any(|r| matches!(r, Role::Hq | Role::Standing | Role::DepartmentHead { .. }))
+    })
+}
+
+/// The cadres of `dir`'s province that `viewer` may read (all, for the CLI: `None`), each
+/// rated for `year` as of `as_of` from every document the store holds about them, in
+/// Vietnamese name order.
+pub async fn rate_province(
+    store: &Store,
+    dir: &Directory,
+    viewer: Option<&str>,
+    year: i32,
+    as_of: NaiveDate,
+) -> Result<Vec<CadreRow>, OfficeError> {
+    if dir.policy_for(year).is_none() {
+        return Err(OfficeError::NoPolicy(year));
+    }
+    let mut cadres: Vec<_> = dir
+        .people()
+        .iter()
+        .filter(|p| p.roles.contains(&Role::Cadre))
+        .filter_map(|p| Some((p, CadreCode::parse(&p.code).ok()?)))
+        .filter(|(_, code)| {
+            viewer.is_none_or(|v| rights(dir, v, &DocKey::dossier(code.clone(), year)).read)
+        })
+        .collect();
+    shared::text::sort_by_person_name(&mut cadres, |(p, _)| &p.name);
+
+    let mut by_cadre: BTreeMap<String, Vec<(String, DocKey)>> = BTreeMap::new();
+    for (id, key) in store.load_index().await? {
+        if key.year == year {
+            by_cadre
+                .entry(key.cadre.as_str().to_owned())
+                .or_default()
+                .push((id.to_string(), key));
+        }
+    }
+    let mut rows = Vec::with_capacity(cadres.len());
+    for (person, code) in cadres {
+        let mut gathered = Gathered::default();
+        for (id, key) in by_cadre.get(code.as_str()).into_iter().flatten() {
+            if let Some(stored) = store.load(id).await? {
+                gathered.add(key, &stored.bytes, ActorId::random());
+            }
+        }
+        let department = person.department.as_deref();
+        let rated = rate(
+            Some(dir),
+            code.as_str(),
+            year,
+            gathered.sources(department, Some(dir)),
+            as_of,
+        )
+        .map(|r| (r.assembled.dossier, r.verdict));
+        rows.push(CadreRow {
+            code: person.code.clone(),
+            name: person.name.clone(),
+            department: department
+                .and_then(|d| dir.department(d))
+                .map(|d| d.name.clone())
+                .unwrap_or_default(),
+            rated,
+            unreadable: gathered.unreadable.len(),
+        });
+    }
+    Ok(rows)
+}
