@@ -425,7 +425,7 @@ fn verdict_table(verdicts: &[Verdict], as_of: NaiveDate) -> String {
                     (false, 0) => v.thematic.counted.to_string(),
                     (false, r) => format!("{}/{r}", v.thematic.counted),
                 },
-                server::office::export::rating_label(v),
+                shared::office::rating_label(v),
             ];
             if forecast {
                 row.push(

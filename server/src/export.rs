@@ -57,12 +57,7 @@ pub fn run(args: ExportArgs) -> anyhow::Result<ExitCode> {
         .build()?
         .block_on(rate_province(&store, &dir, None, args.year, as_of))?;
     let body = if xlsx {
-        let title = format!(
-            "Đi cơ sở “1+2” năm {}, {}, tính đến ngày {}",
-            args.year,
-            dir.province().name,
-            fmt_day(as_of)
-        );
+        let title = server::office::api::title(&dir, args.year, as_of);
         ratings_xlsx(&rows, &title, as_of)?
     } else {
         ratings_csv(&rows, as_of)?

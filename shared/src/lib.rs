@@ -12,6 +12,7 @@ pub mod doc;
 pub mod dossier;
 pub mod error;
 pub mod form;
+pub mod office;
 pub mod policy;
 pub mod summary;
 pub mod sync;

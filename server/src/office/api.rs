@@ -12,12 +12,16 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use chrono::NaiveDate;
+use shared::directory::Directory;
 use shared::verdict::fmt_day;
+use std::sync::Arc;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/office/{year}/ratings.xlsx", get(xlsx))
         .route("/api/office/{year}/ratings.csv", get(csv))
+        .route("/api/office/{year}/ratings.json", get(json))
 }
 
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
@@ -69,12 +73,12 @@ fn no_store(response: &mut Response) {
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
 }
 
-/// The rows the device's person may see, and the file's name and title.
+/// The rows the device's person may see, the province's directory, the year, the day.
 async fn table(
     state: &AppState,
     device: &crate::directory::DeviceIdentity,
     year: &str,
-) -> Result<(Vec<super::CadreRow>, String, String, chrono::NaiveDate), ExportError> {
+) -> Result<(Vec<super::CadreRow>, Arc<Directory>, i32, NaiveDate), ExportError> {
     let year: i32 = year
         .parse()
         .ok()
@@ -88,14 +92,24 @@ async fn table(
     // Only a clock beyond chrono's range (±262,000 years) has no day.
     let as_of = crate::directory::day_of_ms(state.directory.now()).unwrap_or_default();
     let rows = rate_province(&state.store, &dir, Some(&device.person), year, as_of).await?;
-    let province = dir.province();
-    let file = format!("xep-loai-di-co-so-{}-{year}", province.code.to_lowercase());
-    let title = format!(
+    Ok((rows, dir, year, as_of))
+}
+
+/// The downloaded file's name, without its extension.
+fn file_name(dir: &Directory, year: i32) -> String {
+    format!(
+        "xep-loai-di-co-so-{}-{year}",
+        dir.province().code.to_lowercase()
+    )
+}
+
+/// The workbook's title line.
+pub fn title(dir: &Directory, year: i32, as_of: NaiveDate) -> String {
+    format!(
         "Đi cơ sở “1+2” năm {year}, {}, tính đến ngày {}",
-        province.name,
+        dir.province().name,
         fmt_day(as_of)
-    );
-    Ok((rows, file, title, as_of))
+    )
 }
 
 fn attachment(body: Vec<u8>, content_type: &'static str, file: String) -> Response {
@@ -120,9 +134,21 @@ async fn xlsx(
     Device(device): Device,
     Path(year): Path<String>,
 ) -> Result<Response, ExportError> {
-    let (rows, file, title, as_of) = table(&state, &device, &year).await?;
-    let body = ratings_xlsx(&rows, &title, as_of)?;
-    Ok(attachment(body, XLSX, file + ".xlsx"))
+    let (rows, dir, year, as_of) = table(&state, &device, &year).await?;
+    let body = ratings_xlsx(&rows, &title(&dir, year, as_of), as_of)?;
+    Ok(attachment(body, XLSX, file_name(&dir, year) + ".xlsx"))
+}
+
+/// The table the office's page shows (`shared::office::RatingTable`).
+async fn json(
+    State(state): State<AppState>,
+    Device(device): Device,
+    Path(year): Path<String>,
+) -> Result<Response, ExportError> {
+    let (rows, dir, year, as_of) = table(&state, &device, &year).await?;
+    let mut response = axum::Json(super::table(&rows, &dir, year, as_of)).into_response();
+    no_store(&mut response);
+    Ok(response)
 }
 
 async fn csv(
@@ -130,7 +156,11 @@ async fn csv(
     Device(device): Device,
     Path(year): Path<String>,
 ) -> Result<Response, ExportError> {
-    let (rows, file, _, as_of) = table(&state, &device, &year).await?;
+    let (rows, dir, year, as_of) = table(&state, &device, &year).await?;
     let body = ratings_csv(&rows, as_of)?;
-    Ok(attachment(body, "text/csv; charset=utf-8", file + ".csv"))
+    Ok(attachment(
+        body,
+        "text/csv; charset=utf-8",
+        file_name(&dir, year) + ".csv",
+    ))
 }

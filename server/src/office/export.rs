@@ -5,52 +5,9 @@
 use super::CadreRow;
 use chrono::{Datelike, NaiveDate};
 use rust_xlsxwriter::{ExcelDateTime, Format, Workbook, Worksheet, XlsxError};
+use shared::office::{HEADER, RatingLine};
 use shared::summary::{Summary, summarize};
-use shared::verdict::{Verdict, fmt_day};
-
-/// The rating table's columns.
-pub const RATING_HEADER: [&str; 13] = [
-    "STT",
-    "Mã cán bộ",
-    "Họ và tên",
-    "Phòng, ban",
-    "Số ngày đã tính",
-    "Số ngày yêu cầu",
-    "Chuyến chuyên đề",
-    "Chuyên đề yêu cầu",
-    "Sinh hoạt chi đoàn",
-    "Xếp loại",
-    "Tiến độ",
-    "Lý do chính",
-    "Tính đến ngày",
-];
-
-/// The rating as a table shows it: the official one, or during the year what completing
-/// the pending items would give, marked as such.
-pub fn rating_label(v: &Verdict) -> String {
-    match &v.forecast {
-        Some(f) => format!("{} (dự kiến)", f.projected_rating.label_vi()),
-        None => v.rating_vi.to_string(),
-    }
-}
-
-/// The engine's one-line reason, or why the cadre-year cannot be rated.
-fn reason(row: &CadreRow) -> String {
-    let mut text = match &row.rated {
-        Ok((_, v)) => v
-            .main_reason()
-            .map(|f| f.message_vi.clone())
-            .unwrap_or_default(),
-        Err(e) => format!("Chưa xếp loại được: {e}"),
-    };
-    if row.unreadable > 0 {
-        text.push_str(&format!(
-            " ({} tài liệu không đọc được, chưa tính)",
-            row.unreadable
-        ));
-    }
-    text.trim().to_owned()
-}
+use shared::verdict::fmt_day;
 
 /// A cell: text or a whole number.
 enum Cell {
@@ -59,41 +16,41 @@ enum Cell {
     Empty,
 }
 
-fn cells(i: usize, row: &CadreRow) -> Vec<Cell> {
+fn cells(i: usize, line: &RatingLine) -> Vec<Cell> {
     let text = |s: &str| Cell::Text(s.to_owned());
     let mut out = vec![
         Cell::Number(u32::try_from(i + 1).unwrap_or(u32::MAX)),
-        text(&row.code),
-        text(&row.name),
-        text(&row.department),
+        text(&line.code),
+        text(&line.name),
+        text(&line.department),
     ];
-    match &row.rated {
-        Ok((_, v)) => out.extend([
-            Cell::Number(v.days.counted),
-            Cell::Number(v.days.required),
-            Cell::Number(v.thematic.counted),
-            Cell::Number(v.thematic.required),
-            Cell::Number(v.coverage.chi_doan_meetings),
-            Cell::Text(rating_label(v)),
-            Cell::Text(
-                v.forecast
-                    .as_ref()
-                    .map(|f| f.outlook_vi.to_string())
-                    .unwrap_or_default(),
-            ),
-        ]),
-        Err(_) => out.extend(std::iter::repeat_with(|| Cell::Empty).take(7)),
+    match &line.figures {
+        Some(f) => out.extend(
+            [
+                f.days_counted,
+                f.days_required,
+                f.thematic_counted,
+                f.thematic_required,
+                f.chi_doan_meetings,
+            ]
+            .map(Cell::Number),
+        ),
+        None => out.extend(std::iter::repeat_with(|| Cell::Empty).take(5)),
     }
-    out.push(Cell::Text(reason(row)));
+    out.extend([
+        text(&line.rating),
+        text(line.outlook_vi()),
+        text(&line.reason),
+    ]);
     out
 }
 
 /// The rating table as CSV.
 pub fn ratings_csv(rows: &[CadreRow], as_of: NaiveDate) -> Result<Vec<u8>, csv::Error> {
     let mut out = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
-    out.write_record(RATING_HEADER)?;
+    out.write_record(HEADER)?;
     for (i, row) in rows.iter().enumerate() {
-        let mut record: Vec<String> = cells(i, row)
+        let mut record: Vec<String> = cells(i, &row.line)
             .into_iter()
             .map(|c| match c {
                 Cell::Text(t) => t,
@@ -124,11 +81,11 @@ pub fn ratings_xlsx(
     )?;
 
     let sheet = book.add_worksheet().set_name("Xếp loại")?;
-    for (c, h) in (0u16..).zip(RATING_HEADER) {
+    for (c, h) in (0u16..).zip(HEADER) {
         sheet.write_string_with_format(0, c, h, &bold)?;
     }
     for ((r, i), row) in (1u32..).zip(0usize..).zip(rows) {
-        for (c, cell) in (0u16..).zip(cells(i, row)) {
+        for (c, cell) in (0u16..).zip(cells(i, &row.line)) {
             match cell {
                 Cell::Text(t) => sheet.write_string(r, c, t)?,
                 Cell::Number(n) => sheet.write_number(r, c, f64::from(n))?,
@@ -144,7 +101,7 @@ pub fn ratings_xlsx(
 
     let rated: Vec<_> = rows
         .iter()
-        .filter_map(|r| r.rated.as_ref().ok())
+        .filter_map(|r| r.rated.as_ref())
         .map(|(d, v)| (d, v))
         .collect();
     let summary = summarize(rated);

@@ -11,24 +11,20 @@ use crate::store::{Store, StoreError};
 use automerge::ActorId;
 use chrono::NaiveDate;
 use shared::access::rights;
-use shared::assemble::{Gathered, RateError, rate};
+use shared::assemble::{Gathered, rate};
 use shared::directory::{Directory, Role};
 use shared::doc::{CadreCode, DocKey};
 use shared::dossier::Dossier;
+use shared::office::{RatingLine, RatingTable};
 use shared::verdict::Verdict;
 use std::collections::BTreeMap;
 
-/// One cadre's line of the office's table.
+/// One cadre's line of the office's table, and what it was made from (for the overview).
 #[derive(Debug, Clone)]
 pub struct CadreRow {
-    pub code: String,
-    pub name: String,
-    /// The department's name (the directory's), empty when none.
-    pub department: String,
-    /// The rating, or why the cadre-year cannot be rated yet.
-    pub rated: Result<(Dossier, Verdict), RateError>,
-    /// Documents about this cadre-year that did not load (left out of the rating).
-    pub unreadable: usize,
+    pub line: RatingLine,
+    /// `None` when the year cannot be rated yet (the line says why).
+    pub rated: Option<(Dossier, Verdict)>,
 }
 
 /// Why the office's table cannot be made.
@@ -103,17 +99,31 @@ pub async fn rate_province(
             gathered.sources(department, Some(dir)),
             as_of,
         )
-        .map(|r| (r.assembled.dossier, r.verdict));
-        rows.push(CadreRow {
-            code: person.code.clone(),
-            name: person.name.clone(),
-            department: department
+        .map(|r| (r.assembled.dossier, r.verdict))
+        .map_err(|e| e.to_string());
+        let line = RatingLine::new(
+            &person.code,
+            &person.name,
+            department
                 .and_then(|d| dir.department(d))
-                .map(|d| d.name.clone())
-                .unwrap_or_default(),
-            rated,
-            unreadable: gathered.unreadable.len(),
+                .map_or("", |d| d.name.as_str()),
+            rated.as_ref().map(|(_, v)| v).map_err(Clone::clone),
+            gathered.unreadable.len(),
+        );
+        rows.push(CadreRow {
+            line,
+            rated: rated.ok(),
         });
     }
     Ok(rows)
+}
+
+/// The table the office's page reads.
+pub fn table(rows: &[CadreRow], dir: &Directory, year: i32, as_of: NaiveDate) -> RatingTable {
+    RatingTable {
+        province: dir.province().name.clone(),
+        year,
+        as_of,
+        lines: rows.iter().map(|r| r.line.clone()).collect(),
+    }
 }

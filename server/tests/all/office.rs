@@ -5,11 +5,11 @@
 
 use anyhow::{Context, Result, ensure};
 use calamine::{Data, Reader, Xlsx};
-use server::office::export::RATING_HEADER;
 use shared::assemble::{Sources, rate};
 use shared::doc::{CadreCode, DossierDoc, DossierKey};
 use shared::dossier::TripStatus;
 use shared::form::{TripForm, check_trip};
+use shared::office::HEADER as RATING_HEADER;
 use shared::policy::Policy;
 
 use super::common::{World, world};
@@ -148,7 +148,7 @@ async fn hq_downloads_the_rating_table_as_a_workbook() -> Result<()> {
     assert_eq!(number(&an_row[6])?, v.thematic.counted);
     assert_eq!(number(&an_row[7])?, v.thematic.required);
     assert_eq!(number(&an_row[8])?, v.coverage.chi_doan_meetings);
-    assert_eq!(text(&an_row[9]), server::office::export::rating_label(v));
+    assert_eq!(text(&an_row[9]), shared::office::rating_label(v));
     assert_eq!(v.days.required, 60, "Kiên Giang's minimum");
     Ok(())
 }
@@ -175,6 +175,17 @@ async fn the_csv_is_the_same_table() -> Result<()> {
     assert_eq!(reader.headers()?.iter().collect::<Vec<_>>(), RATING_HEADER);
     let records: Vec<csv::StringRecord> = reader.records().collect::<Result<_, _>>()?;
     assert_eq!(records.len(), xlsx.len() - 1);
+    // The office's page reads the same table as JSON.
+    let json = w.get("/api/office/2026/ratings.json", Some(token)).await?;
+    let table: shared::office::RatingTable = serde_json::from_slice(&json.body)?;
+    assert_eq!(table.province, "Tỉnh đoàn Kiên Giang");
+    let lines: Vec<(&str, &str)> = table
+        .lines
+        .iter()
+        .map(|l| (l.name.as_str(), l.rating.as_str()))
+        .collect();
+    let csv_lines: Vec<(&str, &str)> = records.iter().map(|r| (&r[2], &r[9])).collect();
+    assert_eq!(lines, csv_lines);
     for (record, row) in records.iter().zip(&xlsx[1..]) {
         let cells: Vec<String> = row[..12]
             .iter()
