@@ -5,7 +5,7 @@
 use crate::account::switcher::ProfileSwitcher;
 use crate::components::{LoginPrompt, SyncBadge};
 use crate::pages::{
-    admin::AdminPage, login::LoginPage, meetings, not_found::NotFoundPage, registrations,
+    admin::AdminPage, login::LoginPage, meetings, not_found::NotFoundPage, office, registrations,
     sync_page, trips, year,
 };
 use crate::{BuildInfo, account, local};
@@ -79,6 +79,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/dong-bo") view=sync_page::SyncPage />
                     <Route path=path!("/dang-nhap") view=LoginPage />
                     <Route path=path!("/quan-tri") view=AdminPage />
+                    <Route path=path!("/van-phong") view=office::OfficePage />
                 </Routes>
             </main>
             <nav class="areas" aria-label="Các mục chính">

@@ -2,6 +2,7 @@
 //! page shows it and the .xlsx / CSV exports write it. The server makes it from
 //! verdicts; the page reads it as JSON (`GET /api/office/{year}/ratings.json`).
 
+use crate::directory::{Directory, Role};
 use crate::verdict::{Outlook, Verdict};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -58,6 +59,16 @@ pub struct Figures {
     pub thematic_counted: u32,
     pub thematic_required: u32,
     pub chi_doan_meetings: u32,
+}
+
+/// Whether `person` holds a role that reads other cadres' years: Ban Tổ chức – Kiểm tra,
+/// the standing committee, or a department head (who sees their department's).
+pub fn is_office(dir: &Directory, person: &str) -> bool {
+    dir.person(person).is_some_and(|p| {
+        p.roles
+            .iter()
+            .any(|r| matches!(r, Role::Hq | Role::Standing | Role::DepartmentHead { .. }))
+    })
 }
 
 /// The rating as a table shows it: the official one, or during the year what completing

@@ -756,7 +756,7 @@ const width = document.documentElement.clientWidth;
 if (document.documentElement.scrollWidth > width) problems.push(`page scrolls sideways: ${document.documentElement.scrollWidth} > ${width}`);
 for (const e of document.querySelectorAll('body *')) {
   const r = e.getBoundingClientRect();
-  if (visible(e) && r.right > width + 1 && getComputedStyle(e).position !== 'fixed' && !e.closest('.picker'))
+  if (visible(e) && r.right > width + 1 && getComputedStyle(e).position !== 'fixed' && !e.closest('.picker, .table-scroll'))
     { problems.push(`wider than the screen: <${e.tagName.toLowerCase()} class="${e.className}"> ${Math.round(r.right)}px`); break; }
 }
 return problems;

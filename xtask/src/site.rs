@@ -25,6 +25,7 @@ pub const PAGES: &[&str] = &[
     "/dong-bo",
     "/dang-nhap",
     "/quan-tri",
+    "/van-phong",
 ];
 
 /// Written as `build.json`; the server reads it into `app::BuildInfo`.

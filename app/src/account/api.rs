@@ -82,3 +82,53 @@ pub async fn call(
 pub fn online() -> bool {
     web_sys::window().is_some_and(|w| w.navigator().on_line())
 }
+
+/// Downloads `path` with the token and hands it to the browser as the file `name` (an
+/// object URL clicked from a hidden link): the server's exports need the token, which a
+/// plain link cannot carry.
+pub async fn download(path: &str, token: &str, name: &str) -> Result<(), AccountError> {
+    let window = web_sys::window().ok_or(AccountError::Network)?;
+    let headers = web_sys::Headers::new().map_err(|_| AccountError::Network)?;
+    headers
+        .set("authorization", &format!("Bearer {token}"))
+        .map_err(|_| AccountError::Network)?;
+    let init = web_sys::RequestInit::new();
+    init.set_headers(&headers);
+    init.set_cache(web_sys::RequestCache::NoStore);
+    let response: web_sys::Response = JsFuture::from(window.fetch_with_str_and_init(path, &init))
+        .await
+        .map_err(|_| AccountError::Network)?
+        .dyn_into()
+        .map_err(|_| AccountError::Network)?;
+    if !response.ok() {
+        let text = response.text().map_err(|_| AccountError::Network)?;
+        let body = JsFuture::from(text)
+            .await
+            .map_err(|_| AccountError::Network)?
+            .as_string()
+            .unwrap_or_default();
+        return Err(super::wire::api_error(response.status(), None, &body));
+    }
+    let blob: web_sys::Blob = JsFuture::from(response.blob().map_err(|_| AccountError::Network)?)
+        .await
+        .map_err(|_| AccountError::Network)?
+        .dyn_into()
+        .map_err(|_| AccountError::Network)?;
+    let url =
+        web_sys::Url::create_object_url_with_blob(&blob).map_err(|_| AccountError::Network)?;
+    let link: web_sys::HtmlAnchorElement = window
+        .document()
+        .and_then(|d| d.create_element("a").ok())
+        .and_then(|e| e.dyn_into().ok())
+        .ok_or(AccountError::Network)?;
+    link.set_href(&url);
+    link.set_download(name);
+    link.click();
+    // The download reads the object URL after this task; let it go a minute later.
+    let revoke = Closure::once_into_js(move || {
+        let _ = web_sys::Url::revoke_object_url(&url);
+    });
+    let _ = window
+        .set_timeout_with_callback_and_timeout_and_arguments_0(revoke.unchecked_ref(), 60_000);
+    Ok(())
+}

@@ -67,6 +67,18 @@ impl Account {
             _ => person.admin,
         })
     }
+
+    /// Whether the active person holds an office role (HQ, standing committee, department
+    /// head), as the province's directory on this device says.
+    pub fn is_office(&self) -> bool {
+        let Some(person) = self.person() else {
+            return false;
+        };
+        self.directory.with(|d| {
+            d.as_ref()
+                .is_some_and(|d| shared::office::is_office(d, &person.code))
+        })
+    }
 }
 
 /// Provides [`Account`] and the directory context; the local store opens the active

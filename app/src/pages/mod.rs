@@ -4,6 +4,7 @@ pub mod admin;
 pub mod login;
 pub mod meetings;
 pub mod not_found;
+pub mod office;
 pub mod registrations;
 pub mod sync_page;
 pub mod trips;

@@ -15,6 +15,7 @@ use shared::assemble::{Gathered, rate};
 use shared::directory::{Directory, Role};
 use shared::doc::{CadreCode, DocKey};
 use shared::dossier::Dossier;
+pub use shared::office::is_office;
 use shared::office::{RatingLine, RatingTable};
 use shared::verdict::Verdict;
 use std::collections::BTreeMap;
@@ -39,15 +40,6 @@ pub enum OfficeError {
         "cần vai trò Ban Tổ chức – Kiểm tra, Thường trực hoặc lãnh đạo phòng, ban để xem bảng tổng hợp"
     )]
     NotOffice,
-}
-
-/// Whether `person` holds a role that reads other cadres' years.
-pub fn is_office(dir: &Directory, person: &str) -> bool {
-    dir.person(person).is_some_and(|p| {
-        p.roles
-            .iter()
-            .any(|r| matches!(r, Role::Hq | Role::Standing | Role::DepartmentHead { .. }))
-    })
 }
 
 /// The cadres of `dir`'s province that `viewer` may read (all, for the CLI: `None`), each

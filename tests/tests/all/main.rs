@@ -6,6 +6,7 @@
 mod bench_ui;
 mod enrolment;
 mod interop;
+mod office;
 mod offline_app;
 mod two_devices;
 mod year_on_the_phone;

@@ -1,0 +1,285 @@
+//! "Văn phòng" (`/van-phong`): the province's rating table for the office (Ban Tổ chức –
+//! Kiểm tra, the standing committee, a department head for their department), online
+//! only: every cadre with days, thematic trips, chi đoàn meetings, the rating (or the
+//! forecast during the year) and the engine's reason, filterable by department and
+//! outlook; downloads as .xlsx and CSV. The server rates from every document it holds,
+//! with the phone's own `assemble` + `evaluate`.
+//!
+//! Like every page, the server renders it without user data ("Đang mở…"): the table is
+//! fetched after hydration with the device's token, and never cached.
+
+use crate::account::use_account;
+use crate::account::wire::AccountError;
+use crate::local::Loaded;
+use chrono::Datelike;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use shared::office::{RatingLine, RatingTable};
+use shared::verdict::{Outlook, fmt_day};
+
+/// The table of `year` as the server rates it now.
+async fn fetch_table(year: i32) -> Result<RatingTable, AccountError> {
+    #[cfg(feature = "hydrate")]
+    {
+        let token = crate::account::browser::token().ok_or(AccountError::SignedOut)?;
+        let path = format!("/api/office/{year}/ratings.json");
+        let answer = crate::account::api::call("GET", &path, Some(&token), None, None).await?;
+        if !answer.ok() {
+            return Err(crate::account::wire::api_error(
+                answer.status,
+                answer.retry_after,
+                &answer.body,
+            ));
+        }
+        serde_json::from_str(&answer.body).map_err(|e| AccountError::BadAnswer(e.to_string()))
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = year;
+        Err(AccountError::SignedOut)
+    }
+}
+
+/// Downloads the table of `year` as `ext` (xlsx or csv).
+async fn download(year: i32, ext: &'static str) -> Result<(), AccountError> {
+    #[cfg(feature = "hydrate")]
+    {
+        let token = crate::account::browser::token().ok_or(AccountError::SignedOut)?;
+        let path = format!("/api/office/{year}/ratings.{ext}");
+        crate::account::api::download(&path, &token, &format!("xep-loai-di-co-so-{year}.{ext}"))
+            .await
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = (year, ext);
+        Err(AccountError::SignedOut)
+    }
+}
+
+/// The outlook filter's choices: (value, label).
+const OUTLOOKS: [(&str, &str); 4] = [
+    ("", "Tất cả"),
+    ("on_track", "Đúng tiến độ"),
+    ("at_risk", "Chậm tiến độ"),
+    ("cannot_make_it", "Không thể đạt"),
+];
+
+fn outlook_code(o: Option<Outlook>) -> &'static str {
+    match o {
+        Some(Outlook::OnTrack) => "on_track",
+        Some(Outlook::AtRisk) => "at_risk",
+        Some(Outlook::CannotMakeIt) => "cannot_make_it",
+        None => "",
+    }
+}
+
+#[component]
+pub fn OfficePage() -> impl IntoView {
+    let account = use_account();
+    let online = RwSignal::new(true);
+    Effect::new(move |_| {
+        #[cfg(feature = "hydrate")]
+        online.set(crate::account::api::online());
+    });
+    let this_year = Memo::new(move |_| crate::policy_view::today().year());
+    let chosen = RwSignal::new(None::<i32>);
+    let year = move || chosen.get().unwrap_or_else(|| this_year.get());
+    let allowed = move || online.get() && account.is_office();
+    let table = LocalResource::new(move || {
+        let (y, allowed) = (year(), allowed());
+        async move {
+            if allowed {
+                Some(fetch_table(y).await)
+            } else {
+                None
+            }
+        }
+    });
+    let department = RwSignal::new(String::new());
+    let outlook = RwSignal::new(String::new());
+    let downloading = Action::new_local(move |ext: &&'static str| download(year(), ext));
+
+    let gate = move || match account.active.get() {
+        Loaded::Ready(Some(_)) if !account.is_office() => Some(
+            "Trang này dành cho Ban Tổ chức – Kiểm tra, Thường trực và lãnh đạo phòng, ban: tài khoản đang dùng trên máy không có vai trò đó.",
+        ),
+        Loaded::Ready(Some(_)) if !online.get() => Some(
+            "Bảng xếp loại chỉ xem được khi có mạng: máy chủ xếp loại từ mọi hồ sơ đã đồng bộ.",
+        ),
+        Loaded::Ready(Some(_)) => None,
+        Loaded::Ready(None) => Some("Hãy đăng nhập bằng tài khoản của văn phòng trước."),
+        Loaded::Failed(_) | Loaded::Loading => Some("Đang mở…"),
+    };
+    let tabs = move || {
+        let this = this_year.get();
+        [this - 1, this]
+            .into_iter()
+            .map(|y| {
+                view! {
+                    <button
+                        type="button"
+                        class="tab"
+                        aria-pressed=move || (year() == y).to_string()
+                        on:click=move |_| chosen.set(Some(y))
+                    >
+                        {format!("Năm {y}")}
+                    </button>
+                }
+            })
+            .collect_view()
+    };
+    let body = move || {
+        if let Some(text) = gate() {
+            return view! { <p class="empty" data-office="denied">{text}</p> }.into_any();
+        }
+        match table.get().flatten() {
+            None => view! { <p class="muted">"Đang tải bảng xếp loại…"</p> }.into_any(),
+            Some(Err(e)) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+            Some(Ok(t)) => table_view(t, department, outlook).into_any(),
+        }
+    };
+
+    view! {
+        <Title text="Văn phòng – dicoso" />
+        <h1>"Bảng xếp loại đi cơ sở"</h1>
+        <div class="tabs" role="group" aria-label="Năm">{tabs}</div>
+        {body}
+        <div class="actions">
+            <button
+                type="button"
+                class="secondary"
+                disabled=move || !allowed() || downloading.pending().get()
+                on:click=move |_| {
+                    downloading.dispatch("xlsx");
+                }
+            >
+                "Tải bảng Excel (.xlsx)"
+            </button>
+            <button
+                type="button"
+                class="secondary"
+                disabled=move || !allowed() || downloading.pending().get()
+                on:click=move |_| {
+                    downloading.dispatch("csv");
+                }
+            >
+                "Tải CSV"
+            </button>
+        </div>
+        {move || {
+            downloading
+                .value()
+                .get()
+                .and_then(Result::err)
+                .map(|e| view! { <p class="error" role="alert">{e.to_string()}</p> })
+        }}
+    }
+}
+
+fn table_view(
+    t: RatingTable,
+    department: RwSignal<String>,
+    outlook: RwSignal<String>,
+) -> impl IntoView {
+    let mut departments: Vec<String> = t
+        .lines
+        .iter()
+        .map(|l| l.department.clone())
+        .filter(|d| !d.is_empty())
+        .collect();
+    departments.sort();
+    departments.dedup();
+    let caption = format!(
+        "{}, năm {}, tính đến ngày {}",
+        t.province,
+        t.year,
+        fmt_day(t.as_of)
+    );
+    let lines = t.lines;
+    let shown = move || -> Vec<RatingLine> {
+        let (d, o) = (department.get(), outlook.get());
+        lines
+            .iter()
+            .filter(|l| d.is_empty() || l.department == d)
+            .filter(|l| o.is_empty() || outlook_code(l.outlook) == o)
+            .cloned()
+            .collect()
+    };
+    view! {
+        <div class="filters">
+            <label>
+                "Phòng, ban"
+                <select name="department" on:change=move |ev| department.set(event_target_value(&ev))>
+                    <option value="">"Tất cả"</option>
+                    {departments
+                        .into_iter()
+                        .map(|d| view! { <option value=d.clone()>{d.clone()}</option> })
+                        .collect_view()}
+                </select>
+            </label>
+            <label>
+                "Tiến độ"
+                <select name="outlook" on:change=move |ev| outlook.set(event_target_value(&ev))>
+                    {OUTLOOKS
+                        .map(|(v, label)| view! { <option value=v>{label}</option> })
+                        .collect_view()}
+                </select>
+            </label>
+        </div>
+        <div class="table-scroll">
+            <table class="ratings">
+                <caption>{caption}</caption>
+                <thead>
+                    <tr>
+                        <th scope="col">"Họ và tên"</th>
+                        <th scope="col">"Phòng, ban"</th>
+                        <th scope="col">"Số ngày"</th>
+                        <th scope="col">"Chuyên đề"</th>
+                        <th scope="col">"Sinh hoạt chi đoàn"</th>
+                        <th scope="col">"Xếp loại"</th>
+                        <th scope="col">"Tiến độ"</th>
+                        <th scope="col">"Lý do chính"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {move || {
+                        let rows = shown();
+                        if rows.is_empty() {
+                            return view! {
+                                <tr><td colspan="8" class="empty">"Không có cán bộ nào."</td></tr>
+                            }
+                            .into_any();
+                        }
+                        rows.into_iter().map(line_row).collect_view().into_any()
+                    }}
+                </tbody>
+            </table>
+        </div>
+    }
+}
+
+fn line_row(l: RatingLine) -> impl IntoView {
+    let pair = |a: u32, b: u32| format!("{a}/{b}");
+    let (days, thematic, meetings) = match &l.figures {
+        Some(f) => (
+            pair(f.days_counted, f.days_required),
+            pair(f.thematic_counted, f.thematic_required),
+            f.chi_doan_meetings.to_string(),
+        ),
+        None => Default::default(),
+    };
+    let outlook = l.outlook_vi();
+    let code = l.code.clone();
+    view! {
+        <tr data-cadre=code>
+            <th scope="row">{l.name}<span class="muted code">{l.code}</span></th>
+            <td>{l.department}</td>
+            <td class="number">{days}</td>
+            <td class="number">{thematic}</td>
+            <td class="number">{meetings}</td>
+            <td>{l.rating}</td>
+            <td data-outlook=outlook_code(l.outlook)>{outlook}</td>
+            <td>{l.reason}</td>
+        </tr>
+    }
+}
