@@ -81,23 +81,24 @@ pub fn OfficePage() -> impl IntoView {
         #[cfg(feature = "hydrate")]
         online.set(crate::account::api::online());
     });
-    let this_year = Memo::new(move |_| crate::policy_view::today().year());
+    // Today is read after hydration: the server renders no date.
+    let store = crate::local::use_local_store();
+    let this_year = move || store.today.get().map(|d| d.year());
     let chosen = RwSignal::new(None::<i32>);
-    let year = move || chosen.get().unwrap_or_else(|| this_year.get());
+    let year = move || chosen.get().or_else(this_year);
     let allowed = move || online.get() && account.is_office();
     let table = LocalResource::new(move || {
         let (y, allowed) = (year(), allowed());
         async move {
-            if allowed {
-                Some(fetch_table(y).await)
-            } else {
-                None
+            match y {
+                Some(y) if allowed => Some(fetch_table(y).await),
+                _ => None,
             }
         }
     });
     let department = RwSignal::new(String::new());
     let outlook = RwSignal::new(String::new());
-    let downloading = Action::new_local(move |ext: &&'static str| download(year(), ext));
+    let downloading = Action::new_local(move |&(y, ext): &(i32, &'static str)| download(y, ext));
 
     let gate = move || match account.active.get() {
         Loaded::Ready(Some(_)) if !account.is_office() => Some(
@@ -111,22 +112,23 @@ pub fn OfficePage() -> impl IntoView {
         Loaded::Failed(_) | Loaded::Loading => Some("Đang mở…"),
     };
     let tabs = move || {
-        let this = this_year.get();
-        [this - 1, this]
+        let this = this_year()?;
+        let tabs = [this - 1, this]
             .into_iter()
             .map(|y| {
                 view! {
                     <button
                         type="button"
                         class="tab"
-                        aria-pressed=move || (year() == y).to_string()
+                        aria-pressed=move || (year() == Some(y)).to_string()
                         on:click=move |_| chosen.set(Some(y))
                     >
                         {format!("Năm {y}")}
                     </button>
                 }
             })
-            .collect_view()
+            .collect_view();
+        Some(tabs)
     };
     let body = move || {
         if let Some(text) = gate() {
@@ -150,7 +152,9 @@ pub fn OfficePage() -> impl IntoView {
                 class="secondary"
                 disabled=move || !allowed() || downloading.pending().get()
                 on:click=move |_| {
-                    downloading.dispatch("xlsx");
+                    if let Some(y) = year() {
+                        downloading.dispatch((y, "xlsx"));
+                    }
                 }
             >
                 "Tải bảng Excel (.xlsx)"
@@ -160,7 +164,9 @@ pub fn OfficePage() -> impl IntoView {
                 class="secondary"
                 disabled=move || !allowed() || downloading.pending().get()
                 on:click=move |_| {
-                    downloading.dispatch("csv");
+                    if let Some(y) = year() {
+                        downloading.dispatch((y, "csv"));
+                    }
                 }
             >
                 "Tải CSV"
@@ -189,7 +195,7 @@ fn table_view(
         .collect();
     departments.sort();
     departments.dedup();
-    let caption = format!(
+    let title = format!(
         "{}, năm {}, tính đến ngày {}",
         t.province,
         t.year,
@@ -226,9 +232,9 @@ fn table_view(
                 </select>
             </label>
         </div>
+        <p class="table-title" id="ratings-title">{title}</p>
         <div class="table-scroll">
-            <table class="ratings">
-                <caption>{caption}</caption>
+            <table class="ratings" aria-labelledby="ratings-title">
                 <thead>
                     <tr>
                         <th scope="col">"Họ và tên"</th>

@@ -37,9 +37,8 @@ const CHAU: TestPerson = TestPerson {
     password: None,
 };
 
-/// An's phone syncs two carried-out trips of this year; returns her dossier.
-async fn an_writes_her_year(data: &std::path::Path, port: u16) -> Result<DossierDoc> {
-    let device = e2e::enrol_device(data, AN.code).await?;
+/// An's phone (`device`) syncs two carried-out trips of this year; returns her dossier.
+async fn an_writes_her_year(device: &server::testing::Device, port: u16) -> Result<DossierDoc> {
     let year: i32 = this_year("01-01")[..4].parse()?;
     let key = DossierKey {
         cadre: CadreCode::parse(AN.code)?,
@@ -68,8 +67,7 @@ async fn an_writes_her_year(data: &std::path::Path, port: u16) -> Result<Dossier
             .context("a valid trip")?;
         doc.put_trip(&record, 1_780_000_000_000 + i as i64)?;
     }
-    let mut client =
-        SyncClient::connect_as(&format!("ws://127.0.0.1:{port}/sync"), &device).await?;
+    let mut client = SyncClient::connect_as(&format!("ws://127.0.0.1:{port}/sync"), device).await?;
     let id = key.document_id();
     client.insert_document(id, doc.automerge().clone());
     client.wait_synced(id).await?;
@@ -86,9 +84,11 @@ const NAMES: &str =
 async fn hq_reads_the_provinces_rating_table_on_the_office_page() -> Result<()> {
     let data = tempfile::tempdir()?;
     set_up_province(data.path(), &[AN, BAO, CHAU, HQ])?;
+    // Enrolled before the server starts, which then knows the phone's actor.
+    let phone = e2e::enrol_device(data.path(), AN.code).await?;
     let port = free_port()?;
     let server = Server::start(&site_dir(), data.path(), port)?;
-    let an = an_writes_her_year(data.path(), port).await?;
+    let an = an_writes_her_year(&phone, port).await?;
 
     let browser = Browser::start().await?;
     let b = &browser;
@@ -112,8 +112,8 @@ async fn hq_reads_the_provinces_rating_table_on_the_office_page() -> Result<()> 
     );
 
     // An's line is what the engine says of her documents, as of the table's day.
-    let caption = b.text("table.ratings caption").await?;
-    let day = caption.rsplit(' ').next().context("the caption's day")?;
+    let title = b.text("#ratings-title").await?;
+    let day = title.rsplit(' ').next().context("the table's day")?;
     let as_of = chrono::NaiveDate::parse_from_str(day, "%d/%m/%Y")?;
     let directory = {
         let store = server::store::Store::open_in(data.path())?;
