@@ -17,6 +17,9 @@ pub enum Link {
     Online,
     /// The device has a network but the server does not answer.
     ServerUnreachable,
+    /// Connected, but the server says it is unwell (`/api/health` answers 503: its sync
+    /// is stuck or its writes fail). Issue 10.
+    ServerTrouble,
     Offline,
     /// Nobody has enrolled on this device: nothing to sync, and no token to sync with.
     SignedOut,
@@ -31,6 +34,7 @@ impl Link {
             Link::Connecting => "Đang kết nối…",
             Link::Online => "Trực tuyến",
             Link::ServerUnreachable => "Mất kết nối máy chủ",
+            Link::ServerTrouble => "Máy chủ đang gặp sự cố",
             Link::Offline => "Ngoại tuyến",
             Link::SignedOut => "Chưa đăng nhập",
             Link::Refused => "Không được đồng bộ",
@@ -41,9 +45,11 @@ impl Link {
         match self {
             Link::Unknown | Link::Connecting => "badge unknown",
             Link::Online => "badge online",
-            Link::ServerUnreachable | Link::Offline | Link::SignedOut | Link::Refused => {
-                "badge offline"
-            }
+            Link::ServerUnreachable
+            | Link::ServerTrouble
+            | Link::Offline
+            | Link::SignedOut
+            | Link::Refused => "badge offline",
         }
     }
 }
@@ -392,12 +398,21 @@ pub mod browser {
                 self.hub.request(document);
             }
             let generation = self.generation;
+            let link = self.store.sync.link;
             leptos::task::spawn_local(async move {
-                if !health_answers().await {
-                    send(Event::Closed(
+                match health_answers().await {
+                    ServerHealth::NoAnswer => send(Event::Closed(
                         generation,
                         "máy chủ không phản hồi".to_owned(),
-                    ));
+                    )),
+                    // The socket still reaches the server: keep it, but say it is unwell.
+                    ServerHealth::Unwell if link.get_untracked() == Link::Online => {
+                        link.set(Link::ServerTrouble);
+                    }
+                    ServerHealth::Well if link.get_untracked() == Link::ServerTrouble => {
+                        link.set(Link::Online);
+                    }
+                    ServerHealth::Unwell | ServerHealth::Well => {}
                 }
             });
         }
@@ -626,14 +641,22 @@ pub mod browser {
         }
     }
 
-    /// Whether `/api/health` answers OK within [`CHECK_TIMEOUT_MS`]. (The service worker
-    /// never answers `/api/` from its cache.)
-    async fn health_answers() -> bool {
+    /// What `/api/health` says within [`CHECK_TIMEOUT_MS`].
+    enum ServerHealth {
+        Well,
+        /// It answered 503: reachable, but its sync is stuck or its writes fail.
+        Unwell,
+        NoAnswer,
+    }
+
+    /// Asks `/api/health`, within [`CHECK_TIMEOUT_MS`]. (The service worker never answers
+    /// `/api/` from its cache.)
+    async fn health_answers() -> ServerHealth {
         let Some(window) = web_sys::window() else {
-            return false;
+            return ServerHealth::NoAnswer;
         };
         let Ok(controller) = web_sys::AbortController::new() else {
-            return false;
+            return ServerHealth::NoAnswer;
         };
         let abort = Closure::once_into_js({
             let controller = controller.clone();
@@ -647,11 +670,14 @@ pub mod browser {
         init.set_signal(Some(&controller.signal()));
         init.set_cache(web_sys::RequestCache::NoStore);
         let request = window.fetch_with_str_and_init("/api/health", &init);
-        match wasm_bindgen_futures::JsFuture::from(request).await {
-            Ok(response) => response
-                .dyn_into::<web_sys::Response>()
-                .is_ok_and(|r| r.ok()),
-            Err(_) => false,
+        let response = wasm_bindgen_futures::JsFuture::from(request)
+            .await
+            .ok()
+            .and_then(|r| r.dyn_into::<web_sys::Response>().ok());
+        match response {
+            Some(r) if r.ok() => ServerHealth::Well,
+            Some(r) if r.status() == 503 => ServerHealth::Unwell,
+            _ => ServerHealth::NoAnswer,
         }
     }
 

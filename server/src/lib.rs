@@ -4,6 +4,7 @@
 pub mod assets;
 pub mod directory;
 pub mod office;
+pub mod serve;
 pub mod store;
 pub mod sync;
 pub mod sync_client;
@@ -34,6 +35,19 @@ pub struct AppState {
     pub directory: directory::DirectoryService,
     /// The pages' Content-Security-Policy, computed at start-up from the build.
     pub page_csp: axum::http::HeaderValue,
+    /// Origins, besides the request's own (its `Host`), whose pages may open `/sync`.
+    pub allowed_origins: Arc<Vec<String>>,
+}
+
+/// What `dicoso serve` may tune about abuse, load and faults (issue 10).
+#[derive(Clone, Debug, Default)]
+pub struct ServerConfig {
+    pub sync: sync::SyncConfig,
+    pub limits: sync::SyncLimits,
+    /// Origins (`https://example.org`), besides the app's own, allowed to open `/sync`.
+    pub allowed_origins: Vec<String>,
+    /// How a connection is served (request-head timeout).
+    pub http: serve::HttpConfig,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -75,10 +89,33 @@ impl AppState {
         store: store::Store,
         directory: directory::DirectoryService,
     ) -> Result<Self, StartError> {
+        Self::with_config(site_dir, build, store, directory, &ServerConfig::default()).await
+    }
+
+    /// As [`AppState::with_directory`], under `config`'s limits and allowed origins.
+    pub async fn with_config(
+        site_dir: PathBuf,
+        build: BuildInfo,
+        store: store::Store,
+        directory: directory::DirectoryService,
+        config: &ServerConfig,
+    ) -> Result<Self, StartError> {
         let index = sync::access::open_index(&store).await?;
         let rules = sync::ServerAccess::new(directory.clone(), index);
-        let sync = sync::SyncService::start(store.clone(), rules);
-        Ok(Self::with_sync(site_dir, build, store, directory, sync))
+        let sync = sync::SyncService::start_limited(
+            store.clone(),
+            config.sync,
+            config.limits.clone(),
+            rules,
+        );
+        Ok(Self::with_sync(site_dir, build, store, directory, sync)
+            .with_origins(config.allowed_origins.clone()))
+    }
+
+    /// Lets pages from these origins (besides the app's own) open `/sync`.
+    pub fn with_origins(mut self, origins: Vec<String>) -> Self {
+        self.allowed_origins = Arc::new(origins);
+        self
     }
 
     /// As [`AppState::with_directory`], with a sync service started by the caller (tests
@@ -106,6 +143,7 @@ impl AppState {
             site_dir,
             directory,
             page_csp,
+            allowed_origins: Arc::new(Vec::new()),
         }
     }
 }
@@ -144,8 +182,36 @@ pub(crate) fn without_nonce() {
     let _ = leptos::prelude::take_context::<leptos::nonce::Nonce>();
 }
 
-/// `GET /sync`: the device's token is checked during the upgrade, before any frame is
-/// read (`docs/access.md`); a refused upgrade answers 401/403/429 with the reason.
+/// Whether a browser page of `Origin` may open `/sync`: the app's own origin (the
+/// request's `Host`, over http or https) or one configured. A request without `Origin`
+/// is no browser page (a device authenticates with its token all the same). Issue 10.
+fn origin_allowed(headers: &axum::http::HeaderMap, allowed: &[String]) -> bool {
+    let Some(origin) = headers.get(header::ORIGIN) else {
+        return true;
+    };
+    let Ok(origin) = origin.to_str() else {
+        return false;
+    };
+    let origin = origin.trim_end_matches('/');
+    if allowed
+        .iter()
+        .any(|a| a.trim_end_matches('/').eq_ignore_ascii_case(origin))
+    {
+        return true;
+    }
+    let Some(host) = headers.get(header::HOST).and_then(|h| h.to_str().ok()) else {
+        return false;
+    };
+    ["http://", "https://"].iter().any(|scheme| {
+        origin
+            .strip_prefix(scheme)
+            .is_some_and(|rest| rest.eq_ignore_ascii_case(host))
+    })
+}
+
+/// `GET /sync`: the page's origin and the device's token are checked during the upgrade,
+/// before any frame is read (`docs/access.md`); a refused upgrade answers 401/403/429
+/// with the reason.
 async fn sync_endpoint(
     State(state): State<AppState>,
     directory::api::ClientAddr(addr): directory::api::ClientAddr,
@@ -160,6 +226,13 @@ async fn sync_endpoint(
             .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         response
     };
+    if !origin_allowed(&headers, &state.allowed_origins) {
+        tracing::warn!(%addr, origin = ?headers.get(header::ORIGIN), "sync upgrade from a foreign origin refused");
+        return refuse(
+            StatusCode::FORBIDDEN,
+            "Trang web này không được phép đồng bộ với máy chủ.".into(),
+        );
+    }
     if !state.directory.allow_connection(addr) {
         return refuse(
             StatusCode::TOO_MANY_REQUESTS,
@@ -180,6 +253,7 @@ async fn sync_endpoint(
                 person: who.person,
                 province: who.province,
             },
+            addr,
             upgrade,
         ),
         Err(e @ directory::AuthError::Unavailable) => {
@@ -196,24 +270,35 @@ struct Health {
     database: &'static str,
     /// `null` if the sync hub does not answer promptly (it is busy or has stopped).
     sync: Option<sync::SyncStats>,
+    /// The hub's liveness and the store's last write error: 503 if stuck or failing.
+    hub: sync::SyncHealth,
 }
 
 /// How long `/api/health` waits for the sync hub's figures.
 const HEALTH_SYNC_PATIENCE: std::time::Duration = std::time::Duration::from_secs(1);
 
+/// `GET /api/health`: 200 only if the database answers, the sync hub is not stuck and the
+/// store's writes succeed (issue 10); the phone shows "máy chủ đang gặp sự cố" on a 503.
 async fn health(State(state): State<AppState>) -> Response {
+    let hub = state.sync.health();
     let database_ok = state.store.check().await.is_ok();
-    let sync = tokio::time::timeout(HEALTH_SYNC_PATIENCE, state.sync.stats())
-        .await
-        .ok()
-        .flatten();
+    let sync = if hub.stuck {
+        None
+    } else {
+        tokio::time::timeout(HEALTH_SYNC_PATIENCE, state.sync.stats())
+            .await
+            .ok()
+            .flatten()
+    };
+    let ok = database_ok && hub.ok();
     let body = Json(Health {
-        status: if database_ok { "ok" } else { "degraded" },
+        status: if ok { "ok" } else { "degraded" },
         build: state.build.version.clone(),
         database: if database_ok { "ok" } else { "unavailable" },
         sync,
+        hub,
     });
-    let code = if database_ok {
+    let code = if ok {
         axum::http::StatusCode::OK
     } else {
         axum::http::StatusCode::SERVICE_UNAVAILABLE

@@ -7,7 +7,8 @@ mod export;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use server::directory::{DirectoryConfig, DirectoryService};
-use server::{AppState, app, store::Store};
+use server::sync::SyncLimits;
+use server::{AppState, ServerConfig, app, store::Store};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -45,6 +46,54 @@ struct ServeArgs {
     /// The site directory written by `cargo xtask dist`.
     #[arg(long, default_value = "target/site")]
     site_dir: PathBuf,
+    /// An origin (e.g. `https://dicoso.example.vn`) whose pages may open `/sync`, besides
+    /// the app's own; repeat for several.
+    #[arg(long = "allow-origin", value_name = "ORIGIN")]
+    allowed_origins: Vec<String>,
+    #[command(flatten)]
+    limits: LimitArgs,
+}
+
+/// What one client may cost (issue 10); past a limit it gets the protocol's `error`, then
+/// its connection closes. Defaults: `server::sync::SyncLimits`.
+#[derive(clap::Args)]
+struct LimitArgs {
+    /// Largest stored size of one document, in bytes.
+    #[arg(long, default_value_t = SyncLimits::default().max_document_bytes)]
+    max_document_bytes: u64,
+    /// Largest change one sync message may bring, in bytes.
+    #[arg(long, default_value_t = SyncLimits::default().max_change_bytes)]
+    max_change_bytes: u64,
+    /// Documents one device may create per hour.
+    #[arg(long, default_value_t = SyncLimits::default().documents_per_hour)]
+    documents_per_hour: u32,
+    /// Bytes one device may store per day.
+    #[arg(long, default_value_t = SyncLimits::default().bytes_per_day)]
+    bytes_per_day: u64,
+    /// Open sync connections from one address.
+    #[arg(long, default_value_t = SyncLimits::default().connections_per_address)]
+    connections_per_address: usize,
+    /// Open sync connections in all.
+    #[arg(long, default_value_t = SyncLimits::default().max_connections)]
+    max_connections: usize,
+    /// Bytes waiting to be sent to one client before it is dropped as too slow.
+    #[arg(long, default_value_t = SyncLimits::default().outgoing_bytes)]
+    outgoing_bytes: usize,
+}
+
+impl LimitArgs {
+    fn limits(&self) -> SyncLimits {
+        SyncLimits {
+            max_document_bytes: self.max_document_bytes,
+            max_change_bytes: self.max_change_bytes,
+            documents_per_hour: self.documents_per_hour,
+            bytes_per_day: self.bytes_per_day,
+            connections_per_address: self.connections_per_address,
+            max_connections: self.max_connections,
+            outgoing_bytes: self.outgoing_bytes,
+            ..SyncLimits::default()
+        }
+    }
 }
 
 fn main() -> anyhow::Result<ExitCode> {
@@ -84,7 +133,12 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     tracing::info!(database = %store.path.display(), "store open");
     let directory = DirectoryService::open(store.clone(), DirectoryConfig::default())
         .context("cannot read the directory")?;
-    let state = AppState::with_directory(args.site_dir, build, store, directory).await?;
+    let config = ServerConfig {
+        limits: args.limits.limits(),
+        allowed_origins: args.allowed_origins,
+        ..ServerConfig::default()
+    };
+    let state = AppState::with_config(args.site_dir, build, store, directory, &config).await?;
     let listener = tokio::net::TcpListener::bind(args.addr)
         .await
         .with_context(|| format!("cannot listen on {}", args.addr))?;
@@ -92,11 +146,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     // Tests and people read this line to know where to go.
     println!("dicoso đang chạy tại http://{addr}/");
     // Client addresses feed the rate limits (login, enrolment, sync connections).
-    axum::serve(
-        listener,
-        app(state).into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(async {
+    server::serve::serve(listener, app(state), config.http, async {
         let _ = tokio::signal::ctrl_c().await;
     })
     .await?;

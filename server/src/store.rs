@@ -44,6 +44,13 @@ pub trait DocumentStore: Send + Sync + 'static {
         &self,
         created: &crate::sync::Created,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// After a failed write: make writing work again if it can (reopen what must be
+    /// reopened) and prove it with a write; the sync hub calls it with backoff until it
+    /// succeeds. A store that needs nothing of the kind answers `Ok` (the default).
+    fn recover(&self) -> impl Future<Output = Result<(), StoreError>> + Send {
+        async { Ok(()) }
+    }
 }
 
 /// Where an appended chunk went.
@@ -104,6 +111,11 @@ const MIGRATIONS: &[&str] = &[
         created_by TEXT NOT NULL
     ) STRICT;
     CREATE INDEX documents_by_cadre ON documents (cadre, year);",
+    // Issue 10: one row the sync hub rewrites to prove the store takes writes again.
+    "CREATE TABLE write_probe (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        at INTEGER NOT NULL
+    ) STRICT;",
 ];
 
 #[derive(Clone)]
@@ -123,15 +135,30 @@ impl Store {
     }
 
     pub fn open(path: &Path) -> Result<Store, StoreError> {
-        let mut conn = Connection::open(path)?;
-        conn.pragma_update(None, "journal_mode", "WAL")?;
-        conn.pragma_update(None, "synchronous", "FULL")?;
-        conn.busy_timeout(std::time::Duration::from_secs(5))?;
-        migrate(&mut conn)?;
+        let conn = connect(path)?;
         Ok(Store {
             conn: Arc::new(Mutex::new(conn)),
             path: path.to_owned(),
         })
+    }
+
+    /// Reopens the database (a connection that met a read-only or vanished file may keep
+    /// failing after the file is fixed) and proves it takes a write. Issue 10.
+    pub async fn recover(&self) -> Result<(), StoreError> {
+        let path = self.path.clone();
+        self.with(move |c| {
+            *c = connect(&path)?;
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_millis() as i64);
+            c.execute(
+                "INSERT INTO write_probe (id, at) VALUES (1, ?1)
+                 ON CONFLICT (id) DO UPDATE SET at = excluded.at",
+                [now],
+            )?;
+            Ok(())
+        })
+        .await
     }
 
     /// Runs `f` on the connection off the async runtime.
@@ -374,6 +401,20 @@ impl DocumentStore for Store {
     ) -> impl Future<Output = Result<(), StoreError>> + Send {
         Store::index_document(self, created)
     }
+
+    fn recover(&self) -> impl Future<Output = Result<(), StoreError>> + Send {
+        Store::recover(self)
+    }
+}
+
+/// Opens the database in WAL mode, synchronous = FULL, migrated.
+fn connect(path: &Path) -> Result<Connection, StoreError> {
+    let mut conn = Connection::open(path)?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    migrate(&mut conn)?;
+    Ok(conn)
 }
 
 fn migrate(conn: &mut Connection) -> Result<(), StoreError> {

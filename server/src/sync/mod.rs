@@ -6,9 +6,14 @@
 //!
 //! One task owns the hub (an actor): each connection task sends it `(connection, frame)`
 //! and `closed`; it executes the hub's actions in order, so a chunk is committed to the
-//! [`DocumentStore`] before any frame queued after it goes out. Each connection has a
-//! bounded outgoing queue; a client that lets it fill up is disconnected rather than
-//! stalling everyone.
+//! [`DocumentStore`] before any frame queued after it goes out. Each connection has an
+//! outgoing queue budgeted in bytes and its own writer task (`connection`): a client that
+//! reads too slowly is disconnected rather than stalling everyone. What a client may cost
+//! is bounded by [`SyncLimits`] (`limits`); `/api/health` reads [`SyncHealth`].
+//!
+//! After a failed write the hub probes the store with backoff ([`DocumentStore::recover`])
+//! until it works again; writes keep being tried meanwhile, and none is acknowledged
+//! unless it was committed.
 //!
 //! Memory holds only the documents connected peers follow: after every event the hub
 //! unloads those that lost their last follower (they load again when a message needs
@@ -16,12 +21,14 @@
 //! memory is never ahead of the disk and they resync afresh. A document whose chunks
 //! pile up is compacted into one full save.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::net::IpAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::AtomicU64;
+use std::time::Duration;
 
 use automerge::AutoCommit;
-use axum::extract::ws::{CloseFrame, Message as WsMessage, WebSocket, WebSocketUpgrade};
+use axum::extract::ws::WebSocketUpgrade;
 use axum::response::Response;
 use shared::sync::{
     Access, Action, ConnectionId, DocumentId, MAX_FRAME_BYTES, Message, PeerId, PeerMetadata,
@@ -32,11 +39,16 @@ use tokio::sync::{mpsc, oneshot};
 use crate::store::{DocumentStore, StoreError};
 
 pub mod access;
+mod connection;
+mod guard;
+mod health;
+pub mod limits;
 
 pub use access::{Created, Directories, DocIndex, ServerAccess, SyncIdentity};
+pub use health::SyncHealth;
+pub use limits::{LimitExceeded, SyncLimits};
 
-/// Frames waiting for one client before it counts as too slow and is dropped.
-const OUTGOING_FRAMES: usize = 256;
+use connection::Outgoing;
 /// Events waiting for the hub; connection tasks wait (per connection) when it is full.
 const HUB_EVENTS: usize = 1024;
 /// WebSocket messages larger than this are refused by the WebSocket layer itself; those
@@ -95,7 +107,7 @@ enum Event {
     Opened {
         connection: ConnectionId,
         identity: SyncIdentity,
-        link: Link,
+        link: Outgoing,
     },
     Revoke(Revocation),
     Frame {
@@ -107,6 +119,11 @@ enum Event {
         connection: ConnectionId,
         reason: &'static str,
     },
+    /// The connection ran out of a limit its task enforces (a timeout).
+    Limit {
+        connection: ConnectionId,
+        reason: LimitExceeded,
+    },
     Closed {
         connection: ConnectionId,
     },
@@ -115,18 +132,14 @@ enum Event {
     },
 }
 
-/// The hub's end of one connection.
-struct Link {
-    frames: mpsc::Sender<Vec<u8>>,
-    /// Fired to drop a slow client at once, without draining its queue.
-    abort: oneshot::Sender<()>,
-}
-
 /// A handle to the sync hub task; cheap to clone, lives in [`AppState`].
 #[derive(Clone)]
 pub struct SyncService {
     events: mpsc::Sender<Event>,
     next_connection: Arc<AtomicU64>,
+    limits: Arc<SyncLimits>,
+    gate: limits::Gate,
+    health: Arc<health::HubHealth>,
 }
 
 impl SyncService {
@@ -142,6 +155,16 @@ impl SyncService {
         config: SyncConfig,
         rules: impl ServerRules,
     ) -> SyncService {
+        Self::start_limited(store, config, SyncLimits::default(), rules)
+    }
+
+    /// As [`start_with`](Self::start_with), under the given limits and timeouts.
+    pub fn start_limited(
+        store: impl DocumentStore,
+        config: SyncConfig,
+        limits: SyncLimits,
+        rules: impl ServerRules,
+    ) -> SyncService {
         let (events, inbox) = mpsc::channel(HUB_EVENTS);
         let me = PeerId::new(format!("dicoso-server-{}", std::process::id()));
         let metadata = PeerMetadata {
@@ -149,19 +172,44 @@ impl SyncService {
             is_ephemeral: Some(false),
         };
         let hub = SyncHub::new(me.clone(), metadata, rules);
+        let health = Arc::new(health::HubHealth::new());
         let shell = Shell {
             hub,
             store,
             config,
+            limits: limits.clone(),
             links: HashMap::new(),
             identities: HashMap::new(),
             last_seq: HashMap::new(),
+            sizes: HashMap::new(),
+            quotas: limits::Quotas::default(),
+            health: health.clone(),
+            retry: None,
+            me: me.clone(),
         };
-        tokio::spawn(run_hub(shell, me, inbox));
+        tokio::spawn(run_hub(shell, inbox));
         SyncService {
             events,
             next_connection: Arc::new(AtomicU64::new(1)),
+            limits: Arc::new(limits),
+            gate: limits::Gate::default(),
+            health,
         }
+    }
+
+    /// The hub's liveness and the store's write health, read without asking the hub.
+    pub fn health(&self) -> SyncHealth {
+        let mut report = self.health.report(self.limits.stuck_after);
+        if self.events.is_closed() {
+            report.running = false;
+            report.stuck = true;
+        }
+        report
+    }
+
+    /// The limits this service runs under.
+    pub fn limits(&self) -> &SyncLimits {
+        &self.limits
     }
 
     /// Closes, from now on, the live connections of every device the directory revokes
@@ -211,76 +259,20 @@ pub use shared::auth::SUBPROTOCOL;
 
 /// Upgrades an authenticated request to a WebSocket speaking automerge-repo's protocol.
 /// (`GET /sync` authenticates in `crate::endpoints`.)
+/// A connection past [`SyncLimits`]' counts (per address, in all) is upgraded all the
+/// same, to be told why in the protocol's `error` before it is closed.
 pub fn upgrade(
     service: SyncService,
     identity: SyncIdentity,
+    addr: IpAddr,
     upgrade: WebSocketUpgrade,
 ) -> Response {
+    let permit = service.gate.admit(&service.limits, addr);
     upgrade
         .protocols([SUBPROTOCOL])
         .max_message_size(MAX_WS_MESSAGE)
         .max_frame_size(MAX_WS_MESSAGE)
-        .on_upgrade(move |socket| serve_connection(socket, service, identity))
-}
-
-async fn serve_connection(mut socket: WebSocket, service: SyncService, identity: SyncIdentity) {
-    let connection = ConnectionId(service.next_connection.fetch_add(1, Ordering::Relaxed));
-    let (frames, mut outgoing) = mpsc::channel(OUTGOING_FRAMES);
-    let (abort, mut aborted) = oneshot::channel();
-    let opened = Event::Opened {
-        connection,
-        identity,
-        link: Link { frames, abort },
-    };
-    if service.events.send(opened).await.is_err() {
-        return;
-    }
-    let mut abort_armed = true;
-    loop {
-        tokio::select! {
-            // An abort beats queued frames: a slow client gets no more of them.
-            biased;
-            fired = &mut aborted, if abort_armed => {
-                abort_armed = false;
-                if fired.is_ok() {
-                    tracing::info!(?connection, "sync client too slow: disconnected");
-                    break;
-                }
-            }
-            frame = outgoing.recv() => match frame {
-                Some(frame) => {
-                    if socket.send(WsMessage::Binary(frame.into())).await.is_err() {
-                        break;
-                    }
-                }
-                // The hub dropped us (Close): everything it queued before has been sent.
-                None => {
-                    let close = CloseFrame { code: CLOSE_POLICY, reason: "".into() };
-                    let _ = socket.send(WsMessage::Close(Some(close))).await;
-                    break;
-                }
-            },
-            incoming = socket.recv() => {
-                let event = match incoming {
-                    Some(Ok(WsMessage::Binary(bytes))) => Event::Frame {
-                        connection,
-                        frame: bytes.into(),
-                    },
-                    Some(Ok(WsMessage::Text(_))) => Event::Refused {
-                        connection,
-                        reason: "text frames are not part of the protocol; send binary CBOR",
-                    },
-                    Some(Ok(WsMessage::Ping(_) | WsMessage::Pong(_))) => continue,
-                    // Closed, broken, or over the size limit (the WebSocket layer refuses it).
-                    Some(Ok(WsMessage::Close(_))) | Some(Err(_)) | None => break,
-                };
-                if service.events.send(event).await.is_err() {
-                    break;
-                }
-            }
-        }
-    }
-    let _ = service.events.send(Event::Closed { connection }).await;
+        .on_upgrade(move |socket| connection::serve_connection(socket, service, identity, permit))
 }
 
 /// The hub and what executes its actions.
@@ -288,68 +280,90 @@ struct Shell<S, R: ServerRules> {
     hub: SyncHub<R>,
     store: S,
     config: SyncConfig,
-    links: HashMap<ConnectionId, Link>,
+    limits: SyncLimits,
+    links: HashMap<ConnectionId, Outgoing>,
     identities: HashMap<ConnectionId, SyncIdentity>,
     /// Per loaded document, the last chunk number such that every chunk up to it is in
     /// memory (read at load, or appended from memory since): what compaction may replace.
     /// Absent if another writer's chunk came in between.
     last_seq: HashMap<DocumentId, i64>,
+    /// Per loaded document, its stored size: what [`SyncLimits::max_document_bytes`] bounds.
+    sizes: HashMap<DocumentId, u64>,
+    quotas: limits::Quotas,
+    health: Arc<health::HubHealth>,
+    /// After a failed write: when to probe the store next, and the wait after that.
+    retry: Option<(tokio::time::Instant, Duration)>,
+    me: PeerId,
 }
 
 async fn run_hub<S: DocumentStore, R: ServerRules>(
     mut shell: Shell<S, R>,
-    me: PeerId,
     mut inbox: mpsc::Receiver<Event>,
 ) {
-    while let Some(event) = inbox.recv().await {
+    loop {
+        let event = match shell.retry {
+            Some((due, _)) => tokio::select! {
+                event = inbox.recv() => event,
+                _ = tokio::time::sleep_until(due) => {
+                    shell.health.busy();
+                    shell.probe_store().await;
+                    shell.health.idle();
+                    continue;
+                }
+            },
+            None => inbox.recv().await,
+        };
+        let Some(event) = event else { break };
+        shell.health.busy();
+        shell.handle(event).await;
+        shell.health.idle();
+    }
+    shell.health.stopped();
+}
+
+impl<S: DocumentStore, R: ServerRules> Shell<S, R> {
+    async fn handle(&mut self, event: Event) {
+        let mut origin = None;
         match event {
             Event::Opened {
                 connection,
                 identity,
                 link,
             } => {
-                shell.links.insert(connection, link);
-                shell.identities.insert(connection, identity.clone());
-                shell.hub.accept(connection, identity);
+                self.links.insert(connection, link);
+                self.identities.insert(connection, identity.clone());
+                self.hub.accept(connection, identity);
             }
-            Event::Revoke(revocation) => shell.revoke(&revocation, &me),
-            Event::Frame { connection, frame } => shell.hub.handle_frame(connection, &frame),
-            Event::Refused { connection, reason } => {
-                // The hub never saw the frame; refuse as it would: `error`, then close.
-                shell.hub.closed(connection);
-                if let Some(link) = shell.links.remove(&connection) {
-                    let error = Message::Error {
-                        sender_id: me.clone(),
-                        message: reason.to_owned(),
-                        target_id: PeerId::default(),
-                    };
-                    let _ = link.frames.try_send(error.encode());
-                }
+            Event::Revoke(revocation) => self.revoke(&revocation),
+            Event::Frame { connection, frame } => {
+                origin = Some(connection);
+                self.hub.handle_frame(connection, &frame);
             }
+            Event::Refused { connection, reason } => self.refuse(connection, reason, "refused"),
+            Event::Limit { connection, reason } => self.over_limit(connection, &reason),
             Event::Closed { connection } => {
-                shell.hub.closed(connection);
-                shell.links.remove(&connection);
-                shell.identities.remove(&connection);
+                self.hub.closed(connection);
+                self.links.remove(&connection);
+                self.identities.remove(&connection);
             }
             Event::Stats { reply } => {
                 let _ = reply.send(SyncStats {
-                    connections: shell.links.len(),
-                    documents_loaded: shell.hub.loaded_count(),
+                    connections: self.links.len(),
+                    documents_loaded: self.hub.loaded_count(),
                 });
-                continue;
+                return;
             }
         }
-        shell.execute().await;
+        self.execute(origin).await;
         // Every Persist queued so far has run: an unloaded document loses nothing.
-        for document in shell.hub.evict_idle() {
-            shell.last_seq.remove(&document);
+        for document in self.hub.evict_idle() {
+            self.last_seq.remove(&document);
+            self.sizes.remove(&document);
         }
     }
-}
 
-impl<S: DocumentStore, R: ServerRules> Shell<S, R> {
     /// Closes every connection of a revoked device or disabled person: `error`, then close.
-    fn revoke(&mut self, revocation: &Revocation, me: &PeerId) {
+    fn revoke(&mut self, revocation: &Revocation) {
         let gone: Vec<ConnectionId> = self
             .identities
             .iter()
@@ -374,11 +388,11 @@ impl<S: DocumentStore, R: ServerRules> Shell<S, R> {
                     _ => "Thiết bị hoặc tài khoản này đã bị thu hồi quyền đồng bộ.",
                 };
                 let error = Message::Error {
-                    sender_id: me.clone(),
+                    sender_id: self.me.clone(),
                     message: message.to_owned(),
                     target_id: PeerId::default(),
                 };
-                let _ = link.frames.try_send(error.encode());
+                let _ = link.push(error.encode());
             }
         }
     }
@@ -389,6 +403,7 @@ impl<S: DocumentStore, R: ServerRules> Shell<S, R> {
         for created in self.hub.access().take_created() {
             if let Err(error) = self.store.index_document(&created).await {
                 tracing::error!(document = %created.document, %error, "cannot index a new document");
+                self.write_failed(&error);
                 self.forget(&created.document);
             } else {
                 tracing::info!(
@@ -404,14 +419,29 @@ impl<S: DocumentStore, R: ServerRules> Shell<S, R> {
     }
 
     /// Drains and executes the hub's actions, in order; then compacts what grew too long.
-    async fn execute(&mut self) {
+    /// `origin` is the connection whose frame caused them: the hub handles one event at a
+    /// time and loads inline, so every chunk to persist here is that connection's doing.
+    async fn execute(&mut self, origin: Option<ConnectionId>) {
         self.index_created().await;
         let mut compact = BTreeSet::new();
+        let mut created = HashSet::new();
         while let Some(action) = self.hub.poll_action() {
             match action {
                 Action::Persist { document, chunk } => {
+                    let len = chunk.len() as u64;
+                    if let Some(origin) = origin
+                        && let Err(reason) = self.admit_chunk(origin, &document, len, &mut created)
+                    {
+                        // Memory holds the change, the disk must not: drop both.
+                        self.over_limit(origin, &reason);
+                        self.forget(&document);
+                        compact.remove(&document);
+                        continue;
+                    }
                     match self.store.append_chunk(&document.to_string(), chunk).await {
                         Ok(appended) => {
+                            self.write_ok();
+                            *self.sizes.entry(document).or_default() += len;
                             let contiguous =
                                 self.last_seq.get(&document) == Some(&(appended.seq - 1));
                             if contiguous {
@@ -427,6 +457,7 @@ impl<S: DocumentStore, R: ServerRules> Shell<S, R> {
                             // Memory now holds changes the disk does not: drop them, and
                             // the followers that may have heard of them.
                             tracing::error!(%document, %error, "cannot store a sync chunk");
+                            self.write_failed(&error);
                             self.forget(&document);
                             compact.remove(&document);
                         }
@@ -434,13 +465,14 @@ impl<S: DocumentStore, R: ServerRules> Shell<S, R> {
                 }
                 Action::Load { document } => match load(&self.store, &document).await {
                     Ok(stored) => {
-                        let (doc, last_seq) = match stored {
-                            Some((doc, last_seq)) => (Some(doc), last_seq),
-                            None => (None, -1),
+                        let (doc, last_seq, size) = match stored {
+                            Some((doc, last_seq, size)) => (Some(doc), last_seq, size),
+                            None => (None, -1, 0),
                         };
                         self.hub.loaded(document, doc);
                         if self.hub.document(&document).is_some() {
                             self.last_seq.insert(document, last_seq);
+                            self.sizes.insert(document, size);
                         }
                     }
                     // Never answer "absent" for a document we could not read: a sync
@@ -455,11 +487,17 @@ impl<S: DocumentStore, R: ServerRules> Shell<S, R> {
                     let Some(link) = self.links.get(&connection) else {
                         continue;
                     };
-                    if link.frames.try_send(frame).is_err() {
-                        // Full (a slow client) or gone: either way it is done.
+                    if !link.push(frame) {
+                        // Over its byte budget (a slow client) or gone: either way done.
+                        tracing::warn!(
+                            ?connection,
+                            budget = self.limits.outgoing_bytes,
+                            "sync client over its outgoing budget: dropped"
+                        );
                         if let Some(link) = self.links.remove(&connection) {
-                            let _ = link.abort.send(());
+                            link.abort();
                         }
+                        self.identities.remove(&connection);
                         self.hub.closed(connection);
                     }
                 }
@@ -487,6 +525,7 @@ impl<S: DocumentStore, R: ServerRules> Shell<S, R> {
 
     fn forget(&mut self, document: &DocumentId) {
         self.last_seq.remove(document);
+        self.sizes.remove(document);
         let closed = self.hub.forget(document);
         if !closed.is_empty() {
             tracing::warn!(%document, ?closed, "document forgotten: its followers must resync");
@@ -502,13 +541,21 @@ impl<S: DocumentStore, R: ServerRules> Shell<S, R> {
             return;
         };
         let full = doc.save();
+        let size = full.len() as u64;
         // On failure the chunks stay as they were (one transaction): nothing to undo.
-        if let Err(error) = self
+        match self
             .store
             .compact(&document.to_string(), full, through)
             .await
         {
-            tracing::warn!(%document, %error, "cannot compact a document");
+            // Only chunks appended since `through` could add to it: none in this batch.
+            Ok(()) => {
+                self.sizes.insert(document, size);
+            }
+            Err(error) => {
+                tracing::warn!(%document, %error, "cannot compact a document");
+                self.write_failed(&error);
+            }
         }
     }
 }
@@ -521,13 +568,21 @@ enum LoadError {
     Automerge(#[from] automerge::AutomergeError),
 }
 
-/// The stored document and its last chunk's number, or `None` if it has no chunks.
+/// The stored document, its last chunk's number and its stored size, or `None` if it has
+/// no chunks.
 async fn load(
     store: &impl DocumentStore,
     document: &DocumentId,
-) -> Result<Option<(AutoCommit, i64)>, LoadError> {
+) -> Result<Option<(AutoCommit, i64, u64)>, LoadError> {
     match store.load(&document.to_string()).await? {
-        Some(stored) => Ok(Some((AutoCommit::load(&stored.bytes)?, stored.last_seq))),
+        Some(stored) => {
+            let size = stored.bytes.len() as u64;
+            Ok(Some((
+                AutoCommit::load(&stored.bytes)?,
+                stored.last_seq,
+                size,
+            )))
+        }
         None => Ok(None),
     }
 }

@@ -7,6 +7,7 @@ mod accounts;
 mod common;
 mod durability;
 mod evaluate_cli;
+mod hardening;
 mod http;
 mod office;
 mod sync_ws;
