@@ -364,6 +364,7 @@ impl ChildServer {
             .args(["--max-connections", "1000000"])
             .args(["--documents-per-hour", "1000000000"])
             .args(["--bytes-per-day", "1000000000000"])
+            .args(["--connection-burst", "1000000"])
             .env("RUST_LOG", "warn")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())

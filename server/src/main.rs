@@ -79,6 +79,10 @@ struct LimitArgs {
     /// Bytes waiting to be sent to one client before it is dropped as too slow.
     #[arg(long, default_value_t = SyncLimits::default().outgoing_bytes)]
     outgoing_bytes: usize,
+    /// New sync connections one address may open at once (then two a second): what
+    /// stops a reconnect storm; a province office behind one address may need more.
+    #[arg(long, default_value_t = server::directory::Limits::default().connection_burst)]
+    connection_burst: u32,
 }
 
 impl LimitArgs {
@@ -131,7 +135,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .with_context(|| format!("{} is not valid", build_path.display()))?;
     let store = Store::open_in(&args.data_dir)?;
     tracing::info!(database = %store.path.display(), "store open");
-    let directory = DirectoryService::open(store.clone(), DirectoryConfig::default())
+    let mut directory_config = DirectoryConfig::default();
+    directory_config.limits.connection_burst = args.limits.connection_burst;
+    let directory = DirectoryService::open(store.clone(), directory_config)
         .context("cannot read the directory")?;
     let config = ServerConfig {
         limits: args.limits.limits(),

@@ -219,7 +219,9 @@ fn test(args: &[String]) -> Result<()> {
     );
     run(cargo()
         .current_dir(root())
-        .args(["test", "--package", "server", "--test", "all", "--"])
+        // `--workspace`, as above, so that `app` keeps the features it was built with
+        // there and nothing is compiled again (the other crates' `all` match nothing).
+        .args(["test", "--workspace", "--test", "all", "--"])
         .args([DURABILITY_TEST, "--exact", "--nocapture"])
         .env("DICOSO_BIN", &bin))?;
 
