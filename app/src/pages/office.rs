@@ -56,13 +56,8 @@ async fn download(year: i32, ext: &'static str) -> Result<(), AccountError> {
     }
 }
 
-/// The outlook filter's choices: (value, label).
-const OUTLOOKS: [(&str, &str); 4] = [
-    ("", "Tất cả"),
-    ("on_track", "Đúng tiến độ"),
-    ("at_risk", "Chậm tiến độ"),
-    ("cannot_make_it", "Không thể đạt"),
-];
+/// The outlook filter's choices, besides "Tất cả".
+const OUTLOOKS: [Outlook; 3] = [Outlook::OnTrack, Outlook::AtRisk, Outlook::CannotMakeIt];
 
 fn outlook_code(o: Option<Outlook>) -> &'static str {
     match o {
@@ -226,8 +221,9 @@ fn table_view(
             <label>
                 "Tiến độ"
                 <select name="outlook" on:change=move |ev| outlook.set(event_target_value(&ev))>
+                    <option value="">"Tất cả"</option>
                     {OUTLOOKS
-                        .map(|(v, label)| view! { <option value=v>{label}</option> })
+                        .map(|o| view! { <option value=outlook_code(Some(o))>{o.label_vi()}</option> })
                         .collect_view()}
                 </select>
             </label>
