@@ -5,16 +5,16 @@ use super::{EvaluateArgs, today_in_vietnam};
 use anyhow::{Context, anyhow, bail};
 use server::directory::{DirectoryConfig, DirectoryService};
 use server::store::Store;
-use shared::assemble::{Sources, rate, verdict_json};
+use shared::assemble::{Gathered, rate, verdict_json};
 use shared::directory::Directory;
-use shared::doc::{CadreCode, DossierDoc, DossierKey};
+use shared::doc::{CadreCode, DocKind, DossierKey};
 use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-/// Reads the cadre's dossier document of the year through the server's store, assembles
-/// it with the same facts and policy as the phone (`shared::assemble::rate`: the
+/// Reads every document about the cadre-year through the server's store, assembles
+/// them with the same facts and policy as the phone (`shared::assemble::rate`: the
 /// directory of the cadre's province when the server has one, else the defaults), and
 /// prints the verdict JSON exactly as the phone computes it. Opening the store brings an
 /// older database's schema up to date, as `dicoso serve` would: the only write it makes
@@ -34,34 +34,32 @@ pub(super) fn from_store(dir: &Path, args: &EvaluateArgs) -> anyhow::Result<Exit
         cadre: code.clone(),
         year,
     };
-    let (bytes, directory) = tokio::runtime::Builder::new_current_thread()
+    let (gathered, directory) = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?
         .block_on(read(dir, &key))
         .with_context(|| format!("cannot read the store {}", path.display()))?;
-    let dossier = match bytes {
-        Some(bytes) => {
-            let doc = DossierDoc::load(&bytes, automerge::ActorId::random())
-                .with_context(|| format!("the dossier of {code} for {year} does not load"))?;
-            Some(doc.read()?)
-        }
-        None => {
-            eprintln!(
-                "note: the store has no dossier of {code} for {year}; rating an empty year, as the phone would"
-            );
-            None
-        }
-    };
+    for (key, e) in &gathered.unreadable {
+        eprintln!(
+            "note: a document about {code} for {year} ({}) does not read, left out: {e}",
+            key.kind.as_str()
+        );
+    }
+    if gathered.dossier.is_none() {
+        eprintln!(
+            "note: the store has no dossier of {code} for {year}; rating an empty year, as the phone would"
+        );
+    }
     let as_of = args.as_of.unwrap_or_else(today_in_vietnam);
+    let department = directory
+        .as_deref()
+        .and_then(|d| d.person(code.as_str()))
+        .and_then(|p| p.department.clone());
     let rated = rate(
         directory.as_deref(),
         code.as_str(),
         year,
-        Sources {
-            dossier: dossier.as_ref(),
-            directory: directory.as_deref(),
-            ..Sources::default()
-        },
+        gathered.sources(department.as_deref(), directory.as_deref()),
         as_of,
     )
     .map_err(|e| anyhow!("{code} {year}: {e}"))?;
@@ -69,22 +67,33 @@ pub(super) fn from_store(dir: &Path, args: &EvaluateArgs) -> anyhow::Result<Exit
     Ok(ExitCode::SUCCESS)
 }
 
-/// The dossier's bytes (`Store::load`, as `/sync` loads it) and the directory of the
-/// province that lists the cadre, if any: the snapshot the phone rates with.
-async fn read(
-    dir: &Path,
-    key: &DossierKey,
-) -> anyhow::Result<(Option<Vec<u8>>, Option<Arc<Directory>>)> {
+/// Every document the store holds about the cadre-year (`Store::load`, as `/sync` loads
+/// them: the dossier, the host units' confirmations, the office's decisions), and the
+/// directory of the province that lists the cadre, if any: what the phone rates with.
+async fn read(dir: &Path, key: &DossierKey) -> anyhow::Result<(Gathered, Option<Arc<Directory>>)> {
     let store = Store::open_in(dir)?;
-    let bytes = store
-        .load(&key.document_id().to_string())
-        .await?
-        .map(|stored| stored.bytes);
+    let mut gathered = Gathered::default();
+    // The dossier by its id (a store written before the document index has it too),
+    // the other parties' documents from the index.
+    if let Some(stored) = store.load(&key.document_id().to_string()).await? {
+        gathered.add(&key.doc_key(), &stored.bytes, automerge::ActorId::random());
+    }
+    for (id, doc_key) in store.load_index().await? {
+        if doc_key.kind == DocKind::CadreDossier
+            || doc_key.cadre != key.cadre
+            || doc_key.year != key.year
+        {
+            continue;
+        }
+        if let Some(stored) = store.load(&id.to_string()).await? {
+            gathered.add(&doc_key, &stored.bytes, automerge::ActorId::random());
+        }
+    }
     let service = DirectoryService::open(store, DirectoryConfig::default())?;
     let directory = service
         .provinces()
         .iter()
         .filter_map(|p| service.directory(p))
         .find(|d| d.person(key.cadre.as_str()).is_some());
-    Ok((bytes, directory))
+    Ok((gathered, directory))
 }

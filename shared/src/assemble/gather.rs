@@ -5,12 +5,12 @@
 use super::Sources;
 use crate::directory::Directory;
 use crate::doc::party::{PartyDoc, PartyView};
-use crate::doc::{CadreYear, DocError, DocKey, DocKind, DossierDoc};
+use crate::doc::{CadreYear, DocKey, DocKind, DossierDoc};
 use automerge::ActorId;
 
 /// Every document about one cadre-year that loaded, and those that did not (kept aside,
 /// never guessed at: a document that does not read counts as not written yet).
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Gathered {
     pub dossier: Option<CadreYear>,
     pub hosts: Vec<PartyView>,
@@ -19,27 +19,33 @@ pub struct Gathered {
     pub standing: Option<PartyView>,
     pub hq: Option<PartyView>,
     /// The documents that did not load or read, with why.
-    pub unreadable: Vec<(DocKey, DocError)>,
+    pub unreadable: Vec<(DocKey, String)>,
 }
 
 impl Gathered {
     /// Reads one stored document (`bytes`, a full save or concatenated chunks) under
     /// `key`. `actor` is only the reading copy's (nothing is written).
     pub fn add(&mut self, key: &DocKey, bytes: &[u8], actor: ActorId) {
-        let party = |bytes: &[u8]| PartyDoc::load(bytes, actor.clone()).map(|d| d.read());
         let read = match key.kind {
             DocKind::CadreDossier => DossierDoc::load(bytes, actor.clone())
                 .and_then(|d| d.read())
                 .map(|year| self.dossier = Some(year)),
-            DocKind::HostConfirmations => party(bytes).map(|v| self.hosts.push(v)),
-            DocKind::DepartmentReview => {
-                party(bytes).map(|v| self.reviews.push((key.scope.clone(), v)))
-            }
-            DocKind::StandingDecisions => party(bytes).map(|v| self.standing = Some(v)),
-            DocKind::HqRecord => party(bytes).map(|v| self.hq = Some(v)),
+            _ => PartyDoc::load(bytes, actor.clone()).map(|d| self.add_party(key, d.read())),
         };
         if let Err(e) = read {
-            self.unreadable.push((key.clone(), e));
+            self.unreadable.push((key.clone(), e.to_string()));
+        }
+    }
+
+    /// Files another party's document, already read, under its writer (a dossier's key
+    /// is ignored: its entries are read with [`add`](Self::add)).
+    pub fn add_party(&mut self, key: &DocKey, view: PartyView) {
+        match key.kind {
+            DocKind::CadreDossier => {}
+            DocKind::HostConfirmations => self.hosts.push(view),
+            DocKind::DepartmentReview => self.reviews.push((key.scope.clone(), view)),
+            DocKind::StandingDecisions => self.standing = Some(view),
+            DocKind::HqRecord => self.hq = Some(view),
         }
     }
 
