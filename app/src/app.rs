@@ -5,8 +5,8 @@
 use crate::account::switcher::ProfileSwitcher;
 use crate::components::{LoginPrompt, SyncBadge};
 use crate::pages::{
-    admin::AdminPage, login::LoginPage, meetings, not_found::NotFoundPage, office, registrations,
-    sync_page, trips, year,
+    admin::AdminPage, host, login::LoginPage, meetings, not_found::NotFoundPage, office,
+    registrations, sync_page, trips, year,
 };
 use crate::{BuildInfo, account, local};
 use leptos::prelude::*;
@@ -80,6 +80,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/dang-nhap") view=LoginPage />
                     <Route path=path!("/quan-tri") view=AdminPage />
                     <Route path=path!("/van-phong") view=office::OfficePage />
+                    <Route path=path!("/xac-nhan") view=host::HostPage />
                 </Routes>
             </main>
             <nav class="areas" aria-label="Các mục chính">

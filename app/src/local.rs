@@ -7,6 +7,8 @@
 
 mod error;
 #[cfg(feature = "hydrate")]
+pub mod host;
+#[cfg(feature = "hydrate")]
 mod writes;
 
 pub use error::LocalError;
@@ -15,6 +17,7 @@ use crate::rating::{YearRating, rate_year};
 use crate::sync::SyncStatus;
 use chrono::{Datelike, NaiveDate};
 use leptos::prelude::*;
+use shared::assemble::{Gathered, Sources};
 use shared::directory::Directory;
 use shared::doc::history::HistoryEntry;
 use shared::doc::{CadreCode, CadreYear, MeetingRecord, TripRecord};
@@ -22,6 +25,16 @@ use shared::dossier::TripStatus;
 use shared::form::{MeetingForm, ReportForm, TripForm};
 use std::collections::BTreeMap;
 use std::sync::Arc;
+
+/// What became of a host's confirmation the cadre received (issue 11).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Received {
+    /// It verifies against the directory on this phone: the trip counts.
+    Counted,
+    /// Kept, but the directory on this phone does not know the signing device yet (it
+    /// was enrolled after this phone's last sync): checked again once it syncs.
+    CheckedLater,
+}
 
 /// A value that is read from the local store after hydration.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,6 +50,10 @@ pub enum Loaded<T, E = LocalError> {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CadreDocs {
     pub years: BTreeMap<i32, CadreYear>,
+    /// The other parties' documents about the cadre, by year: the host units'
+    /// confirmations and withdrawals (issue 11), the department's review, the standing
+    /// committee's decisions, HQ's record. Read by the same `assemble` as the dossier.
+    pub parties: BTreeMap<i32, Gathered>,
     /// Entries and documents this version cannot read: kept, counted, not shown.
     pub unreadable: Vec<String>,
 }
@@ -44,6 +61,26 @@ pub struct CadreDocs {
 impl CadreDocs {
     pub fn year(&self, year: i32) -> Option<&CadreYear> {
         self.years.get(&year)
+    }
+
+    /// What the device holds about `year`, as `assemble` reads it: the dossier and the
+    /// other parties' documents (the review of the cadre's `department`).
+    pub fn sources<'a>(
+        &'a self,
+        year: i32,
+        department: Option<&str>,
+        directory: Option<&'a Directory>,
+    ) -> Sources<'a> {
+        let mut sources = self
+            .parties
+            .get(&year)
+            .map(|g| g.sources(department, directory))
+            .unwrap_or(Sources {
+                directory,
+                ..Sources::default()
+            });
+        sources.dossier = self.year(year);
+        sources
     }
 
     /// Every trip with its dossier's year: newest year first, newest start first.
@@ -120,7 +157,7 @@ pub fn provide_local_store() {
                 directory.as_deref(),
                 &code,
                 today.year(),
-                docs.year(today.year()),
+                docs,
                 today,
             ))),
             _ => None,
@@ -161,8 +198,10 @@ pub fn provide_local_store() {
                     return;
                 }
             };
+            crate::rating::timing::phase("dicoso:profile-open");
             store.cadre.set(Loaded::Ready(cadre.clone()));
             store.refresh().await;
+            crate::rating::timing::phase("dicoso:documents-read");
             crate::sync::browser::start(store, cadre);
         });
     });
@@ -281,6 +320,21 @@ impl LocalStore {
         })
     }
 
+    /// Keeps a host's confirmation of a trip, checked first (issue 11).
+    pub async fn save_confirmation(
+        self,
+        id: String,
+        confirmation: shared::confirm::Confirmation,
+    ) -> Result<Received, LocalError> {
+        let cadre = self.require_cadre()?;
+        let year = self.year_of_trip(&id)?;
+        in_browser!({
+            let directory = self.directory.get_untracked();
+            let w = writes::save_confirmation(&cadre, year, &id, confirmation, directory).await?;
+            Ok(self.written(w))
+        })
+    }
+
     fn year_of_trip(self, id: &str) -> Result<i32, LocalError> {
         self.docs
             .with_untracked(|d| match d {
@@ -373,7 +427,10 @@ pub mod browser {
     //!   `Uint8Array` holding a full or incremental save; index `by_doc` on `doc`. Writes
     //!   only ever append, so two tabs (or a crash mid-write) cannot overwrite each other's
     //!   changes; loading concatenates a document's chunks in key order and
-    //!   [`compact`] folds them into one, in a single transaction.
+    //!   [`compact`] folds them into one, in a single transaction. Documents of every
+    //!   kind share it: the person's dossiers, the host units' confirmation documents
+    //!   about them, and those a host officer signs on this device (issue 11); each says
+    //!   its kind in its first change (`shared::doc::DocKey`).
     //! - `chunks` (v1): the one dossier kept before documents were per cadre and year.
     //!   Emptied once its trips are copied into the cadre's documents ([`save_cadre_in`]).
     //! - `meta`: `actor` (this profile's Automerge actor id, registered at enrolment),
@@ -390,7 +447,7 @@ pub mod browser {
     use indexed_db_futures::transaction::{Transaction, TransactionMode};
     use indexed_db_futures::{KeyPath, KeyRange};
     use js_sys::{Array, Object, Reflect, Uint8Array};
-    use shared::doc::{CadreCode, DossierDoc, DossierKey};
+    use shared::doc::{CadreCode, DocKey, DocKind, DossierDoc, DossierKey};
     use shared::sync::DocumentId;
     use std::collections::BTreeMap;
     use wasm_bindgen::{JsCast, JsValue};
@@ -713,7 +770,26 @@ pub mod browser {
         let db = db().await?;
         let actor = device_actor(&db).await?;
         for (id, (bytes, chunks)) in read_all_docs(&db).await? {
-            let Ok(doc) = DossierDoc::load(&bytes, actor.clone()) else {
+            let Ok(doc) = automerge::AutoCommit::load(&bytes) else {
+                out.unreadable.push(id);
+                continue;
+            };
+            match DocKey::of(&doc) {
+                Some(key) if key.kind != DocKind::CadreDossier => {
+                    // About this cadre: read with the year. About another (what this
+                    // person signed as a host officer): the host page reads those.
+                    if &key.cadre == cadre {
+                        let view = shared::doc::party::read(&doc, key.kind);
+                        out.parties
+                            .entry(key.year)
+                            .or_default()
+                            .add_party(&key, view);
+                    }
+                    continue;
+                }
+                _ => {}
+            }
+            let Ok(doc) = DossierDoc::from_automerge(doc, actor.clone()) else {
                 // Not a dossier this version reads (or not one at all): kept, not shown.
                 out.unreadable.push(id);
                 continue;

@@ -2,12 +2,15 @@
 //! `dicoso evaluate --store` calls too, on this device's documents. The app never counts
 //! days or decides anything of its own: every figure the pages show comes from here.
 
+use crate::local::CadreDocs;
 use chrono::NaiveDate;
 use shared::assemble::{
-    RateError, Rated, Sources, TripStage, assemble, cadre_facts, policy_for, rate, verdict_json,
+    RateError, Rated, TripStage, assemble, cadre_facts, policy_for, rate, verdict_json,
 };
+use shared::confirm::Degree;
 use shared::directory::Directory;
-use shared::doc::{CadreCode, CadreYear};
+use shared::doc::CadreCode;
+use std::collections::HashMap;
 
 /// One year, rated as of one day.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,24 +32,26 @@ impl YearRating {
     }
 }
 
-/// Rates `year` of `code` from the device's dossier of that year (if any).
+/// The cadre's department, as the directory says: whose review counts.
+fn department<'a>(directory: Option<&'a Directory>, code: &CadreCode) -> Option<&'a str> {
+    directory?.person(code.as_str())?.department.as_deref()
+}
+
+/// Rates `year` of `code` from the device's documents of that year (if any).
 pub fn rate_year(
     directory: Option<&Directory>,
     code: &CadreCode,
     year: i32,
-    dossier: Option<&CadreYear>,
+    docs: &CadreDocs,
     as_of: NaiveDate,
 ) -> YearRating {
     timing::start();
+    let dossier = docs.year(year);
     let outcome = rate(
         directory,
         code.as_str(),
         year,
-        Sources {
-            dossier,
-            directory,
-            ..Sources::default()
-        },
+        docs.sources(year, department(directory, code), directory),
         as_of,
     );
     let json = outcome
@@ -72,16 +77,26 @@ pub fn rate_year(
     }
 }
 
-/// Each trip's stage (and so whose move it is), for every year on the device: the same
-/// `assemble` the rating uses, without the engine.
+/// Each trip's stage (and so whose move it is) and the host's word on it, for every year
+/// on the device.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TripStates {
+    pub stages: HashMap<String, TripStage>,
+    /// The confirmation that counts, by trip id: (officer's name, degree).
+    pub confirmed_by: HashMap<String, (String, Degree)>,
+    /// Confirmations that do not count, by trip id, each with why (Vietnamese).
+    pub rejected: HashMap<String, Vec<String>>,
+}
+
+/// [`TripStates`] from the same `assemble` the rating uses, without the engine.
 pub fn trip_stages(
     directory: Option<&Directory>,
     code: &CadreCode,
-    years: &std::collections::BTreeMap<i32, CadreYear>,
+    docs: &CadreDocs,
     today: NaiveDate,
-) -> std::collections::HashMap<String, TripStage> {
-    let mut out = std::collections::HashMap::new();
-    for (&year, dossier) in years {
+) -> TripStates {
+    let mut out = TripStates::default();
+    for &year in docs.years.keys() {
         let Some(policy) = policy_for(directory, year) else {
             continue;
         };
@@ -90,21 +105,24 @@ pub fn trip_stages(
             policy,
             cadre,
             year,
-            Sources {
-                dossier: Some(dossier),
-                directory,
-                ..Sources::default()
-            },
+            docs.sources(year, department(directory, code), directory),
             today,
         );
-        out.extend(assembled.stages);
+        out.stages.extend(assembled.stages);
+        for (trip, officer, degree) in assembled.confirmed_by {
+            out.confirmed_by.insert(trip, (officer, degree));
+        }
+        for (trip, reason) in assembled.rejected_confirmations {
+            out.rejected.entry(trip).or_default().push(reason);
+        }
     }
     out
 }
 
 /// The browser's performance timeline: `dicoso:verdict` measures the last recompute,
-/// `dicoso:year-ready` marks the first time Năm nay shows a rated year. The benchmarks
-/// (`cargo xtask bench-ui`) read them; nothing else does.
+/// `dicoso:year-ready` marks the first time Năm nay shows a rated year, [`timing::phase`]
+/// the steps before it. The benchmarks (`cargo xtask bench-ui`) read them; nothing else
+/// does.
 pub mod timing {
     #[cfg(feature = "hydrate")]
     fn performance() -> Option<web_sys::Performance> {
@@ -130,11 +148,20 @@ pub mod timing {
 
     /// Marks the first time a rated year is on screen (once per page load).
     pub fn year_ready() {
+        phase("dicoso:year-ready");
+    }
+
+    /// Marks a step of the start the first time it is reached in this page load
+    /// (`dicoso:hydrate-start`, `dicoso:hydrated`, `dicoso:profile-open`,
+    /// `dicoso:documents-read`): the benchmark reports where the start's time goes.
+    pub fn phase(name: &str) {
         #[cfg(feature = "hydrate")]
         if let Some(p) = performance()
-            && p.get_entries_by_name("dicoso:year-ready").length() == 0
+            && p.get_entries_by_name(name).length() == 0
         {
-            let _ = p.mark("dicoso:year-ready");
+            let _ = p.mark(name);
         }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = name;
     }
 }

@@ -410,6 +410,7 @@ fn write_site(site: &Path) -> Result<()> {
         wasm: "/pkg/dicoso_bg.wasm".into(),
         css: "/pkg/main.css".into(),
         precache: Vec::new(),
+        qr: None,
     };
     std::fs::write(site.join("build.json"), serde_json::to_vec(&build)?)?;
     Ok(())

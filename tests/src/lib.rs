@@ -6,6 +6,8 @@
 
 pub use server::sync_client;
 
+pub mod camera;
+
 use anyhow::{Context, Result, bail};
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{Value, json};
@@ -166,7 +168,8 @@ impl TestPerson {
     }
 }
 
-/// Creates province KG (policy kien-giang-2023) with an office unit and these people,
+/// Creates province KG (policy kien-giang-2023) with an office unit, one commune that
+/// receives visits (`xa-vinh-hoa-hiep`, Đoàn xã Vĩnh Hòa Hiệp) and these people,
 /// and their accounts, through `dicoso admin` (before or while the server runs).
 pub fn set_up_province(data: &Path, people: &[TestPerson]) -> Result<()> {
     admin(
@@ -186,7 +189,7 @@ pub fn set_up_province(data: &Path, people: &[TestPerson]) -> Result<()> {
     let units = dir.path().join("units.csv");
     std::fs::write(
         &units,
-        "id,name,level,parent\ntinh-doan,Tỉnh đoàn Kiên Giang,tinh,\n",
+        "id,name,level,parent\ntinh-doan,Tỉnh đoàn Kiên Giang,tinh,\nxa-vinh-hoa-hiep,Đoàn xã Vĩnh Hòa Hiệp,co-so,tinh-doan\n",
     )?;
     let mut csv = String::from("code,name,unit,department,job,office_since,roles\n");
     for p in people {
@@ -260,6 +263,23 @@ pub struct Browser {
 
 impl Browser {
     pub async fn start() -> Result<Browser> {
+        Browser::start_with_args(Vec::new()).await
+    }
+
+    /// A browser whose camera shows the frames of `video` (a Y4M file, read each time a
+    /// page opens the camera; see [`camera::show`]), and which grants the camera without
+    /// asking.
+    pub async fn start_with_camera(video: &Path) -> Result<Browser> {
+        camera::show(video, None)?;
+        Browser::start_with_args(vec![
+            "--use-fake-device-for-media-stream".into(),
+            "--use-fake-ui-for-media-stream".into(),
+            format!("--use-file-for-fake-video-capture={}", video.display()),
+        ])
+        .await
+    }
+
+    async fn start_with_args(extra: Vec<String>) -> Result<Browser> {
         let port = free_port()?;
         let driver =
             Command::new(std::env::var_os("CHROMEDRIVER").unwrap_or_else(|| "chromedriver".into()))
@@ -270,16 +290,26 @@ impl Browser {
                 .context("cannot start chromedriver (cargo xtask test installs it)")?;
         wait_for_port(port, "chromedriver")?;
         let profile = tempfile::tempdir()?;
+        let mut args: Vec<String> = [
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-dev-shm-usage",
+            "--window-size=412,915",
+        ]
+        .map(String::from)
+        .into();
+        args.push(format!("--user-data-dir={}", profile.path().display()));
+        args.extend(extra);
         let caps = json!({
             "goog:chromeOptions": {
                 "binary": std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()),
-                "args": [
-                    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                    "--no-first-run", "--disable-background-networking",
-                    "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
-                    "--window-size=412,915",
-                    format!("--user-data-dir={}", profile.path().display()),
-                ]
+                "args": args,
             }
         });
         let Value::Object(caps) = caps else {
@@ -295,6 +325,18 @@ impl Browser {
             driver,
             _profile: profile,
         })
+    }
+
+    /// A PNG screenshot of the element `css`, scrolled to the middle of the screen first
+    /// (as a person shows a code to a camera: clear of the header and the navigation bar).
+    pub async fn element_png(&self, css: &str) -> Result<Vec<u8>> {
+        let script = format!(
+            "const e = document.querySelector({css}); if (e) e.scrollIntoView({{block: 'center'}}); return e !== null;",
+            css = json!(css),
+        );
+        self.client.execute(&script, vec![]).await?;
+        let element = self.client.find(Locator::Css(css)).await?;
+        Ok(element.screenshot().await?)
     }
 
     pub async fn close(mut self) -> Result<()> {

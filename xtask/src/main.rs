@@ -61,59 +61,69 @@ fn dist(release: bool) -> Result<PathBuf> {
     say(&format!(
         "building the front end (wasm32, profile {profile})"
     ));
+    // The app and its QR module (drawing and reading codes, loaded on demand), in one
+    // cargo run.
     run(cargo().current_dir(root()).args([
         "build",
         "--package",
         "app",
+        "--package",
+        "qr",
         "--lib",
         "--target",
         "wasm32-unknown-unknown",
         "--no-default-features",
         "--features",
-        "hydrate",
+        "app/hydrate",
         "--profile",
         profile,
     ]))?;
     let profile_dir = if release { "wasm-release" } else { "debug" };
-    let wasm = target_dir()
+    let built = target_dir()
         .join("wasm32-unknown-unknown")
-        .join(profile_dir)
-        .join("app.wasm");
+        .join(profile_dir);
     let work = target_dir().join("front-end");
     if work.exists() {
         std::fs::remove_dir_all(&work)?;
     }
     let bindgen_dir = work.join("bindgen");
+    let qr_dir = work.join("qr");
     say("generating JS bindings (wasm-bindgen)");
-    wasm_bindgen_cli_support::Bindgen::new()
-        .input_path(&wasm)
-        .web(true)?
-        .typescript(false)
-        .out_name("dicoso")
-        .generate(&bindgen_dir)
-        .map_err(|e| anyhow::anyhow!("wasm-bindgen: {e}"))?;
-    if release {
-        say("optimising for size (wasm-opt -Oz)");
-        let file = bindgen_dir.join("dicoso_bg.wasm");
-        run(Command::new(tools::wasm_opt())
-            .arg("-Oz")
-            // The features rustc's wasm32 target enables by default.
-            .args([
-                "--enable-bulk-memory",
-                "--enable-nontrapping-float-to-int",
-                "--enable-sign-ext",
-                "--enable-mutable-globals",
-                "--enable-reference-types",
-                "--enable-multivalue",
-            ])
-            .arg(&file)
-            .arg("-o")
-            .arg(&file))?;
+    for (wasm, name, dir) in [
+        ("app.wasm", "dicoso", &bindgen_dir),
+        ("qr.wasm", "qr", &qr_dir),
+    ] {
+        wasm_bindgen_cli_support::Bindgen::new()
+            .input_path(built.join(wasm))
+            .web(true)?
+            .typescript(false)
+            .out_name(name)
+            .generate(dir)
+            .map_err(|e| anyhow::anyhow!("wasm-bindgen ({name}): {e}"))?;
+        if release {
+            say(&format!("optimising {name} for size (wasm-opt -Oz)"));
+            let file = dir.join(format!("{name}_bg.wasm"));
+            run(Command::new(tools::wasm_opt())
+                .arg("-Oz")
+                // The features rustc's wasm32 target enables by default.
+                .args([
+                    "--enable-bulk-memory",
+                    "--enable-nontrapping-float-to-int",
+                    "--enable-sign-ext",
+                    "--enable-mutable-globals",
+                    "--enable-reference-types",
+                    "--enable-multivalue",
+                ])
+                .arg(&file)
+                .arg("-o")
+                .arg(&file))?;
+        }
     }
     let staged = work.join("site");
     let info = site::stage(
         &StageInputs {
             bindgen_dir: &bindgen_dir,
+            qr_dir: Some(&qr_dir),
             css: &root().join("style/main.css"),
             public_dir: &root().join("public"),
             brotli_quality: if release { 11 } else { 5 },
@@ -124,14 +134,21 @@ fn dist(release: bool) -> Result<PathBuf> {
     site::replace_dir(&staged, &site_dir)?;
     let wasm_file = site_dir.join(info.wasm.trim_start_matches('/'));
     let size = |p: &Path| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
+    let brotli = |url: &str| {
+        size(&PathBuf::from(format!(
+            "{}.br",
+            site_dir.join(url.trim_start_matches('/')).display()
+        ))) / 1024
+    };
     say(&format!(
-        "site ready in {} (build {}, {:.1}s): wasm {} KB, gzip {} KB, brotli {} KB",
+        "site ready in {} (build {}, {:.1}s): wasm {} KB, gzip {} KB, brotli {} KB; the QR module (loaded when a code is shown or scanned) {} KB brotli",
         site_dir.display(),
         info.version,
         started.elapsed().as_secs_f64(),
         size(&wasm_file) / 1024,
         size(&PathBuf::from(format!("{}.gz", wasm_file.display()))) / 1024,
-        size(&PathBuf::from(format!("{}.br", wasm_file.display()))) / 1024,
+        brotli(&info.wasm),
+        info.qr.as_ref().map(|m| brotli(&m.wasm)).unwrap_or(0),
     ));
     Ok(site_dir)
 }

@@ -26,6 +26,7 @@ pub const PAGES: &[&str] = &[
     "/dang-nhap",
     "/quan-tri",
     "/van-phong",
+    "/xac-nhan",
 ];
 
 /// Written as `build.json`; the server reads it into `app::BuildInfo`.
@@ -36,12 +37,22 @@ pub struct BuildInfo {
     pub wasm: String,
     pub css: String,
     pub precache: Vec<String>,
+    pub qr: Option<LazyModule>,
+}
+
+/// A module loaded on demand (`app::build_info::LazyModule`).
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq, Eq)]
+pub struct LazyModule {
+    pub js: String,
+    pub wasm: String,
 }
 
 /// What goes into a site.
 pub struct StageInputs<'a> {
     /// wasm-bindgen's output directory: `dicoso.js`, `dicoso_bg.wasm`, maybe `snippets/`.
     pub bindgen_dir: &'a Path,
+    /// wasm-bindgen's output for the QR module: `qr.js`, `qr_bg.wasm`.
+    pub qr_dir: Option<&'a Path>,
     pub css: &'a Path,
     /// `sw.js` (template), `manifest.webmanifest`, `icons/`.
     pub public_dir: &'a Path,
@@ -110,6 +121,19 @@ pub fn stage(inputs: &StageInputs<'_>, out: &Path) -> Result<BuildInfo> {
         (format!("/pkg/dicoso.{}.wasm", short_hash(&wasm)), wasm),
         (format!("/pkg/dicoso.{}.css", short_hash(&css)), css),
     ];
+    // The QR module: precached (codes work offline), imported only when a code is used.
+    let mut qr = None;
+    if let Some(dir) = inputs.qr_dir {
+        let js = read(&dir.join("qr.js"))?;
+        let wasm = read(&dir.join("qr_bg.wasm"))?;
+        let module = LazyModule {
+            js: format!("/pkg/qr.{}.js", short_hash(&js)),
+            wasm: format!("/pkg/qr.{}.wasm", short_hash(&wasm)),
+        };
+        assets.push((module.js.clone(), js));
+        assets.push((module.wasm.clone(), wasm));
+        qr = Some(module);
+    }
     // wasm-bindgen's JS snippets are imported relative to the glue; their names are hashed.
     let snippets = inputs.bindgen_dir.join("snippets");
     for rel in files_below(&snippets)? {
@@ -171,6 +195,7 @@ pub fn stage(inputs: &StageInputs<'_>, out: &Path) -> Result<BuildInfo> {
         wasm: assets[1].0.clone(),
         css: assets[2].0.clone(),
         precache,
+        qr,
     };
     write(
         &out.join("build.json"),
@@ -237,6 +262,7 @@ mod tests {
         stage(
             &StageInputs {
                 bindgen_dir: &dir.join("bindgen"),
+                qr_dir: None,
                 css: &dir.join("main.css"),
                 public_dir: &dir.join("public"),
                 brotli_quality: 5,

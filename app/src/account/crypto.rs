@@ -87,9 +87,17 @@ pub async fn public_key_text(key: &DeviceKey) -> Result<String, AccountError> {
 
 /// An Ed25519 signature (64 bytes) of `message` by the device's private key, base64url.
 pub async fn sign(key: &DeviceKey, message: &[u8]) -> Result<String, AccountError> {
+    Ok(base64url(&sign_bytes(key, message).await?))
+}
+
+/// An Ed25519 signature of `message` by the device's private key, as bytes.
+pub async fn sign_bytes(key: &DeviceKey, message: &[u8]) -> Result<[u8; 64], AccountError> {
     let signature =
         run(subtle()?.sign_with_str_and_u8_array("Ed25519", &key.private, message)).await?;
-    Ok(base64url(&Uint8Array::new(&signature).to_vec()))
+    Uint8Array::new(&signature)
+        .to_vec()
+        .try_into()
+        .map_err(|_| AccountError::NoCrypto("chữ ký Ed25519 không đủ 64 byte".into()))
 }
 
 async fn pbkdf2(pin: &str, salt: &[u8], iterations: u32) -> Result<Vec<u8>, AccountError> {

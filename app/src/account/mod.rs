@@ -81,6 +81,30 @@ impl Account {
     }
 }
 
+impl Account {
+    /// The units the active person confirms visits for (their host officer roles, as the
+    /// directory on this device says): issue 11.
+    pub fn host_units(&self) -> Vec<String> {
+        let Some(person) = self.person() else {
+            return Vec::new();
+        };
+        self.directory.with(|d| {
+            d.as_ref()
+                .and_then(|d| d.person(&person.code))
+                .map(|p| {
+                    p.roles
+                        .iter()
+                        .filter_map(|r| match r {
+                            shared::directory::Role::HostOfficer { unit } => Some(unit.clone()),
+                            _ => None,
+                        })
+                        .collect()
+                })
+                .unwrap_or_default()
+        })
+    }
+}
+
 /// Provides [`Account`] and the directory context; the local store opens the active
 /// profile after hydration.
 pub fn provide_account() {

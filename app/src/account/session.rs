@@ -325,3 +325,27 @@ pub async fn switch_to(code: &str, pin: &str) -> Result<(), AccountError> {
     }
     Ok(())
 }
+
+/// Who signs on this device: the active profile's person, its device and province.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Signer {
+    pub person: String,
+    pub device: String,
+    pub province: String,
+}
+
+/// The active profile as a signer, if someone is signed in on this page.
+pub fn signer() -> Option<Signer> {
+    with_session(|s| Signer {
+        person: s.profile.data.person.code.clone(),
+        device: s.profile.data.device_id.clone(),
+        province: s.profile.data.province.code.clone(),
+    })
+}
+
+/// Signs `message` with the active profile's device key (issue 11: a host's confirmation
+/// or withdrawal). The private key never leaves WebCrypto.
+pub async fn sign(message: &[u8]) -> Result<[u8; 64], AccountError> {
+    let key = with_session(|s| s.profile.key.clone()).ok_or(AccountError::SignedOut)?;
+    crypto::sign_bytes(&key, message).await
+}

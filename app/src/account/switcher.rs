@@ -109,6 +109,7 @@ pub fn ProfileSwitcher() -> impl IntoView {
                     </form>
                 })}
                 <a class="add-profile" href="/dang-nhap">"Đăng nhập người khác trên máy này"</a>
+                {move || (!account.host_units().is_empty()).then(|| view! { <a href="/xac-nhan">"Xác nhận chuyến đi (đơn vị cơ sở)"</a> })}
                 {move || account.is_office().then(|| view! { <a href="/van-phong">"Văn phòng: bảng xếp loại"</a> })}
                 {move || account.is_admin().then(|| view! { <a href="/quan-tri">"Quản trị"</a> })}
             </div>

@@ -2,6 +2,8 @@
 
 pub mod fields;
 pub mod host_picker;
+pub mod qr;
+pub mod scanner;
 
 use crate::account::use_account;
 use crate::local::{Loaded, use_local_store};

@@ -42,6 +42,9 @@ pub enum LocalError {
         "Ngày mới thuộc năm {to}, khác năm {from} của hồ sơ: muốn chuyển năm, hãy huỷ mục này và ghi mục mới."
     )]
     OtherYear { from: i32, to: i32 },
+    /// A host's confirmation this phone refuses to keep (issue 11): its own reason.
+    #[error("Không nhận xác nhận này. {0}")]
+    Confirmation(shared::confirm::Rejection),
 }
 
 fn first_problem(checked: &Checked) -> String {

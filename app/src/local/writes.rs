@@ -4,9 +4,10 @@
 //! the commit before it returns.
 
 use super::browser::{append_chunk, db, device_actor, open_dossier};
-use super::{HistoryLine, LocalError, restored_status};
+use super::{HistoryLine, LocalError, Received, restored_status};
 use crate::policy_view;
 use chrono::Datelike;
+use shared::confirm::{Confirmation, Rejection, verify};
 use shared::directory::Directory;
 use shared::doc::{CadreCode, CadreYear, DossierDoc, DossierKey};
 use shared::dossier::TripStatus;
@@ -239,4 +240,32 @@ pub async fn trip_history(
             entry,
         })
         .collect())
+}
+
+/// Keeps a host's confirmation of trip `id` (issue 11). It is checked first, with the
+/// same `shared::confirm::verify` the server runs: one meant for another trip or cadre,
+/// forged or altered is refused and not kept, with its reason.
+pub async fn save_confirmation(
+    cadre: &CadreCode,
+    year: i32,
+    id: &str,
+    confirmation: Confirmation,
+    directory: Option<Arc<Directory>>,
+) -> Result<Written<Received>, LocalError> {
+    edit_dossier(cadre, year, |doc, before| {
+        let record = before
+            .trip(id)
+            .ok_or(LocalError::NotFound("chuyến đi này"))?;
+        let checked = directory
+            .as_deref()
+            .map(|d| verify(&confirmation, &record.trip, cadre.as_str(), year, d));
+        let received = match checked {
+            Some(Ok(())) => Received::Counted,
+            None | Some(Err(Rejection::UnknownDevice)) => Received::CheckedLater,
+            Some(Err(rejection)) => return Err(LocalError::Confirmation(rejection)),
+        };
+        doc.put_confirmation(&confirmation, now_ms())?;
+        Ok(received)
+    })
+    .await
 }

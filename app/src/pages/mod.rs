@@ -1,6 +1,7 @@
 //! One page per file, a folder per area once it has several.
 
 pub mod admin;
+pub mod host;
 pub mod login;
 pub mod meetings;
 pub mod not_found;

@@ -28,7 +28,7 @@ pub fn RegistrationsPage() -> impl IntoView {
         };
         let directory = store.directory.get();
         store.docs.with(|d| match d {
-            Loaded::Ready(d) => rate_year(directory.as_deref(), &code, y, d.year(y), today)
+            Loaded::Ready(d) => rate_year(directory.as_deref(), &code, y, d, today)
                 .outcome
                 .map(|r| r.verdict.process.registrations)
                 .unwrap_or_default(),

@@ -23,8 +23,20 @@ pub fn YearPage() -> impl IntoView {
             timing::year_ready();
         }
     });
+    let account = crate::account::use_account();
+    // A host unit's officer mostly comes to confirm visits: their page, one tap away.
+    let host_link = move || {
+        (!account.host_units().is_empty()).then(|| {
+            view! {
+                <p class="notice" data-test="host-link">
+                    <a href="/xac-nhan">"Xác nhận chuyến đi của cán bộ về đơn vị →"</a>
+                </p>
+            }
+        })
+    };
     view! {
         <h1>"Năm nay"</h1>
+        {host_link}
         {move || {
             if let Some(v) = store.docs.with(not_ready) {
                 return v;

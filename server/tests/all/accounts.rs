@@ -65,6 +65,7 @@ async fn fixture() -> (Fixture, Vec<(String, String)>) {
         wasm: "/pkg/dicoso.4567.wasm".into(),
         css: "/pkg/dicoso.89ab.css".into(),
         precache: Vec::new(),
+        qr: None,
     };
     let state = AppState::with_directory(
         dir.path().join("site"),

@@ -77,6 +77,7 @@ async fn serve(
         wasm: "/pkg/dicoso_bg.wasm".into(),
         css: "/pkg/main.css".into(),
         precache: Vec::new(),
+        qr: None,
     };
     let state = AppState::with_directory(dir.join("site"), build, store, directory).await?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;

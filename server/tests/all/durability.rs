@@ -228,6 +228,7 @@ fn write_site(site: &Path) {
         wasm: "/pkg/dicoso_bg.wasm".into(),
         css: "/pkg/main.css".into(),
         precache: Vec::new(),
+        qr: None,
     };
     let json = serde_json::to_vec(&build).expect("build.json");
     std::fs::write(site.join("build.json"), json).expect("write build.json");

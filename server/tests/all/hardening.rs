@@ -146,6 +146,7 @@ async fn serve(options: Options) -> Result<Fixture> {
         wasm: "/pkg/dicoso_bg.wasm".into(),
         css: "/pkg/main.css".into(),
         precache: Vec::new(),
+        qr: None,
     };
     let directory = DirectoryService::open(store.clone(), DirectoryConfig::default())?;
     directory.demo().await?;

@@ -37,6 +37,7 @@ async fn fixture() -> Fixture {
     let info = stage(
         &StageInputs {
             bindgen_dir: &d.join("bindgen"),
+            qr_dir: None,
             css: &root.join("style/main.css"),
             public_dir: &root.join("public"),
             brotli_quality: 1,

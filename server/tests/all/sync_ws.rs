@@ -76,6 +76,7 @@ async fn serve_with<S: DocumentStore>(
         wasm: "/pkg/dicoso_bg.wasm".into(),
         css: "/pkg/main.css".into(),
         precache: Vec::new(),
+        qr: None,
     };
     let directory = DirectoryService::open(store.clone(), DirectoryConfig::default())?;
     directory.demo().await?;

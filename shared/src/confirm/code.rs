@@ -263,3 +263,68 @@ impl TypedCode {
         .with_signature(self.signature))
     }
 }
+
+/// Why what the cadre scanned, pasted or typed is not a confirmation.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ReadError {
+    #[error("Chưa có mã: quét mã QR xác nhận, dán nội dung mã, hoặc gõ mã nhập tay.")]
+    Empty,
+    #[error("Đây là mã xin xác nhận (của cán bộ), không phải mã xác nhận của đơn vị.")]
+    ClaimNotConfirmation,
+    #[error("Đây là mã xác nhận (của đơn vị), không phải mã xin xác nhận của cán bộ.")]
+    ConfirmationNotClaim,
+    #[error("Không phải mã xin xác nhận của dicoso.")]
+    NotAClaim,
+    #[error("Mã QR không đọc được: {0}.")]
+    Decode(#[from] super::DecodeError),
+    #[error("Mã QR không đọc được: ký tự không thuộc mã.")]
+    Base45,
+    #[error(transparent)]
+    Typed(#[from] TypedCodeError),
+    #[error(
+        "Mã nhập tay chỉ dùng được trên máy đã tạo mã xin xác nhận: bấm “Tạo mã xin xác nhận” rồi nhập lại."
+    )]
+    NoClaim,
+}
+
+/// Reads a host's confirmation from what the cadre scanned or pasted (QR text) or typed
+/// (the typed code, rebuilt from `claim`, the claim this phone showed, and the directory).
+/// Only reads: whether it counts is [`super::verify`]'s answer.
+pub fn read_confirmation(
+    text: &str,
+    claim: Option<&super::Claim>,
+    dir: Option<&Directory>,
+) -> Result<Confirmation, ReadError> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(ReadError::Empty);
+    }
+    if text.starts_with(CLAIM_PREFIX) {
+        return Err(ReadError::ClaimNotConfirmation);
+    }
+    if text.starts_with(CONFIRMATION_PREFIX) {
+        let bytes = from_qr_text(CONFIRMATION_PREFIX, text).ok_or(ReadError::Base45)?;
+        return Ok(Confirmation::decode(&bytes)?);
+    }
+    let code = TypedCode::parse(text)?;
+    let (Some(claim), Some(dir)) = (claim, dir) else {
+        return Err(ReadError::NoClaim);
+    };
+    Ok(code.confirmation(claim, dir)?)
+}
+
+/// Reads a cadre's claim from what the host officer scanned or pasted.
+pub fn read_claim(text: &str) -> Result<super::Claim, ReadError> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(ReadError::Empty);
+    }
+    if text.starts_with(CONFIRMATION_PREFIX) {
+        return Err(ReadError::ConfirmationNotClaim);
+    }
+    if !text.starts_with(CLAIM_PREFIX) {
+        return Err(ReadError::NotAClaim);
+    }
+    let bytes = from_qr_text(CLAIM_PREFIX, text).ok_or(ReadError::Base45)?;
+    Ok(super::Claim::decode(&bytes)?)
+}

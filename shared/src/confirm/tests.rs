@@ -78,8 +78,9 @@ fn confirmation(device: &str, officer: &str, seed: u8) -> Confirmation {
 type Edit = fn(&mut Confirmation, &mut Trip, &mut String);
 
 /// Issue 11: every rejection, each with its own reason, on the same pure code the phone
-/// and the server run.
-#[test]
+/// and the server run (these tests run natively and, by `cargo xtask test`, in wasm32).
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
 fn confirmations_are_verified() {
     let dir = directory();
     let rows: &[(&str, Edit, Result<(), Rejection>)] = &[
@@ -197,7 +198,8 @@ fn base45_matches_the_rfc() {
 
 /// Issue 11: the hand-typed code rebuilds the same confirmation (signed without its
 /// remark), and a typo is caught and located.
-#[test]
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
 fn typed_codes_carry_the_confirmation_and_catch_typos() {
     let dir = directory();
     let mut unsigned = confirmation("dev-h1", OFFICER, 1).unsigned();
@@ -232,7 +234,8 @@ fn typed_codes_carry_the_confirmation_and_catch_typos() {
     assert_eq!(fingerprint("not base64!"), None);
 }
 
-#[test]
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
 fn withdrawals_are_signed_by_an_officer_of_the_unit() {
     let dir = directory();
     let c = confirmation("dev-h1", OFFICER, 1);
@@ -286,4 +289,78 @@ fn test_vectors() {
         signature: 0fac0a50367278f6787b0e143a2abcd8451685989432b8642456ac27da039362144faa7213f0c8db99e3de25742a5b23308f4bf21fe38223fc8d5c458352dc0f
         QR text (412 chars): DCS1XN:AVCUPCVQE9X5-3ER.C/KEIEC EDZ-DH.E700BN93W5*96NK61-9D%E7OS3*G-34TBD-VNM34$+D0VE*N0846B/6$9FSX5ZEDT7D59D$CC:8D3$C0D1846+/69463W5UE6NF6UF63W56L6C469I0 $5W00%V8YWNR44ZEDG7D59D6OSMIKB44:8DI64GHI+WOM-D6OS7-KTJ024EO+49EI4WN3/DB44:AD+*LXXDTCKU44FHD$VN-NC4/DFHD$VNSUEBYE.ZL.6D0A6646646646646646A36BN9RW5646+866VCD.EX7D7:1UD1X*66DFIAF4Z1+F7E*N1X80+G3XI:DNWQ4GYLBPRKSIOP2TOLJN2THPKKJY3S%UELNBB662R9I14FKGX-V-TB3RG+ R
         typed code (167 chars): 000WKX-GW06HT-TGZ60P-FNG55X-0DKJFW-3V7GY4-RE2GXJ-2NF6RJ-8MB8B8-64M6AD-W68924-PNGKXF-M0WKCK-8A4ZAB-KJ2FR3-CHPWSV-WFF2A4-X1ABCD-HK13TG-BY8FYG-70H3ZD-J6NRHF-C3ABEA-0Y0002"#]].assert_eq(&vectors);
+}
+
+/// Issue 11: what the cadre scans, pastes or types, and what the host scans, is read or
+/// refused with a sentence that says what it is.
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+fn what_is_scanned_or_typed_is_read() {
+    use super::code::{
+        CLAIM_PREFIX, CONFIRMATION_PREFIX, ReadError, qr_text, read_claim, read_confirmation,
+    };
+    let dir = directory();
+    let unsigned = Unsigned {
+        remark: String::new(),
+        ..confirmation("dev-h1", OFFICER, 1).unsigned()
+    };
+    let c = sign(unsigned, 1);
+    let qr = qr_text(CONFIRMATION_PREFIX, &c.encode());
+    let typed = TypedCode::of(&c, &dir).expect("code").encode();
+    let claim_qr = qr_text(CLAIM_PREFIX, &claim().encode());
+    let claim = claim();
+    let rows: &[(&str, &str, Option<&Claim>, Result<(), ReadError>)] = &[
+        ("the QR text", &qr, None, Ok(())),
+        (
+            "the QR text with spaces around",
+            &format!("  {qr}\n"),
+            None,
+            Ok(()),
+        ),
+        (
+            "the typed code, on the phone that made the claim",
+            &typed,
+            Some(&claim),
+            Ok(()),
+        ),
+        (
+            "the typed code, lower case",
+            &typed.to_lowercase(),
+            Some(&claim),
+            Ok(()),
+        ),
+        (
+            "the typed code without the claim",
+            &typed,
+            None,
+            Err(ReadError::NoClaim),
+        ),
+        ("nothing", "  ", None, Err(ReadError::Empty)),
+        (
+            "the claim instead",
+            &claim_qr,
+            None,
+            Err(ReadError::ClaimNotConfirmation),
+        ),
+        (
+            "a cut QR text",
+            &qr[..qr.len() - 30],
+            None,
+            Err(ReadError::Base45),
+        ),
+    ];
+    for (what, text, claim, expected) in rows {
+        let got = read_confirmation(text, *claim, Some(&dir)).map(|read| {
+            assert_eq!(read, c, "{what}");
+        });
+        match (&got, expected) {
+            (Ok(()), Ok(())) => {}
+            (Err(e), Err(x)) if e == x => {}
+            (Err(ReadError::Base45 | ReadError::Decode(_)), Err(ReadError::Base45)) => {}
+            _ => panic!("{what}: got {got:?}, expected {expected:?}"),
+        }
+    }
+    assert_eq!(read_claim(&claim_qr), Ok(claim.clone()));
+    assert_eq!(read_claim(&qr), Err(ReadError::ConfirmationNotClaim));
+    assert_eq!(read_claim("https://example.com"), Err(ReadError::NotAClaim));
 }

@@ -4,6 +4,7 @@
 //! unless asked for (`cargo xtask bench-ui`).
 
 mod bench_ui;
+mod confirm;
 mod enrolment;
 mod interop;
 mod office;

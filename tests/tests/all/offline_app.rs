@@ -153,6 +153,12 @@ fn stage_build_b(site_a: &Path, info_a: &BuildInfo, out: &Path) -> Result<BuildI
         std::fs::create_dir_all(to.parent().unwrap_or(&bindgen))?;
         std::fs::copy(file(url), to)?;
     }
+    let qr = out.with_extension("qr");
+    if let Some(module) = &info_a.qr {
+        std::fs::create_dir_all(&qr)?;
+        std::fs::copy(file(&module.js), qr.join("qr.js"))?;
+        std::fs::copy(file(&module.wasm), qr.join("qr_bg.wasm"))?;
+    }
     let mut css = std::fs::read_to_string(file(&info_a.css))?;
     css.push_str("\n:root { --build-marker: \"B\"; }\n");
     let css_path = out.with_extension("css");
@@ -160,6 +166,7 @@ fn stage_build_b(site_a: &Path, info_a: &BuildInfo, out: &Path) -> Result<BuildI
     stage(
         &StageInputs {
             bindgen_dir: &bindgen,
+            qr_dir: info_a.qr.as_ref().map(|_| qr.as_path()),
             css: &css_path,
             public_dir: &workspace_root().join("public"),
             brotli_quality: 1,

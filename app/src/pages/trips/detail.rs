@@ -4,8 +4,10 @@
 
 use crate::components::{Notice, not_ready, set_title, stage_chip};
 use crate::local::{HistoryLine, Loaded, LocalError, LocalStore, use_local_store};
+use crate::pages::trips::confirm::ConfirmationSection;
 use crate::pages::trips::stages;
 use crate::policy_view;
+use crate::rating::TripStates;
 use crate::sync::fmt_time;
 use chrono::Datelike;
 use leptos::prelude::*;
@@ -58,8 +60,8 @@ pub fn TripPage() -> impl IntoView {
         });
         match found {
             Some(record) => {
-                let stage = stages.with(|s| s.get(&id).copied());
-                trip_view(store, record, stage).into_any()
+                let stage = stages.with(|s| s.stages.get(&id).copied());
+                trip_view(store, record, stage, stages).into_any()
             }
             None => view! {
                 <h1>"Chuyến đi"</h1>
@@ -79,6 +81,7 @@ fn trip_view(
     store: LocalStore,
     record: TripRecord,
     stage: Option<shared::assemble::TripStage>,
+    states: Memo<TripStates>,
 ) -> AnyView {
     let t = &record.trip;
     let id = record.id().to_owned();
@@ -166,6 +169,7 @@ fn trip_view(
             </dl>
         </section>
         {report}
+        {(carried_out && !cancelled).then(|| view! { <ConfirmationSection record=record.clone() states=states /> })}
         <div class="actions">
             {(!cancelled).then(|| view! { <a class="button" href=format!("/chuyen-di/{id}/sua")>"Sửa"</a> })}
             {(carried_out && !cancelled).then(|| view! {

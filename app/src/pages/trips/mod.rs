@@ -1,30 +1,30 @@
 //! "Chuyến đi": the trips recorded on this device, newest first, each with its stage and
 //! whose move it is; a search that ignores tones; a button to record a new one.
 
+pub mod confirm;
 pub mod detail;
 pub mod form;
 pub mod report;
 
 use crate::components::{Notice, not_ready, set_title, stage_chip};
 use crate::local::{Loaded, LocalStore, use_local_store};
-use crate::rating::trip_stages;
+use crate::rating::{TripStates, trip_stages};
 use leptos::prelude::*;
 use shared::assemble::TripStage;
 use shared::doc::TripRecord;
 use shared::dossier::TripStatus;
 use shared::verdict::fmt_range;
-use std::collections::HashMap;
 
-/// Each trip's stage, for every year on the device.
-pub fn stages(store: LocalStore) -> Memo<HashMap<String, TripStage>> {
+/// Each trip's stage and the host's word on it, for every year on the device.
+pub fn stages(store: LocalStore) -> Memo<TripStates> {
     Memo::new(move |_| {
         let (Some(code), Some(today)) = (store.cadre_code(), store.today.get()) else {
-            return HashMap::new();
+            return TripStates::default();
         };
         let directory = store.directory.get();
         store.docs.with(|d| match d {
-            Loaded::Ready(d) => trip_stages(directory.as_deref(), &code, &d.years, today),
-            _ => HashMap::new(),
+            Loaded::Ready(d) => trip_stages(directory.as_deref(), &code, d, today),
+            _ => TripStates::default(),
         })
     })
 }
@@ -62,7 +62,7 @@ pub fn TripsPage() -> impl IntoView {
                             &q,
                         )
                 })
-                .map(|(_, t)| trip_item(t, stages.get(t.id()).copied()).into_any())
+                .map(|(_, t)| trip_item(t, stages.stages.get(t.id()).copied()).into_any())
                 .collect();
             let unreadable = d.unreadable.len();
             let found = items.len();
