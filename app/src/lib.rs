@@ -25,5 +25,7 @@ pub use build_info::BuildInfo;
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
+    rating::timing::phase("dicoso:hydrate-start");
     leptos::mount::hydrate_body(App);
+    rating::timing::phase("dicoso:hydrated");
 }

@@ -32,6 +32,30 @@ const CADRE: TestPerson = TestPerson {
     password: Some("mat-khau-bench"),
 };
 const THROTTLE: f64 = 4.0;
+
+/// The offline start's steps, each a script reading the page's performance timeline in
+/// milliseconds from navigation start (the app marks its own: `rating::timing::phase`).
+fn start_steps() -> Vec<(&'static str, String)> {
+    let mark = |name: &str| {
+        format!(
+            "const m = performance.getEntriesByName('{name}'); return m.length ? m[0].startTime : null;"
+        )
+    };
+    vec![
+        (
+            "page HTML received",
+            "const n = performance.getEntriesByType('navigation')[0]; return n ? n.responseEnd : null;".into(),
+        ),
+        (
+            "wasm received",
+            "const r = performance.getEntriesByType('resource').find(e => e.name.endsWith('.wasm')); return r ? r.responseEnd : null;".into(),
+        ),
+        ("hydration starts", mark("dicoso:hydrate-start")),
+        ("hydration done", mark("dicoso:hydrated")),
+        ("profile open", mark("dicoso:profile-open")),
+        ("documents read", mark("dicoso:documents-read")),
+    ]
+}
 const RUNS: usize = 7;
 
 fn year() -> i32 {
@@ -183,8 +207,10 @@ async fn ui_benchmarks() -> Result<()> {
     server.kill();
     b.cpu_throttle(THROTTLE).await?;
 
-    // Offline start to a hydrated, rated Năm nay.
+    // Offline start to a hydrated, rated Năm nay, and the steps on the way.
     let mut starts = Vec::new();
+    let start_steps = start_steps();
+    let mut steps: Vec<Vec<f64>> = vec![Vec::new(); start_steps.len()];
     for _ in 0..RUNS {
         b.client.refresh().await?;
         starts.push(
@@ -194,6 +220,9 @@ async fn ui_benchmarks() -> Result<()> {
             )
             .await?,
         );
+        for ((_, script), xs) in start_steps.iter().zip(&mut steps) {
+            xs.push(number(b, script).await?);
+        }
     }
 
     // One edit, then Năm nay again.
@@ -248,5 +277,8 @@ async fn ui_benchmarks() -> Result<()> {
         "offline start → hydrated Năm nay with the year rated",
         starts,
     );
+    for ((what, _), xs) in start_steps.iter().zip(steps) {
+        report(&format!("  of which, from navigation start: {what}"), xs);
+    }
     browser.close().await
 }
