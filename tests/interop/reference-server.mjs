@@ -117,8 +117,9 @@ const server = http.createServer((request, response) => {
   response.end("👍 automerge-repo sync server (reference)\n")
 })
 // Kept alive for the server's lifetime, as the sync server does.
+const adapter = new WebSocketServerAdapter(socket)
 const repo = new Repo({
-  network: [new WebSocketServerAdapter(socket)],
+  network: [adapter],
   storage: new NodeFSStorageAdapter(dataDir),
   peerId: `storage-server-reference-${process.pid}`,
   sharePolicy: async () => false,
@@ -126,6 +127,10 @@ const repo = new Repo({
 server.on("upgrade", (request, stream, head) => {
   socket.handleUpgrade(request, stream, head, ws => socket.emit("connection", ws, request))
 })
+// The repo connects its adapter only once its storage id is loaded; a socket accepted
+// before would find no handler.
+await repo.storageId()
+await new Promise(resolve => setTimeout(resolve, 100))
 server.listen(0, "127.0.0.1", () => {
   const { port } = server.address()
   console.log(`listening on http://127.0.0.1:${port}/`)
