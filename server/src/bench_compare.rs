@@ -57,7 +57,8 @@ struct Figures {
     synced: usize,
     wall: Duration,
     cpu: Duration,
-    peak_rss_kib: u64,
+    /// `None` if the server was gone by the end (it crashed).
+    peak_rss_kib: Option<u64>,
     round_trips: Vec<Duration>,
     failures: Vec<String>,
 }
@@ -89,7 +90,10 @@ pub async fn compare(args: BenchSyncArgs) -> Result<ExitCode> {
             );
             let figures = run_load(&child, server, load, devices, &args).await;
             child.stop().await;
-            table.push(figures?);
+            let figures = figures?;
+            // Each row as it comes too: a long run's early rows survive an interruption.
+            print_table(std::slice::from_ref(&figures));
+            table.push(figures);
         }
     }
     print_table(&table);
@@ -140,7 +144,10 @@ async fn run_load(
         }
     }
     let wall = started.elapsed();
-    let cpu = cpu_time(child.pid)?.saturating_sub(cpu_before);
+    // A server that crashed under the load has no figures left: zero, and its failures say.
+    let cpu = cpu_time(child.pid)
+        .unwrap_or_default()
+        .saturating_sub(cpu_before);
     round_trips.sort();
     for failure in failures.iter().take(3) {
         eprintln!("  {server}: {failure}");
@@ -151,7 +158,7 @@ async fn run_load(
         synced,
         wall,
         cpu,
-        peak_rss_kib: peak_rss_kib(child.pid)?,
+        peak_rss_kib: peak_rss_kib(child.pid).ok(),
         round_trips,
         failures,
     })
@@ -181,14 +188,15 @@ fn print_table(table: &[Figures]) {
         };
         let cores = f.cpu.as_secs_f64() / f.wall.as_secs_f64();
         println!(
-            "| {} | {}×{} | {:.0} | {:.2} | {:.2} | {:.0} | {} | {} | {} | {} |",
+            "| {} | {}×{} | {:.0} | {:.2} | {:.2} | {} | {} | {} | {} | {} |",
             f.server,
             f.load.clients,
             f.load.documents,
             per_s,
             cpu_per_1000,
             cores,
-            mib(f.peak_rss_kib),
+            f.peak_rss_kib
+                .map_or("gone".to_owned(), |kib| format!("{:.0}", mib(kib))),
             percentile(&f.round_trips, 50),
             percentile(&f.round_trips, 95),
             percentile(&f.round_trips, 99),
