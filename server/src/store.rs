@@ -213,7 +213,6 @@ fn append_batch(c: &mut Connection, batch: &[Append]) -> Result<Vec<Appended>, S
     Ok(appended)
 }
 
-
 impl Store {
     /// Opens (creating if needed) `dicoso.sqlite3` under `data_dir`.
     pub fn open_in(data_dir: &Path) -> Result<Store, StoreError> {
