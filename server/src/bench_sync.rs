@@ -34,26 +34,52 @@ const EVICTION: Duration = Duration::from_secs(5);
 pub struct BenchSyncArgs {
     /// Simulated clients, each with its own WebSocket connection.
     #[arg(long, default_value_t = 100)]
-    clients: usize,
+    pub(crate) clients: usize,
     /// Documents each client creates.
     #[arg(long, default_value_t = 50)]
-    documents: usize,
-    /// Changes each client makes to each of its documents after creating it.
+    pub(crate) documents: usize,
+    /// Changes each client makes to each of its documents after creating it, one
+    /// document at a time (each a timed round trip).
     #[arg(long, default_value_t = 1)]
-    edits: usize,
+    pub(crate) edits: usize,
     /// A running server's endpoint (`ws://127.0.0.1:PORT/sync`); loopback only. Without
     /// it, a server is started as a child process.
     #[arg(long)]
     addr: Option<String>,
     /// A client still busy after this long counts as failed.
     #[arg(long, default_value_t = 120)]
-    timeout_secs: u64,
+    pub(crate) timeout_secs: u64,
+    /// Side by side: each load of `--loads` against the reference (the stock
+    /// automerge-repo sync server, `tests/interop/reference-server.mjs` under Node) and
+    /// against `dicoso serve` (this binary), each freshly started; prints one table.
+    #[arg(long, conflicts_with_all = ["addr", "soak"])]
+    compare: bool,
+    /// The loads of `--compare`, CLIENTSxDOCUMENTS, comma-separated.
+    #[arg(long, default_value = "10x10,100x50,400x25")]
+    pub(crate) loads: String,
+    /// Where `reference-server.mjs` and its `node_modules` are.
+    #[arg(long, default_value = "tests/interop")]
+    pub(crate) reference_dir: std::path::PathBuf,
+    /// A soak against `dicoso serve`: `--clients` clients (the issue's soak: 200) keep
+    /// editing their `--documents` documents for `--soak-secs`, one change a second each;
+    /// the server's RSS is printed every 30 s and at the end.
+    #[arg(long, conflicts_with = "addr")]
+    soak: bool,
+    /// How long the soak lasts.
+    #[arg(long, default_value_t = 600)]
+    pub(crate) soak_secs: u64,
 }
 
 pub fn run(args: BenchSyncArgs) -> Result<ExitCode> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
+    if args.compare {
+        return runtime.block_on(crate::bench_compare::compare(args));
+    }
+    if args.soak {
+        return runtime.block_on(crate::bench_compare::soak(args));
+    }
     runtime.block_on(bench(args))
 }
 
@@ -96,7 +122,7 @@ async fn bench(args: BenchSyncArgs) -> Result<ExitCode> {
     let mut failures = Vec::new();
     for task in tasks {
         match task.await {
-            Ok(Ok(bytes)) => {
+            Ok(Ok((bytes, _))) => {
                 wire.sent += bytes.sent;
                 wire.received += bytes.received;
                 synced += args.documents;
@@ -186,7 +212,7 @@ async fn bench(args: BenchSyncArgs) -> Result<ExitCode> {
 }
 
 /// A device a server without dicoso's accounts will take (`--addr`): a random token.
-fn unenrolled(person: &str) -> Result<Device> {
+pub(crate) fn unenrolled(person: &str) -> Result<Device> {
     let mut seed = [0u8; 32];
     getrandom::fill(&mut seed).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
     Ok(Device {
@@ -200,14 +226,15 @@ fn unenrolled(person: &str) -> Result<Device> {
 
 /// One simulated device of one cadre: creates its cadre's dossiers (one per year), each
 /// with a trip, waits until the server holds them, then makes `edits` rounds of changes
-/// (the trip's notes), each round waited for.
-async fn one_client(
+/// (the trip's notes), one document at a time, each change waited for: the round trips
+/// it returns with the bytes it exchanged.
+pub(crate) async fn one_client(
     device: Device,
     url: &str,
     documents: usize,
     edits: usize,
     patience: Duration,
-) -> Result<WireBytes, SyncClientError> {
+) -> Result<(WireBytes, Vec<Duration>), SyncClientError> {
     let mut client = SyncClient::connect_with(url, Some(&device.token), patience).await?;
     client.set_actor(device.actor.clone());
     let cadre = CadreCode::parse(&device.person).map_err(|_| SyncClientError::ActorId)?;
@@ -223,15 +250,56 @@ async fn one_client(
         })?);
     }
     client.wait_all_synced(&ids).await?;
+    let mut round_trips = Vec::with_capacity(edits * ids.len());
     for round in 1..=edits {
         for &id in &ids {
+            let sent = Instant::now();
             client.change(id, |doc| set_notes(doc, &format!("Lần sửa {round}")))?;
+            client.wait_synced(id).await?;
+            round_trips.push(sent.elapsed());
         }
-        client.wait_all_synced(&ids).await?;
     }
     let wire = client.wire_bytes();
     client.close().await;
-    Ok(wire)
+    Ok((wire, round_trips))
+}
+
+/// Creates `documents` dossiers like [`one_client`], then edits them in turn, one change
+/// waited for and then `pause`, until `until`; counts its changes in `changes`.
+pub(crate) async fn soak_client(
+    device: Device,
+    url: &str,
+    documents: usize,
+    pause: Duration,
+    until: Instant,
+    changes: &std::sync::atomic::AtomicU64,
+) -> Result<(), SyncClientError> {
+    let patience = Duration::from_secs(120);
+    let mut client = SyncClient::connect_with(url, Some(&device.token), patience).await?;
+    client.set_actor(device.actor.clone());
+    let cadre = CadreCode::parse(&device.person).map_err(|_| SyncClientError::ActorId)?;
+    let mut ids = Vec::with_capacity(documents);
+    for d in 0..documents {
+        let key = DossierKey {
+            cadre: cadre.clone(),
+            year: 2001 + d as i32,
+        };
+        ids.push(client.create_document(&key.doc_key(), |doc| {
+            add_trip(doc, &format!("{}-01-10", 2001 + d), "Đoàn xã")
+        })?);
+    }
+    client.wait_all_synced(&ids).await?;
+    let mut round = 0usize;
+    while Instant::now() < until {
+        let id = ids[round % ids.len()];
+        round += 1;
+        client.change(id, |doc| set_notes(doc, &format!("Lần sửa {round}")))?;
+        client.wait_synced(id).await?;
+        changes.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        tokio::time::sleep(pause).await;
+    }
+    client.close().await;
+    Ok(())
 }
 
 /// A carried-out trip as the app writes it (`docs/documents.md`), under the id `t1`.
@@ -272,7 +340,7 @@ fn set_notes(doc: &mut automerge::AutoCommit, text: &str) -> Result<(), automerg
 
 /// Polls the server's `/api/health` until it holds no document in memory (or
 /// [`EVICTION`] passes): the count last seen, and when.
-async fn documents_left_loaded(sync_url: &str) -> Result<(u64, Duration)> {
+pub(crate) async fn documents_left_loaded(sync_url: &str) -> Result<(u64, Duration)> {
     let authority = sync_url
         .strip_prefix("ws://")
         .and_then(|rest| rest.split('/').next())
@@ -324,18 +392,69 @@ fn ensure_loopback(addr: &str) -> Result<()> {
     }
 }
 
-/// `dicoso serve` (this very binary) on a free loopback port, with scratch directories.
-struct ChildServer {
+/// `dicoso serve` (this very binary) or the reference, on a free loopback port, with
+/// scratch directories.
+pub(crate) struct ChildServer {
     child: Child,
-    pid: u32,
-    url: String,
+    pub(crate) pid: u32,
+    pub(crate) url: String,
     _dir: tempfile::TempDir,
 }
 
 impl ChildServer {
+    /// The stock automerge-repo sync server (`reference-server.mjs` under Node), from the
+    /// npm packages already installed in `dir` (nothing is downloaded).
+    pub(crate) async fn reference(dir: &Path) -> Result<ChildServer> {
+        let script = dir.join("reference-server.mjs");
+        if !dir.join("node_modules/@automerge/automerge-repo").is_dir() {
+            bail!(
+                "{} has no node_modules: install the interop peer first \
+                 (`npm install` there, or any `cargo xtask test` run does it)",
+                dir.display()
+            );
+        }
+        let data = tempfile::tempdir()?;
+        let child = Command::new("node")
+            .arg(&script)
+            .arg(data.path().join("automerge-repo-data"))
+            .current_dir(dir)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .kill_on_drop(true)
+            .spawn()
+            .with_context(|| format!("cannot start node {}", script.display()))?;
+        ChildServer::listening(child, data).await
+    }
+
+    /// Waits until the child says where it listens.
+    async fn listening(mut child: Child, dir: tempfile::TempDir) -> Result<ChildServer> {
+        let pid = child.id().context("the server exited at once")?;
+        let stdout = child.stdout.take().context("no stdout from the server")?;
+        let mut lines = BufReader::new(stdout).lines();
+        let addr = tokio::time::timeout(STARTUP, async {
+            while let Some(line) = lines.next_line().await? {
+                if let Some((_, rest)) = line.split_once("http://") {
+                    return Ok(rest.trim_end_matches('/').to_owned());
+                }
+            }
+            bail!("the server exited before saying where it listens")
+        })
+        .await
+        .context("the server did not start in time")??;
+        // Keep reading its stdout (logs), so the server never blocks on a full pipe.
+        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        Ok(ChildServer {
+            child,
+            pid,
+            url: format!("ws://{addr}/sync"),
+            _dir: dir,
+        })
+    }
+
     /// Prepares a data directory with a province of `clients` cadres and one enrolled
     /// device each, then starts the server on it.
-    async fn start(clients: usize) -> Result<(ChildServer, Vec<Device>)> {
+    pub(crate) async fn start(clients: usize) -> Result<(ChildServer, Vec<Device>)> {
         let dir = tempfile::tempdir()?;
         let site = dir.path().join("site");
         write_site(&site)?;
@@ -353,7 +472,7 @@ impl ChildServer {
             devices
         };
         let exe = std::env::current_exe().context("cannot find the dicoso binary")?;
-        let mut child = Command::new(exe)
+        let child = Command::new(exe)
             .args(["serve", "--addr", "127.0.0.1:0", "--data-dir"])
             .arg(dir.path().join("data"))
             .arg("--site-dir")
@@ -372,31 +491,11 @@ impl ChildServer {
             .kill_on_drop(true)
             .spawn()
             .context("cannot start `dicoso serve`")?;
-        let pid = child.id().context("the server exited at once")?;
-        let stdout = child.stdout.take().context("no stdout from the server")?;
-        let mut lines = BufReader::new(stdout).lines();
-        let addr = tokio::time::timeout(STARTUP, async {
-            while let Some(line) = lines.next_line().await? {
-                if let Some((_, rest)) = line.split_once("http://") {
-                    return Ok(rest.trim_end_matches('/').to_owned());
-                }
-            }
-            bail!("the server exited before saying where it listens")
-        })
-        .await
-        .context("the server did not start in time")??;
-        // Keep reading its stdout (logs), so the server never blocks on a full pipe.
-        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-        let server = ChildServer {
-            child,
-            pid,
-            url: format!("ws://{addr}/sync"),
-            _dir: dir,
-        };
+        let server = ChildServer::listening(child, dir).await?;
         Ok((server, devices))
     }
 
-    async fn stop(mut self) {
+    pub(crate) async fn stop(mut self) {
         let _ = self.child.kill().await;
     }
 }
@@ -417,7 +516,7 @@ fn write_site(site: &Path) -> Result<()> {
 }
 
 /// Peak resident set size of a process, from `/proc/<pid>/status` (Linux).
-fn peak_rss_kib(pid: u32) -> Result<u64> {
+pub(crate) fn peak_rss_kib(pid: u32) -> Result<u64> {
     let path = format!("/proc/{pid}/status");
     let status = std::fs::read_to_string(&path).with_context(|| format!("cannot read {path}"))?;
     let line = status
@@ -433,6 +532,6 @@ fn peak_rss_kib(pid: u32) -> Result<u64> {
     Ok(kib)
 }
 
-fn mib(kib: u64) -> f64 {
+pub(crate) fn mib(kib: u64) -> f64 {
     kib as f64 / 1024.0
 }

@@ -1,5 +1,6 @@
 //! `dicoso`: the server binary and its command-line tools.
 mod admin;
+mod bench_compare;
 mod bench_sync;
 mod evaluate;
 mod export;

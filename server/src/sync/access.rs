@@ -103,6 +103,19 @@ impl<D: Directories> ServerAccess<D> {
             .unwrap_or_default()
     }
 
+    /// As [`take_created`](Self::take_created), for one document only: each document's
+    /// actor writes its own index row before its own first chunk.
+    pub fn take_created_of(&self, document: &DocumentId) -> Vec<Created> {
+        let Ok(mut created) = self.created.lock() else {
+            return Vec::new();
+        };
+        let (mine, others) = std::mem::take(&mut *created)
+            .into_iter()
+            .partition(|c| &c.document == document);
+        *created = others;
+        mine
+    }
+
     pub fn index(&self) -> &DocIndex {
         &self.index
     }

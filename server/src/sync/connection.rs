@@ -23,17 +23,23 @@ use super::{CLOSE_POLICY, Event, SyncIdentity, SyncService};
 /// How long a closed connection waits for the client's Close before the socket goes.
 const CLOSE_GRACE: std::time::Duration = std::time::Duration::from_secs(2);
 
-/// The hub's end of one connection's outgoing queue.
-pub(super) struct Outgoing {
-    frames: mpsc::UnboundedSender<Vec<u8>>,
+/// What a connection's writer gets: a frame, or the word to close after what came before.
+pub(super) enum Out {
+    Frame(Vec<u8>),
+    Close,
+}
+
+/// A sender's end of one connection's outgoing queue: the router and every document actor
+/// the connection talks to hold one.
+#[derive(Clone)]
+pub(super) struct Link {
+    frames: mpsc::UnboundedSender<Out>,
     /// Bytes queued and not yet accepted by the socket.
     queued: Arc<AtomicUsize>,
     budget: usize,
-    /// Fired to drop the client at once, without sending what is queued.
-    abort: Option<oneshot::Sender<()>>,
 }
 
-impl Outgoing {
+impl Link {
     /// Queues a frame; `false` if the client is over its byte budget or gone (then it
     /// must be dropped).
     pub(super) fn push(&self, frame: Vec<u8>) -> bool {
@@ -42,7 +48,30 @@ impl Outgoing {
             return false;
         }
         self.queued.fetch_add(len, Ordering::Relaxed);
-        self.frames.send(frame).is_ok()
+        self.frames.send(Out::Frame(frame)).is_ok()
+    }
+
+    /// Closes the connection once what is queued before has been sent.
+    pub(super) fn close(&self) {
+        let _ = self.frames.send(Out::Close);
+    }
+}
+
+/// The router's end of one connection: its queue, and the means to drop it at once.
+pub(super) struct Outgoing {
+    pub(super) link: Link,
+    /// Fired to drop the client at once, without sending what is queued.
+    abort: Option<oneshot::Sender<()>>,
+}
+
+impl Outgoing {
+    pub(super) fn push(&self, frame: Vec<u8>) -> bool {
+        self.link.push(frame)
+    }
+
+    /// Closes after what is queued.
+    pub(super) fn close(self) {
+        self.link.close();
     }
 
     /// Drops the client now: what is queued is not sent.
@@ -95,9 +124,11 @@ pub(super) async fn serve_connection(
         connection,
         identity,
         link: Outgoing {
-            frames,
-            queued: queued.clone(),
-            budget: limits.outgoing_bytes,
+            link: Link {
+                frames,
+                queued: queued.clone(),
+                budget: limits.outgoing_bytes,
+            },
             abort: Some(abort),
         },
     };
@@ -189,7 +220,7 @@ pub(super) async fn serve_connection(
 /// hub lets go of the connection or the socket fails or stalls.
 async fn write(
     mut sink: SplitSink<WebSocket, WsMessage>,
-    mut frames: mpsc::UnboundedReceiver<Vec<u8>>,
+    mut frames: mpsc::UnboundedReceiver<Out>,
     queued: Arc<AtomicUsize>,
     limits: Arc<SyncLimits>,
 ) -> Option<&'static str> {
@@ -197,12 +228,12 @@ async fn write(
     loop {
         let (message, len) = tokio::select! {
             frame = frames.recv() => match frame {
-                Some(frame) => {
+                Some(Out::Frame(frame)) => {
                     let len = frame.len();
                     (WsMessage::Binary(frame.into()), len)
                 }
                 // The hub let go (Close): everything it queued before has been sent.
-                None => {
+                Some(Out::Close) | None => {
                     let close = CloseFrame { code: CLOSE_POLICY, reason: "".into() };
                     let _ = timeout(limits.send_timeout, sink.send(WsMessage::Close(Some(close)))).await;
                     return None;

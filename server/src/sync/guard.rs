@@ -1,40 +1,22 @@
-//! The hub's shell enforcing [`SyncLimits`] and living through store failures: refusing a
+//! A document actor enforcing [`SyncLimits`] and living through store failures: refusing a
 //! connection with `error`, admitting a chunk under the size limits and the device's
-//! quotas, and probing a failed store with backoff (issue 10).
+//! quotas; and the task that probes a failed store with backoff (issue 10).
 
 use std::collections::HashSet;
+use std::sync::Arc;
 use std::time::Instant;
 
 use shared::sync::{ConnectionId, DocumentId, Message, PeerId};
+use tokio::sync::mpsc;
 
-use super::{LimitExceeded, ServerRules, Shell};
+use super::document::DocShell;
+use super::health::HubHealth;
+use super::{LimitExceeded, ServerRules, SyncLimits};
 use crate::store::{DocumentStore, StoreError};
 
-impl<S: DocumentStore, R: ServerRules> Shell<S, R> {
-    /// Closes a connection the hub never heard the fault of: `error` with `message`, then
-    /// close (what is queued before it still goes out).
-    pub(super) fn refuse(
-        &mut self,
-        connection: ConnectionId,
-        message: impl Into<String>,
-        why: &str,
-    ) {
-        let message = message.into();
-        tracing::info!(?connection, why, %message, "sync connection closed");
-        self.hub.closed(connection);
-        self.identities.remove(&connection);
-        if let Some(link) = self.links.remove(&connection) {
-            let error = Message::Error {
-                sender_id: self.me.clone(),
-                message,
-                target_id: PeerId::default(),
-            };
-            // Over budget: it is dropped with its queue anyway.
-            let _ = link.push(error.encode());
-        }
-    }
-
-    /// Refuses a connection that ran out of a limit, and logs which.
+impl<S: DocumentStore, R: ServerRules> DocShell<S, R> {
+    /// Refuses a connection that ran out of a limit, and logs which: `error`, then close
+    /// (what is queued before it still goes out).
     pub(super) fn over_limit(&mut self, connection: ConnectionId, reason: &LimitExceeded) {
         let device = self
             .identities
@@ -42,7 +24,16 @@ impl<S: DocumentStore, R: ServerRules> Shell<S, R> {
             .map(|w| w.device_id.clone())
             .unwrap_or_default();
         tracing::warn!(?connection, %device, limit = reason.name(), %reason, "sync limit reached");
-        self.refuse(connection, reason.to_string(), reason.name());
+        if let Some(link) = self.links.get(&connection) {
+            let error = Message::Error {
+                sender_id: self.shared.me.clone(),
+                message: reason.to_string(),
+                target_id: PeerId::default(),
+            };
+            // Over budget: it is dropped with its queue anyway.
+            let _ = link.push(error.encode());
+        }
+        self.close_everywhere(connection);
     }
 
     /// Whether the chunk `origin`'s message made of `document` may be stored: the size
@@ -54,14 +45,14 @@ impl<S: DocumentStore, R: ServerRules> Shell<S, R> {
         len: u64,
         created: &mut HashSet<DocumentId>,
     ) -> Result<(), LimitExceeded> {
-        let limits = &self.limits;
+        let limits = &self.shared.limits;
         if len > limits.max_change_bytes {
             return Err(LimitExceeded::ChangeTooLarge {
                 document: *document,
                 limit: limits.max_change_bytes,
             });
         }
-        let size = self.sizes.get(document).copied().unwrap_or(0);
+        let size = self.size;
         if size + len > limits.max_document_bytes {
             return Err(LimitExceeded::DocumentTooLarge {
                 document: *document,
@@ -72,41 +63,56 @@ impl<S: DocumentStore, R: ServerRules> Shell<S, R> {
             return Ok(());
         };
         let now = Instant::now();
+        // A poisoned lock (a panic elsewhere) counts nothing rather than refusing all.
+        let Ok(mut quotas) = self.shared.quotas.lock() else {
+            return Ok(());
+        };
         if size == 0 && created.insert(*document) {
-            self.quotas.create(limits, &device, now)?;
+            quotas.create(limits, &device, now)?;
         }
-        self.quotas.store(limits, &device, len, now)
+        quotas.store(limits, &device, len, now)
     }
 
     /// A write failed: health says so, and the store is probed until it works again.
     pub(super) fn write_failed(&mut self, error: &StoreError) {
-        self.health.write_failed(error.to_string());
-        if self.retry.is_none() {
-            let first = self.limits.retry_first;
-            self.retry = Some((tokio::time::Instant::now() + first, first));
-        }
+        self.shared.health.write_failed(error.to_string());
+        let _ = self.shared.wake_recovery.send(());
     }
 
     pub(super) fn write_ok(&mut self) {
-        if self.retry.is_some() || self.health.failing() {
+        if self.shared.health.failing() {
             tracing::info!("the store accepts writes again");
+            self.shared.health.write_ok();
         }
-        self.health.write_ok();
-        self.retry = None;
     }
+}
 
-    /// Asks the store to recover (reopen, write a probe); backs off while it cannot.
-    pub(super) async fn probe_store(&mut self) {
-        match self.store.recover().await {
-            Ok(()) => self.write_ok(),
-            Err(error) => {
-                self.health.write_failed(error.to_string());
-                let wait = self
-                    .retry
-                    .map_or(self.limits.retry_first, |(_, wait)| wait * 2)
-                    .min(self.limits.retry_max);
-                tracing::warn!(%error, retry_in = ?wait, "the store still fails");
-                self.retry = Some((tokio::time::Instant::now() + wait, wait));
+/// Probes the store after a failed write, with backoff, until it works again (or a write
+/// succeeded meanwhile); ends when every sync task is gone.
+pub(super) async fn recover<S: DocumentStore>(
+    store: Arc<S>,
+    health: Arc<HubHealth>,
+    limits: Arc<SyncLimits>,
+    mut woken: mpsc::UnboundedReceiver<()>,
+) {
+    while woken.recv().await.is_some() {
+        let mut wait = limits.retry_first;
+        while health.failing() {
+            tokio::time::sleep(wait).await;
+            while woken.try_recv().is_ok() {}
+            if !health.failing() {
+                break;
+            }
+            match store.recover().await {
+                Ok(()) => {
+                    tracing::info!("the store accepts writes again");
+                    health.write_ok();
+                }
+                Err(error) => {
+                    health.write_failed(error.to_string());
+                    wait = (wait * 2).min(limits.retry_max);
+                    tracing::warn!(%error, retry_in = ?wait, "the store still fails");
+                }
             }
         }
     }

@@ -1,10 +1,14 @@
-//! What the hub task says about itself, read by `/api/health` without asking the task
-//! (a stuck task could not answer): how long it has been on its current event, whether it
-//! still runs, and the store's last write error.
+//! What the sync tasks (the router and the document actors) say about themselves, read by
+//! `/api/health` without asking them (a stuck task could not answer): how long the oldest
+//! of them has been on its current event, whether the router still runs, and the store's
+//! last write error.
 
+use std::collections::HashMap;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
+
+use shared::sync::DocumentId;
 
 /// Written by the hub task, read by anyone.
 pub(super) struct HubHealth {
@@ -14,6 +18,8 @@ pub(super) struct HubHealth {
     busy_since: AtomicU64,
     stopped: AtomicBool,
     write_error: Mutex<Option<String>>,
+    /// Per document actor on an event, when it took it (as `busy_since`).
+    documents: Mutex<HashMap<DocumentId, u64>>,
 }
 
 impl HubHealth {
@@ -23,6 +29,7 @@ impl HubHealth {
             busy_since: AtomicU64::new(0),
             stopped: AtomicBool::new(false),
             write_error: Mutex::new(None),
+            documents: Mutex::new(HashMap::new()),
         }
     }
 
@@ -36,6 +43,20 @@ impl HubHealth {
 
     pub(super) fn idle(&self) {
         self.busy_since.store(0, Ordering::Relaxed);
+    }
+
+    /// A document's actor took an event.
+    pub(super) fn document_busy(&self, document: DocumentId) {
+        let now = self.now_ms();
+        if let Ok(mut busy) = self.documents.lock() {
+            busy.insert(document, now);
+        }
+    }
+
+    pub(super) fn document_idle(&self, document: &DocumentId) {
+        if let Ok(mut busy) = self.documents.lock() {
+            busy.remove(document);
+        }
     }
 
     pub(super) fn stopped(&self) {
@@ -60,7 +81,16 @@ impl HubHealth {
     }
 
     pub(super) fn report(&self, stuck_after: Duration) -> SyncHealth {
-        let since = self.busy_since.load(Ordering::Relaxed);
+        let router = self.busy_since.load(Ordering::Relaxed);
+        let oldest_document = self
+            .documents
+            .lock()
+            .ok()
+            .and_then(|busy| busy.values().min().copied());
+        let since = match oldest_document {
+            Some(document) if router == 0 || document < router => document,
+            _ => router,
+        };
         let busy_ms = if since == 0 {
             0
         } else {
@@ -84,10 +114,11 @@ impl HubHealth {
 /// The sync hub's liveness and the store's write health, for `/api/health`.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct SyncHealth {
-    /// The hub task is alive.
+    /// The router task is alive.
     pub running: bool,
-    /// How long the hub has been on its current event (0: waiting for one): the age of
-    /// the oldest unhandled event is at least this.
+    /// How long the router or a document actor has been on its current event (the
+    /// longest of them; 0: all wait for one): the age of the oldest unhandled event is at
+    /// least this.
     pub busy_ms: u64,
     /// Not running, or busy past `SyncLimits::stuck_after`.
     pub stuck: bool,

@@ -1,48 +1,50 @@
-//! `GET /sync`: the automerge-repo WebSocket endpoint, the shell around one [`SyncHub`].
+//! `GET /sync`: the automerge-repo WebSocket endpoint, over the sans-IO [`SyncHub`]s.
 //!
 //! Every connection is an enrolled device, authenticated by its token during the upgrade
-//! (before any frame is read); the hub asks [`access::ServerAccess`] what it may read and
+//! (before any frame is read); the hubs ask [`access::ServerAccess`] what it may read and
 //! whether a peer's changes may be kept (`docs/access.md`).
 //!
-//! One task owns the hub (an actor): each connection task sends it `(connection, frame)`
-//! and `closed`; it executes the hub's actions in order, so a chunk is committed to the
-//! [`DocumentStore`] before any frame queued after it goes out. Each connection has an
-//! outgoing queue budgeted in bytes and its own writer task (`connection`): a client that
-//! reads too slowly is disconnected rather than stalling everyone. What a client may cost
-//! is bounded by [`SyncLimits`] (`limits`); `/api/health` reads [`SyncHealth`].
+//! No document can stall the others (issue 10): a router task (`router`) owns the
+//! connections and their handshakes, and hands each message about a document to that
+//! document's actor (`document`): a task holding a hub with that document only and the
+//! sync states of the connections that talk about it. An actor executes its hub's actions
+//! in order, so a chunk is committed to the [`DocumentStore`] before any frame queued after
+//! it goes out; its loading, applying and generating run off the async workers, so a
+//! heavy document takes a thread of its own and the server uses every core. Each
+//! connection has an outgoing queue budgeted in bytes and its own writer task
+//! (`connection`): a client that reads too slowly is disconnected rather than stalling
+//! anyone. What a client may cost is bounded by [`SyncLimits`] (`limits`, quotas shared
+//! by every actor); `/api/health` reads [`SyncHealth`].
 //!
-//! After a failed write the hub probes the store with backoff ([`DocumentStore::recover`])
+//! After a failed write a task probes the store with backoff ([`DocumentStore::recover`])
 //! until it works again; writes keep being tried meanwhile, and none is acknowledged
 //! unless it was committed.
 //!
-//! Memory holds only the documents connected peers follow: after every event the hub
-//! unloads those that lost their last follower (they load again when a message needs
-//! them). A failed write makes the hub forget the document and close its followers, so
-//! memory is never ahead of the disk and they resync afresh. A document whose chunks
-//! pile up is compacted into one full save.
+//! Memory holds only the documents connected peers follow: an actor unloads its document
+//! once it lost its last follower, and ends (a later message starts a fresh one, loading
+//! from the store). A failed write makes the actor forget the document and close its
+//! followers, so memory is never ahead of the disk and they resync afresh. A document
+//! whose chunks pile up is compacted into one full save.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
 use std::net::IpAddr;
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
-use std::time::Duration;
 
 use automerge::AutoCommit;
 use axum::extract::ws::WebSocketUpgrade;
 use axum::response::Response;
-use shared::sync::{
-    Access, Action, ConnectionId, DocumentId, MAX_FRAME_BYTES, Message, PeerId, PeerMetadata,
-    SyncHub,
-};
+use shared::sync::{Access, ConnectionId, DocumentId, MAX_FRAME_BYTES, PeerId};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::store::{DocumentStore, StoreError};
 
 pub mod access;
 mod connection;
+mod document;
 mod guard;
 mod health;
 pub mod limits;
+mod router;
 
 pub use access::{Created, Directories, DocIndex, ServerAccess, SyncIdentity};
 pub use health::SyncHealth;
@@ -62,12 +64,14 @@ const CLOSE_POLICY: u16 = 1008;
 /// reports the documents it let into being (their index rows are written before their
 /// first chunk). [`ServerAccess`] in production; tests of the transport may use others.
 pub trait ServerRules: Access<Identity = SyncIdentity> + Send + Sync + 'static {
-    fn take_created(&self) -> Vec<Created>;
+    /// The documents among `document` that came into being since the last call (each
+    /// document's actor asks for its own only).
+    fn take_created_of(&self, document: &DocumentId) -> Vec<Created>;
 }
 
 impl<D: Directories> ServerRules for ServerAccess<D> {
-    fn take_created(&self) -> Vec<Created> {
-        ServerAccess::take_created(self)
+    fn take_created_of(&self, document: &DocumentId) -> Vec<Created> {
+        ServerAccess::take_created_of(self, document)
     }
 }
 
@@ -167,31 +171,31 @@ impl SyncService {
     ) -> SyncService {
         let (events, inbox) = mpsc::channel(HUB_EVENTS);
         let me = PeerId::new(format!("dicoso-server-{}", std::process::id()));
-        let metadata = PeerMetadata {
-            storage_id: None,
-            is_ephemeral: Some(false),
-        };
-        let hub = SyncHub::new(me.clone(), metadata, rules);
         let health = Arc::new(health::HubHealth::new());
-        let shell = Shell {
-            hub,
+        let store = Arc::new(store);
+        let limits = Arc::new(limits);
+        let (wake_recovery, woken) = mpsc::unbounded_channel();
+        tokio::spawn(guard::recover(
+            store.clone(),
+            health.clone(),
+            limits.clone(),
+            woken,
+        ));
+        let shared = Arc::new(document::Shared {
             store,
+            rules: Arc::new(rules),
             config,
             limits: limits.clone(),
-            links: HashMap::new(),
-            identities: HashMap::new(),
-            last_seq: HashMap::new(),
-            sizes: HashMap::new(),
-            quotas: limits::Quotas::default(),
+            quotas: std::sync::Mutex::new(limits::Quotas::default()),
             health: health.clone(),
-            retry: None,
-            me: me.clone(),
-        };
-        tokio::spawn(run_hub(shell, inbox));
+            wake_recovery,
+            me,
+        });
+        tokio::spawn(router::run(router::Router::new(shared), inbox));
         SyncService {
             events,
             next_connection: Arc::new(AtomicU64::new(1)),
-            limits: Arc::new(limits),
+            limits,
             gate: limits::Gate::default(),
             health,
         }
@@ -273,291 +277,6 @@ pub fn upgrade(
         .max_message_size(MAX_WS_MESSAGE)
         .max_frame_size(MAX_WS_MESSAGE)
         .on_upgrade(move |socket| connection::serve_connection(socket, service, identity, permit))
-}
-
-/// The hub and what executes its actions.
-struct Shell<S, R: ServerRules> {
-    hub: SyncHub<R>,
-    store: S,
-    config: SyncConfig,
-    limits: SyncLimits,
-    links: HashMap<ConnectionId, Outgoing>,
-    identities: HashMap<ConnectionId, SyncIdentity>,
-    /// Per loaded document, the last chunk number such that every chunk up to it is in
-    /// memory (read at load, or appended from memory since): what compaction may replace.
-    /// Absent if another writer's chunk came in between.
-    last_seq: HashMap<DocumentId, i64>,
-    /// Per loaded document, its stored size: what [`SyncLimits::max_document_bytes`] bounds.
-    sizes: HashMap<DocumentId, u64>,
-    quotas: limits::Quotas,
-    health: Arc<health::HubHealth>,
-    /// After a failed write: when to probe the store next, and the wait after that.
-    retry: Option<(tokio::time::Instant, Duration)>,
-    me: PeerId,
-}
-
-async fn run_hub<S: DocumentStore, R: ServerRules>(
-    mut shell: Shell<S, R>,
-    mut inbox: mpsc::Receiver<Event>,
-) {
-    loop {
-        let event = match shell.retry {
-            Some((due, _)) => tokio::select! {
-                event = inbox.recv() => event,
-                _ = tokio::time::sleep_until(due) => {
-                    shell.health.busy();
-                    shell.probe_store().await;
-                    shell.health.idle();
-                    continue;
-                }
-            },
-            None => inbox.recv().await,
-        };
-        let Some(event) = event else { break };
-        shell.health.busy();
-        shell.handle(event).await;
-        shell.health.idle();
-    }
-    shell.health.stopped();
-}
-
-impl<S: DocumentStore, R: ServerRules> Shell<S, R> {
-    async fn handle(&mut self, event: Event) {
-        let mut origin = None;
-        match event {
-            Event::Opened {
-                connection,
-                identity,
-                link,
-            } => {
-                self.links.insert(connection, link);
-                self.identities.insert(connection, identity.clone());
-                self.hub.accept(connection, identity);
-            }
-            Event::Revoke(revocation) => self.revoke(&revocation),
-            Event::Frame { connection, frame } => {
-                origin = Some(connection);
-                self.hub.handle_frame(connection, &frame);
-            }
-            Event::Refused { connection, reason } => self.refuse(connection, reason, "refused"),
-            Event::Limit { connection, reason } => self.over_limit(connection, &reason),
-            Event::Closed { connection } => {
-                self.hub.closed(connection);
-                self.links.remove(&connection);
-                self.identities.remove(&connection);
-            }
-            Event::Stats { reply } => {
-                let _ = reply.send(SyncStats {
-                    connections: self.links.len(),
-                    documents_loaded: self.hub.loaded_count(),
-                });
-                return;
-            }
-        }
-        self.execute(origin).await;
-        // Every Persist queued so far has run: an unloaded document loses nothing.
-        for document in self.hub.evict_idle() {
-            self.last_seq.remove(&document);
-            self.sizes.remove(&document);
-        }
-    }
-
-    /// Closes every connection of a revoked device or disabled person: `error`, then close.
-    fn revoke(&mut self, revocation: &Revocation) {
-        let gone: Vec<ConnectionId> = self
-            .identities
-            .iter()
-            .filter(|(_, who)| match revocation {
-                Revocation::Device(device) => &who.device_id == device,
-                Revocation::Person(person) => &who.person == person,
-                Revocation::Everyone => true,
-            })
-            .map(|(c, _)| *c)
-            .collect();
-        for connection in gone {
-            tracing::info!(
-                ?connection,
-                ?revocation,
-                "sync connection closed: access revoked"
-            );
-            self.hub.closed(connection);
-            self.identities.remove(&connection);
-            if let Some(link) = self.links.remove(&connection) {
-                let message = match revocation {
-                    Revocation::Everyone => "Máy chủ cập nhật danh bạ: hãy kết nối lại.",
-                    _ => "Thiết bị hoặc tài khoản này đã bị thu hồi quyền đồng bộ.",
-                };
-                let error = Message::Error {
-                    sender_id: self.me.clone(),
-                    message: message.to_owned(),
-                    target_id: PeerId::default(),
-                };
-                let _ = link.push(error.encode());
-            }
-        }
-    }
-
-    /// Writes the index rows of documents that came into being; a document whose row
-    /// cannot be written is forgotten (its chunks would be unreadable by anyone).
-    async fn index_created(&mut self) {
-        for created in self.hub.access().take_created() {
-            if let Err(error) = self.store.index_document(&created).await {
-                tracing::error!(document = %created.document, %error, "cannot index a new document");
-                self.write_failed(&error);
-                self.forget(&created.document);
-            } else {
-                tracing::info!(
-                    document = %created.document,
-                    kind = created.key.kind.as_str(),
-                    cadre = %created.key.cadre,
-                    year = created.key.year,
-                    device = %created.device_id,
-                    "document created"
-                );
-            }
-        }
-    }
-
-    /// Drains and executes the hub's actions, in order; then compacts what grew too long.
-    /// `origin` is the connection whose frame caused them: the hub handles one event at a
-    /// time and loads inline, so every chunk to persist here is that connection's doing.
-    async fn execute(&mut self, origin: Option<ConnectionId>) {
-        self.index_created().await;
-        let mut compact = BTreeSet::new();
-        let mut created = HashSet::new();
-        while let Some(action) = self.hub.poll_action() {
-            match action {
-                Action::Persist { document, chunk } => {
-                    let len = chunk.len() as u64;
-                    if let Some(origin) = origin
-                        && let Err(reason) = self.admit_chunk(origin, &document, len, &mut created)
-                    {
-                        // Memory holds the change, the disk must not: drop both.
-                        self.over_limit(origin, &reason);
-                        self.forget(&document);
-                        compact.remove(&document);
-                        continue;
-                    }
-                    match self.store.append_chunk(&document.to_string(), chunk).await {
-                        Ok(appended) => {
-                            self.write_ok();
-                            *self.sizes.entry(document).or_default() += len;
-                            let contiguous =
-                                self.last_seq.get(&document) == Some(&(appended.seq - 1));
-                            if contiguous {
-                                self.last_seq.insert(document, appended.seq);
-                                if appended.chunks > self.config.compact_above {
-                                    compact.insert(document);
-                                }
-                            } else {
-                                self.last_seq.remove(&document);
-                            }
-                        }
-                        Err(error) => {
-                            // Memory now holds changes the disk does not: drop them, and
-                            // the followers that may have heard of them.
-                            tracing::error!(%document, %error, "cannot store a sync chunk");
-                            self.write_failed(&error);
-                            self.forget(&document);
-                            compact.remove(&document);
-                        }
-                    }
-                }
-                Action::Load { document } => match load(&self.store, &document).await {
-                    Ok(stored) => {
-                        let (doc, last_seq, size) = match stored {
-                            Some((doc, last_seq, size)) => (Some(doc), last_seq, size),
-                            None => (None, -1, 0),
-                        };
-                        self.hub.loaded(document, doc);
-                        if self.hub.document(&document).is_some() {
-                            self.last_seq.insert(document, last_seq);
-                            self.sizes.insert(document, size);
-                        }
-                    }
-                    // Never answer "absent" for a document we could not read: a sync
-                    // would then start it afresh over the stored one. Its waiting peers
-                    // are closed; their next connection tries again.
-                    Err(error) => {
-                        tracing::error!(%document, %error, "cannot load a document");
-                        self.forget(&document);
-                    }
-                },
-                Action::Send { connection, frame } => {
-                    let Some(link) = self.links.get(&connection) else {
-                        continue;
-                    };
-                    if !link.push(frame) {
-                        // Over its byte budget (a slow client) or gone: either way done.
-                        tracing::warn!(
-                            ?connection,
-                            budget = self.limits.outgoing_bytes,
-                            "sync client over its outgoing budget: dropped"
-                        );
-                        if let Some(link) = self.links.remove(&connection) {
-                            link.abort();
-                        }
-                        self.identities.remove(&connection);
-                        self.hub.closed(connection);
-                    }
-                }
-                Action::Close { connection, reason } => {
-                    let who = self.identities.remove(&connection);
-                    let (device, person) = who
-                        .as_ref()
-                        .map_or(("", ""), |w| (w.device_id.as_str(), w.person.as_str()));
-                    if matches!(reason, shared::sync::ProtocolError::Refused { .. }) {
-                        tracing::warn!(?connection, device, person, %reason, "changes refused");
-                    } else {
-                        tracing::info!(?connection, device, person, %reason, "sync connection closed");
-                    }
-                    // Dropping the sender lets the task send what is queued, then close.
-                    self.links.remove(&connection);
-                }
-                Action::Connected { .. } | Action::Unavailable { .. } => {}
-            }
-        }
-        // After the batch every chunk is stored, so memory holds what the disk does.
-        for document in compact {
-            self.compact(document).await;
-        }
-    }
-
-    fn forget(&mut self, document: &DocumentId) {
-        self.last_seq.remove(document);
-        self.sizes.remove(document);
-        let closed = self.hub.forget(document);
-        if !closed.is_empty() {
-            tracing::warn!(%document, ?closed, "document forgotten: its followers must resync");
-        }
-    }
-
-    /// Replaces the document's chunks with one full save of what memory holds.
-    async fn compact(&mut self, document: DocumentId) {
-        let (Some(&through), Some(doc)) = (
-            self.last_seq.get(&document),
-            self.hub.document_mut(&document),
-        ) else {
-            return;
-        };
-        let full = doc.save();
-        let size = full.len() as u64;
-        // On failure the chunks stay as they were (one transaction): nothing to undo.
-        match self
-            .store
-            .compact(&document.to_string(), full, through)
-            .await
-        {
-            // Only chunks appended since `through` could add to it: none in this batch.
-            Ok(()) => {
-                self.sizes.insert(document, size);
-            }
-            Err(error) => {
-                tracing::warn!(%document, %error, "cannot compact a document");
-                self.write_failed(&error);
-            }
-        }
-    }
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -42,7 +42,7 @@ impl shared::sync::Access for AnyDocument {
 }
 
 impl ServerRules for AnyDocument {
-    fn take_created(&self) -> Vec<server::sync::Created> {
+    fn take_created_of(&self, _: &DocumentId) -> Vec<server::sync::Created> {
         Vec::new()
     }
 }

@@ -2,6 +2,7 @@
 
 use std::collections::btree_map::Entry;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::sync::Arc;
 
 use automerge::sync::{self, SyncDoc};
 use automerge::{AutoCommit, ChangeHash};
@@ -66,6 +67,29 @@ pub trait Access {
     /// message is applied in place, without a copy (a client trusting its server).
     fn checks_updates(&self) -> bool {
         true
+    }
+}
+
+/// Rules shared by several hubs (a server's per-document actors).
+impl<A: Access> Access for Arc<A> {
+    type Identity = A::Identity;
+
+    fn permission(&self, who: &Self::Identity, document: &DocumentId) -> Permission {
+        (**self).permission(who, document)
+    }
+
+    fn check_update(
+        &self,
+        who: &Self::Identity,
+        document: &DocumentId,
+        before: &mut AutoCommit,
+        after: &mut AutoCommit,
+    ) -> Result<(), Refusal> {
+        (**self).check_update(who, document, before, after)
+    }
+
+    fn checks_updates(&self) -> bool {
+        (**self).checks_updates()
     }
 }
 
@@ -286,6 +310,30 @@ impl<A: Access> SyncHub<A> {
         );
     }
 
+    /// A client whose handshake another hub completed (a server routing each document's
+    /// messages to a hub of its own): sync can flow at once, `remote` is its peer id.
+    pub fn accept_joined(
+        &mut self,
+        connection: ConnectionId,
+        identity: A::Identity,
+        remote: PeerId,
+    ) {
+        self.connections.insert(
+            connection,
+            Connection {
+                identity,
+                announces: false,
+                phase: Phase::Ready(remote),
+                documents: BTreeMap::new(),
+            },
+        );
+    }
+
+    /// Whether the connection is known here.
+    pub fn has_connection(&self, connection: ConnectionId) -> bool {
+        self.connections.contains_key(&connection)
+    }
+
     /// The socket is gone: forget its sync states. The documents only it followed become
     /// idle (see [`evict_idle`](Self::evict_idle)).
     pub fn closed(&mut self, connection: ConnectionId) {
@@ -309,12 +357,20 @@ impl<A: Access> SyncHub<A> {
     /// One binary frame from the connection. Frames for unknown (closed) connections are
     /// ignored.
     pub fn handle_frame(&mut self, connection: ConnectionId, frame: &[u8]) {
+        if !self.connections.contains_key(&connection) {
+            return;
+        }
+        match Message::decode(frame) {
+            Ok(message) => self.handle_message(connection, message),
+            Err(e) => self.fail(connection, e.into()),
+        }
+    }
+
+    /// One decoded message from the connection (for a shell that decoded it to route it).
+    /// Messages for unknown (closed) connections are ignored.
+    pub fn handle_message(&mut self, connection: ConnectionId, message: Message) {
         let Some(conn) = self.connections.get_mut(&connection) else {
             return;
-        };
-        let message = match Message::decode(frame) {
-            Ok(message) => message,
-            Err(e) => return self.fail(connection, e.into()),
         };
         let remote = match (&conn.phase, message) {
             (

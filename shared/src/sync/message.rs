@@ -183,6 +183,17 @@ impl Message {
         }
     }
 
+    /// The document a sync-flow message (`sync`, `request`, `doc-unavailable`) is about:
+    /// what a server routes by.
+    pub fn document_id(&self) -> Option<DocumentId> {
+        match self {
+            Self::Request { document_id, .. }
+            | Self::Sync { document_id, .. }
+            | Self::DocUnavailable { document_id, .. } => Some(*document_id),
+            _ => None,
+        }
+    }
+
     /// One CBOR map, definite lengths, minimal heads; keys in the order automerge-repo
     /// writes them. (Key order is irrelevant to decoders; it only keeps fixtures stable.)
     /// The two gossip messages encode their routing fields only: we never send them.

@@ -1,0 +1,336 @@
+//! One document's actor: a [`SyncHub`] holding that document only, with every connection
+//! that talks about it, on a task of its own (issue 10: no document can stall the others).
+//!
+//! The router hands it the messages about its document, in each connection's order, and
+//! the closing of those connections. It executes its hub's actions in order, so a chunk is
+//! committed to the store before any frame queued after it goes out; loading, applying
+//! and generating run outside the async workers' way (`cpu`), so a heavy document takes
+//! a thread of its own while the others go on. Once no connection follows the document it
+//! unloads it and tells the router, which lets the task end (a later message starts a
+//! fresh one, which loads what the store holds: every chunk was committed before).
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+
+use shared::sync::{Action, ConnectionId, DocumentId, Message, PeerId, PeerMetadata, SyncHub};
+use tokio::sync::{mpsc, oneshot};
+
+use super::connection::Link;
+use super::{ServerRules, SyncConfig, SyncIdentity, SyncLimits, health, limits, load};
+use crate::store::DocumentStore;
+
+/// What every actor shares: the store, the rules, the limits and the quotas (counted per
+/// device across documents), health.
+pub(super) struct Shared<S, R> {
+    pub(super) store: Arc<S>,
+    pub(super) rules: Arc<R>,
+    pub(super) config: SyncConfig,
+    pub(super) limits: Arc<SyncLimits>,
+    pub(super) quotas: Mutex<limits::Quotas>,
+    pub(super) health: Arc<health::HubHealth>,
+    /// Wakes the task that probes a failed store (`guard::recover`).
+    pub(super) wake_recovery: mpsc::UnboundedSender<()>,
+    pub(super) me: PeerId,
+}
+
+/// What the router sends a document's actor.
+pub(super) enum DocEvent {
+    /// A message about the document; the connection's identity and queue come along (the
+    /// actor learns of a connection from its first message).
+    Message {
+        connection: ConnectionId,
+        identity: SyncIdentity,
+        remote: PeerId,
+        link: Link,
+        message: Message,
+    },
+    Closed {
+        connection: ConnectionId,
+    },
+    /// Answered once every event sent before is handled.
+    Barrier(oneshot::Sender<()>),
+}
+
+/// What an actor tells the router.
+pub(super) enum Note {
+    /// Nothing of the document is in memory after `handled` events: the router ends the
+    /// actor if it sent no more.
+    Idle { document: DocumentId, handled: u64 },
+    /// The actor's hub closed the connection (its `error` is queued): close it everywhere.
+    Close { connection: ConnectionId },
+    /// The client is over its outgoing byte budget: drop it now.
+    Slow { connection: ConnectionId },
+}
+
+/// Runs `work` (CPU-heavy automerge work) without holding up the async workers: on a
+/// multi-threaded runtime the worker hands its other tasks over first. (A single-threaded
+/// runtime, as in tests, runs it in place.)
+pub(super) fn cpu<T>(work: impl FnOnce() -> T) -> T {
+    use tokio::runtime::{Handle, RuntimeFlavor};
+    match Handle::try_current() {
+        Ok(handle) if handle.runtime_flavor() == RuntimeFlavor::MultiThread => {
+            tokio::task::block_in_place(work)
+        }
+        _ => work(),
+    }
+}
+
+pub(super) struct DocShell<S, R: ServerRules> {
+    pub(super) document: DocumentId,
+    pub(super) hub: SyncHub<Arc<R>>,
+    pub(super) shared: Arc<Shared<S, R>>,
+    pub(super) links: HashMap<ConnectionId, Link>,
+    pub(super) identities: HashMap<ConnectionId, SyncIdentity>,
+    /// The last chunk number such that every chunk up to it is in memory (read at load,
+    /// or appended from memory since): what compaction may replace. Absent if another
+    /// writer's chunk came in between.
+    last_seq: Option<i64>,
+    /// The document's stored size: what [`SyncLimits::max_document_bytes`] bounds.
+    pub(super) size: u64,
+    notes: mpsc::UnboundedSender<Note>,
+}
+
+/// Starts the actor of `document`; its inbox is the returned sender.
+pub(super) fn spawn<S: DocumentStore, R: ServerRules>(
+    document: DocumentId,
+    shared: Arc<Shared<S, R>>,
+    notes: mpsc::UnboundedSender<Note>,
+) -> mpsc::UnboundedSender<DocEvent> {
+    let (inbox, events) = mpsc::unbounded_channel();
+    let metadata = PeerMetadata {
+        storage_id: None,
+        is_ephemeral: Some(false),
+    };
+    let shell = DocShell {
+        document,
+        hub: SyncHub::new(shared.me.clone(), metadata, shared.rules.clone()),
+        shared,
+        links: HashMap::new(),
+        identities: HashMap::new(),
+        last_seq: None,
+        size: 0,
+        notes,
+    };
+    tokio::spawn(shell.run(events));
+    inbox
+}
+
+impl<S: DocumentStore, R: ServerRules> DocShell<S, R> {
+    async fn run(mut self, mut events: mpsc::UnboundedReceiver<DocEvent>) {
+        let mut handled = 0;
+        while let Some(event) = events.recv().await {
+            handled += 1;
+            self.shared.health.document_busy(self.document);
+            self.handle(event).await;
+            // Every Persist queued so far has run: an unloaded document loses nothing.
+            if !self.hub.evict_idle().is_empty() {
+                self.last_seq = None;
+                self.size = 0;
+            }
+            self.shared.health.document_idle(&self.document);
+            if self.hub.loaded_count() == 0 {
+                let idle = Note::Idle {
+                    document: self.document,
+                    handled,
+                };
+                if self.notes.send(idle).is_err() {
+                    break;
+                }
+            }
+        }
+        self.shared.health.document_idle(&self.document);
+    }
+
+    async fn handle(&mut self, event: DocEvent) {
+        match event {
+            DocEvent::Message {
+                connection,
+                identity,
+                remote,
+                link,
+                message,
+            } => {
+                if !self.hub.has_connection(connection) {
+                    self.links.insert(connection, link);
+                    self.identities.insert(connection, identity.clone());
+                    self.hub.accept_joined(connection, identity, remote);
+                }
+                cpu(|| self.hub.handle_message(connection, message));
+                self.execute(Some(connection)).await;
+            }
+            DocEvent::Closed { connection } => {
+                self.hub.closed(connection);
+                self.links.remove(&connection);
+                self.identities.remove(&connection);
+            }
+            DocEvent::Barrier(done) => {
+                let _ = done.send(());
+            }
+        }
+    }
+
+    /// Tells the router to close the connection everywhere (after what is queued).
+    pub(super) fn close_everywhere(&mut self, connection: ConnectionId) {
+        self.hub.closed(connection);
+        self.links.remove(&connection);
+        self.identities.remove(&connection);
+        let _ = self.notes.send(Note::Close { connection });
+    }
+
+    /// Writes the index row of the document if it came into being; if that fails it is
+    /// forgotten (its chunks would be unreadable by anyone).
+    async fn index_created(&mut self) {
+        for created in self.hub.access().take_created_of(&self.document) {
+            if let Err(error) = self.shared.store.index_document(&created).await {
+                tracing::error!(document = %created.document, %error, "cannot index a new document");
+                self.write_failed(&error);
+                self.forget();
+            } else {
+                tracing::info!(
+                    document = %created.document,
+                    kind = created.key.kind.as_str(),
+                    cadre = %created.key.cadre,
+                    year = created.key.year,
+                    device = %created.device_id,
+                    "document created"
+                );
+            }
+        }
+    }
+
+    /// Drains and executes the hub's actions, in order; then compacts if the document's
+    /// chunks grew too many. `origin` is the connection whose message caused them: the
+    /// actor handles one event at a time and loads inline, so every chunk to persist here
+    /// is that connection's doing.
+    async fn execute(&mut self, origin: Option<ConnectionId>) {
+        self.index_created().await;
+        let mut compact = false;
+        let mut created = HashSet::new();
+        while let Some(action) = self.hub.poll_action() {
+            match action {
+                Action::Persist { document, chunk } => {
+                    let len = chunk.len() as u64;
+                    if let Some(origin) = origin
+                        && let Err(reason) = self.admit_chunk(origin, &document, len, &mut created)
+                    {
+                        // Memory holds the change, the disk must not: drop both.
+                        self.over_limit(origin, &reason);
+                        self.forget();
+                        compact = false;
+                        continue;
+                    }
+                    match self
+                        .shared
+                        .store
+                        .append_chunk(&document.to_string(), chunk)
+                        .await
+                    {
+                        Ok(appended) => {
+                            self.write_ok();
+                            self.size += len;
+                            if self.last_seq == Some(appended.seq - 1) {
+                                self.last_seq = Some(appended.seq);
+                                compact |= appended.chunks > self.shared.config.compact_above;
+                            } else {
+                                self.last_seq = None;
+                            }
+                        }
+                        Err(error) => {
+                            // Memory now holds changes the disk does not: drop them, and
+                            // the followers that may have heard of them.
+                            tracing::error!(%document, %error, "cannot store a sync chunk");
+                            self.write_failed(&error);
+                            self.forget();
+                            compact = false;
+                        }
+                    }
+                }
+                Action::Load { document } => {
+                    match load(&*self.shared.store, &document).await {
+                        Ok(stored) => {
+                            let (doc, last_seq, size) = match stored {
+                                Some((doc, last_seq, size)) => (Some(doc), last_seq, size),
+                                None => (None, -1, 0),
+                            };
+                            cpu(|| self.hub.loaded(document, doc));
+                            if self.hub.document(&document).is_some() {
+                                self.last_seq = Some(last_seq);
+                                self.size = size;
+                            }
+                        }
+                        // Never answer "absent" for a document we could not read: a sync
+                        // would then start it afresh over the stored one. Its waiting
+                        // peers are closed; their next connection tries again.
+                        Err(error) => {
+                            tracing::error!(%document, %error, "cannot load a document");
+                            self.forget();
+                        }
+                    }
+                }
+                Action::Send { connection, frame } => {
+                    let Some(link) = self.links.get(&connection) else {
+                        continue;
+                    };
+                    if !link.push(frame) {
+                        // Over its byte budget (a slow client) or gone: either way done.
+                        self.hub.closed(connection);
+                        self.links.remove(&connection);
+                        self.identities.remove(&connection);
+                        let _ = self.notes.send(Note::Slow { connection });
+                    }
+                }
+                Action::Close { connection, reason } => {
+                    let who = self.identities.get(&connection);
+                    let (device, person) = who
+                        .as_ref()
+                        .map_or(("", ""), |w| (w.device_id.as_str(), w.person.as_str()));
+                    if matches!(reason, shared::sync::ProtocolError::Refused { .. }) {
+                        tracing::warn!(?connection, device, person, %reason, "changes refused");
+                    } else {
+                        tracing::info!(?connection, device, person, %reason, "sync connection closed");
+                    }
+                    self.close_everywhere(connection);
+                }
+                Action::Connected { .. } | Action::Unavailable { .. } => {}
+            }
+        }
+        // After the batch every chunk is stored, so memory holds what the disk does.
+        if compact {
+            self.compact().await;
+        }
+    }
+
+    fn forget(&mut self) {
+        self.last_seq = None;
+        self.size = 0;
+        let document = self.document;
+        let closed = self.hub.forget(&document);
+        if !closed.is_empty() {
+            tracing::warn!(%document, ?closed, "document forgotten: its followers must resync");
+        }
+    }
+
+    /// Replaces the document's chunks with one full save of what memory holds.
+    async fn compact(&mut self) {
+        let document = self.document;
+        let (Some(through), Some(doc)) = (self.last_seq, self.hub.document_mut(&document)) else {
+            return;
+        };
+        let full = cpu(|| doc.save());
+        let size = full.len() as u64;
+        // On failure the chunks stay as they were (one transaction): nothing to undo.
+        match self
+            .shared
+            .store
+            .compact(&document.to_string(), full, through)
+            .await
+        {
+            // Only chunks appended since `through` could add to it: none in this batch.
+            Ok(()) => self.size = size,
+            Err(error) => {
+                tracing::warn!(%document, %error, "cannot compact a document");
+                self.write_failed(&error);
+            }
+        }
+    }
+}

@@ -1,0 +1,339 @@
+//! The router task: owns the connections (their handshake, queues, identities) and hands
+//! each message about a document to that document's actor (`document`), starting it if
+//! need be. It never touches a document itself, so nothing it does takes long: a heavy
+//! document keeps its own actor busy, not the router nor the other documents.
+//!
+//! Ordering: one connection's messages about one document reach that document's actor in
+//! the order they came (one channel per actor, filled by this one task); messages about
+//! different documents are independent. A connection closed (by its task, an actor, a
+//! limit or a revocation) is closed in every actor it talked to.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use shared::sync::{Action, ConnectionId, DocumentId, Message, PeerId, PeerMetadata, SyncHub};
+use tokio::sync::{mpsc, oneshot};
+
+use super::connection::Outgoing;
+use super::document::{self, DocEvent, Note, Shared};
+use super::{Event, LimitExceeded, Revocation, ServerRules, SyncIdentity, SyncStats};
+use crate::store::DocumentStore;
+
+struct Actor {
+    inbox: mpsc::UnboundedSender<DocEvent>,
+    /// Events sent to it: it may end once it says it is idle after as many.
+    sent: u64,
+}
+
+pub(super) struct Router<S, R: ServerRules> {
+    /// Handshakes and connection-wide messages only: it never holds a document.
+    hub: SyncHub<Arc<R>>,
+    shared: Arc<Shared<S, R>>,
+    links: HashMap<ConnectionId, Outgoing>,
+    identities: HashMap<ConnectionId, SyncIdentity>,
+    /// Connections past their handshake, with their peer id.
+    remotes: HashMap<ConnectionId, PeerId>,
+    /// Per connection, the documents whose actors heard from it.
+    talked: HashMap<ConnectionId, HashSet<DocumentId>>,
+    actors: HashMap<DocumentId, Actor>,
+    notes: mpsc::UnboundedSender<Note>,
+    noted: Option<mpsc::UnboundedReceiver<Note>>,
+}
+
+impl<S: DocumentStore, R: ServerRules> Router<S, R> {
+    pub(super) fn new(shared: Arc<Shared<S, R>>) -> Self {
+        let metadata = PeerMetadata {
+            storage_id: None,
+            is_ephemeral: Some(false),
+        };
+        let (notes, noted) = mpsc::unbounded_channel();
+        Router {
+            hub: SyncHub::new(shared.me.clone(), metadata, shared.rules.clone()),
+            shared,
+            links: HashMap::new(),
+            identities: HashMap::new(),
+            remotes: HashMap::new(),
+            talked: HashMap::new(),
+            actors: HashMap::new(),
+            notes,
+            noted: Some(noted),
+        }
+    }
+}
+
+pub(super) async fn run<S: DocumentStore, R: ServerRules>(
+    mut router: Router<S, R>,
+    mut inbox: mpsc::Receiver<Event>,
+) {
+    let health = router.shared.health.clone();
+    let Some(mut noted) = router.noted.take() else {
+        return;
+    };
+    loop {
+        tokio::select! {
+            biased;
+            // Actors' notes first: a close they asked for goes before later frames.
+            Some(note) = noted.recv() => {
+                health.busy();
+                router.note(note);
+                health.idle();
+            }
+            event = inbox.recv() => {
+                let Some(event) = event else { break };
+                health.busy();
+                router.handle(event);
+                health.idle();
+            }
+        }
+    }
+    health.stopped();
+}
+
+impl<S: DocumentStore, R: ServerRules> Router<S, R> {
+    fn handle(&mut self, event: Event) {
+        match event {
+            Event::Opened {
+                connection,
+                identity,
+                link,
+            } => {
+                self.links.insert(connection, link);
+                self.identities.insert(connection, identity.clone());
+                self.hub.accept(connection, identity);
+            }
+            Event::Revoke(revocation) => self.revoke(&revocation),
+            Event::Frame { connection, frame } => self.frame(connection, &frame),
+            Event::Refused { connection, reason } => self.refuse(connection, reason, "refused"),
+            Event::Limit { connection, reason } => self.over_limit(connection, &reason),
+            Event::Closed { connection } => self.drop_connection(connection, Ending::Gone),
+            Event::Stats { reply } => self.stats(reply),
+        }
+    }
+
+    fn frame(&mut self, connection: ConnectionId, frame: &[u8]) {
+        match Message::decode(frame) {
+            Ok(message) => match (self.remotes.get(&connection), message.document_id()) {
+                (Some(remote), Some(document)) => {
+                    let remote = remote.clone();
+                    self.route(connection, remote, document, message);
+                }
+                _ => self.hub.handle_message(connection, message),
+            },
+            // The hub answers it (`error`, close).
+            Err(_) => self.hub.handle_frame(connection, frame),
+        }
+        self.execute();
+    }
+
+    /// Hands a message to its document's actor, starting one if none runs.
+    fn route(
+        &mut self,
+        connection: ConnectionId,
+        remote: PeerId,
+        document: DocumentId,
+        message: Message,
+    ) {
+        let (Some(identity), Some(out)) = (
+            self.identities.get(&connection),
+            self.links.get(&connection),
+        ) else {
+            return;
+        };
+        let event = DocEvent::Message {
+            connection,
+            identity: identity.clone(),
+            remote,
+            link: out.link.clone(),
+            message,
+        };
+        self.talked.entry(connection).or_default().insert(document);
+        self.send(document, event, true);
+    }
+
+    /// Sends an event to a document's actor; `start` one if none runs (else the event is
+    /// dropped: e.g. a close for an actor that already ended).
+    fn send(&mut self, document: DocumentId, event: DocEvent, start: bool) {
+        let event = match self.actors.get_mut(&document) {
+            Some(actor) => match actor.inbox.send(event) {
+                Ok(()) => {
+                    actor.sent += 1;
+                    return;
+                }
+                // It ended on its own (it panicked): start afresh.
+                Err(mpsc::error::SendError(event)) => {
+                    self.actors.remove(&document);
+                    event
+                }
+            },
+            None => event,
+        };
+        if !start {
+            return;
+        }
+        let inbox = document::spawn(document, self.shared.clone(), self.notes.clone());
+        let sent = u64::from(inbox.send(event).is_ok());
+        self.actors.insert(document, Actor { inbox, sent });
+    }
+
+    fn note(&mut self, note: Note) {
+        match note {
+            Note::Idle { document, handled } => {
+                if self
+                    .actors
+                    .get(&document)
+                    .is_some_and(|a| a.sent == handled)
+                {
+                    // Dropping its inbox ends it.
+                    self.actors.remove(&document);
+                }
+            }
+            Note::Close { connection } => self.drop_connection(connection, Ending::Close),
+            Note::Slow { connection } => {
+                tracing::warn!(
+                    ?connection,
+                    budget = self.shared.limits.outgoing_bytes,
+                    "sync client over its outgoing budget: dropped"
+                );
+                self.drop_connection(connection, Ending::Abort);
+            }
+        }
+    }
+
+    /// Executes the router hub's actions: handshake answers and closes.
+    fn execute(&mut self) {
+        while let Some(action) = self.hub.poll_action() {
+            match action {
+                Action::Send { connection, frame } => {
+                    let Some(link) = self.links.get(&connection) else {
+                        continue;
+                    };
+                    if !link.push(frame) {
+                        tracing::warn!(
+                            ?connection,
+                            budget = self.shared.limits.outgoing_bytes,
+                            "sync client over its outgoing budget: dropped"
+                        );
+                        self.drop_connection(connection, Ending::Abort);
+                    }
+                }
+                Action::Close { connection, reason } => {
+                    let who = self.identities.get(&connection);
+                    let (device, person) = who
+                        .as_ref()
+                        .map_or(("", ""), |w| (w.device_id.as_str(), w.person.as_str()));
+                    tracing::info!(?connection, device, person, %reason, "sync connection closed");
+                    self.drop_connection(connection, Ending::Close);
+                }
+                Action::Connected { connection, remote } => {
+                    self.remotes.insert(connection, remote);
+                }
+                // The router's hub holds no document: it neither loads nor persists.
+                Action::Persist { .. } | Action::Load { .. } | Action::Unavailable { .. } => {}
+            }
+        }
+    }
+
+    /// Forgets a connection here and in every actor it talked to, and ends it as said.
+    fn drop_connection(&mut self, connection: ConnectionId, ending: Ending) {
+        self.hub.closed(connection);
+        self.identities.remove(&connection);
+        self.remotes.remove(&connection);
+        if let Some(link) = self.links.remove(&connection) {
+            match ending {
+                Ending::Gone => {}
+                Ending::Close => link.close(),
+                Ending::Abort => link.abort(),
+            }
+        }
+        for document in self.talked.remove(&connection).unwrap_or_default() {
+            self.send(document, DocEvent::Closed { connection }, false);
+        }
+    }
+
+    /// Closes a connection the hub never heard the fault of: `error` with `message`, then
+    /// close (what is queued before it still goes out).
+    fn refuse(&mut self, connection: ConnectionId, message: impl Into<String>, why: &str) {
+        let message = message.into();
+        tracing::info!(?connection, why, %message, "sync connection closed");
+        if let Some(link) = self.links.get(&connection) {
+            let error = Message::Error {
+                sender_id: self.shared.me.clone(),
+                message,
+                target_id: PeerId::default(),
+            };
+            // Over budget: it is dropped with its queue anyway.
+            let _ = link.push(error.encode());
+        }
+        self.drop_connection(connection, Ending::Close);
+    }
+
+    /// Refuses a connection that ran out of a limit its task enforces, and logs which.
+    fn over_limit(&mut self, connection: ConnectionId, reason: &LimitExceeded) {
+        let device = self
+            .identities
+            .get(&connection)
+            .map(|w| w.device_id.clone())
+            .unwrap_or_default();
+        tracing::warn!(?connection, %device, limit = reason.name(), %reason, "sync limit reached");
+        self.refuse(connection, reason.to_string(), reason.name());
+    }
+
+    /// Closes every connection of a revoked device or disabled person: `error`, then close.
+    fn revoke(&mut self, revocation: &Revocation) {
+        let gone: Vec<ConnectionId> = self
+            .identities
+            .iter()
+            .filter(|(_, who)| match revocation {
+                Revocation::Device(device) => &who.device_id == device,
+                Revocation::Person(person) => &who.person == person,
+                Revocation::Everyone => true,
+            })
+            .map(|(c, _)| *c)
+            .collect();
+        let message = match revocation {
+            Revocation::Everyone => "Máy chủ cập nhật danh bạ: hãy kết nối lại.",
+            _ => "Thiết bị hoặc tài khoản này đã bị thu hồi quyền đồng bộ.",
+        };
+        for connection in gone {
+            tracing::info!(
+                ?connection,
+                ?revocation,
+                "sync connection closed: access revoked"
+            );
+            self.refuse(connection, message, "revoked");
+        }
+    }
+
+    /// The figures, once every actor has handled what it was sent before.
+    fn stats(&mut self, reply: oneshot::Sender<SyncStats>) {
+        let stats = SyncStats {
+            connections: self.links.len(),
+            documents_loaded: self.actors.len(),
+        };
+        let mut barriers = Vec::with_capacity(self.actors.len());
+        for actor in self.actors.values_mut() {
+            let (done, waited) = oneshot::channel();
+            if actor.inbox.send(DocEvent::Barrier(done)).is_ok() {
+                actor.sent += 1;
+                barriers.push(waited);
+            }
+        }
+        tokio::spawn(async move {
+            for barrier in barriers {
+                let _ = barrier.await;
+            }
+            let _ = reply.send(stats);
+        });
+    }
+}
+
+/// How a connection being forgotten ends.
+#[derive(Clone, Copy)]
+enum Ending {
+    /// Its task already ended.
+    Gone,
+    /// After what is queued (an `error`, say).
+    Close,
+    /// At once, dropping what is queued (a client too slow to read).
+    Abort,
+}
