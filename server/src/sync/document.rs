@@ -33,7 +33,10 @@ pub(super) struct Shared<S, R> {
     pub(super) me: PeerId,
 }
 
-/// What the router sends a document's actor.
+/// What the router sends a document's actor. Its variants differ in size; events pass
+/// one at a time through the actor's channel, so boxing the message would only add an
+/// allocation per frame.
+#[allow(clippy::large_enum_variant)]
 pub(super) enum DocEvent {
     /// A message about the document; the connection's identity and queue come along (the
     /// actor learns of a connection from its first message).

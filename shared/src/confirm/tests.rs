@@ -309,7 +309,8 @@ fn what_is_scanned_or_typed_is_read() {
     let typed = TypedCode::of(&c, &dir).expect("code").encode();
     let claim_qr = qr_text(CLAIM_PREFIX, &claim().encode());
     let claim = claim();
-    let rows: &[(&str, &str, Option<&Claim>, Result<(), ReadError>)] = &[
+    type Row<'a> = (&'a str, &'a str, Option<&'a Claim>, Result<(), ReadError>);
+    let rows: &[Row<'_>] = &[
         ("the QR text", &qr, None, Ok(())),
         (
             "the QR text with spaces around",
