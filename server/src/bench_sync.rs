@@ -21,6 +21,7 @@ use automerge::{ActorId, ObjType, ROOT, ReadDoc, Value};
 use server::sync_client::{SyncClient, SyncClientError, WireBytes};
 use server::testing::Device;
 use shared::doc::{CadreCode, DossierKey};
+use shared::sync::DocumentId;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 use tokio::process::{Child, Command};
@@ -237,18 +238,9 @@ pub(crate) async fn one_client(
 ) -> Result<(WireBytes, Vec<Duration>), SyncClientError> {
     let mut client = SyncClient::connect_with(url, Some(&device.token), patience).await?;
     client.set_actor(device.actor.clone());
-    let cadre = CadreCode::parse(&device.person).map_err(|_| SyncClientError::ActorId)?;
-    let mut ids = Vec::with_capacity(documents);
-    for d in 0..documents {
-        let key = DossierKey {
-            cadre: cadre.clone(),
-            year: 2001 + d as i32,
-        };
-        let host = format!("Đoàn xã số {d}, thiết bị {}", device.person);
-        ids.push(client.create_document(&key.doc_key(), |doc| {
-            add_trip(doc, &format!("{}-01-10", 2001 + d), &host)
-        })?);
-    }
+    let ids = create_dossiers(&mut client, &device, documents, |d| {
+        format!("Đoàn xã số {d}, thiết bị {}", device.person)
+    })?;
     client.wait_all_synced(&ids).await?;
     let mut round_trips = Vec::with_capacity(edits * ids.len());
     for round in 1..=edits {
@@ -264,6 +256,29 @@ pub(crate) async fn one_client(
     Ok((wire, round_trips))
 }
 
+/// Creates `documents` dossiers of the device's person (years 2001…), each with one trip
+/// to the host `host(d)`; returns their ids.
+fn create_dossiers(
+    client: &mut SyncClient,
+    device: &Device,
+    documents: usize,
+    host: impl Fn(usize) -> String,
+) -> Result<Vec<DocumentId>, SyncClientError> {
+    let cadre = CadreCode::parse(&device.person).map_err(|_| SyncClientError::ActorId)?;
+    let mut ids = Vec::with_capacity(documents);
+    for d in 0..documents {
+        let key = DossierKey {
+            cadre: cadre.clone(),
+            year: 2001 + d as i32,
+        };
+        let host = host(d);
+        ids.push(client.create_document(&key.doc_key(), |doc| {
+            add_trip(doc, &format!("{}-01-10", 2001 + d), &host)
+        })?);
+    }
+    Ok(ids)
+}
+
 /// Creates `documents` dossiers like [`one_client`], then edits them in turn, one change
 /// waited for and then `pause`, until `until`; counts its changes in `changes`.
 pub(crate) async fn soak_client(
@@ -277,17 +292,7 @@ pub(crate) async fn soak_client(
     let patience = Duration::from_secs(120);
     let mut client = SyncClient::connect_with(url, Some(&device.token), patience).await?;
     client.set_actor(device.actor.clone());
-    let cadre = CadreCode::parse(&device.person).map_err(|_| SyncClientError::ActorId)?;
-    let mut ids = Vec::with_capacity(documents);
-    for d in 0..documents {
-        let key = DossierKey {
-            cadre: cadre.clone(),
-            year: 2001 + d as i32,
-        };
-        ids.push(client.create_document(&key.doc_key(), |doc| {
-            add_trip(doc, &format!("{}-01-10", 2001 + d), "Đoàn xã")
-        })?);
-    }
+    let ids = create_dossiers(&mut client, &device, documents, |_| "Đoàn xã".into())?;
     client.wait_all_synced(&ids).await?;
     let mut round = 0usize;
     while Instant::now() < until {
