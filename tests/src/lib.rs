@@ -42,8 +42,13 @@ pub fn server_bin() -> PathBuf {
 /// the Năm nay page counts the device's current year, and a trip goes to the dossier of
 /// the year it starts in.
 pub fn this_year(month_day: &str) -> String {
+    format!("{}-{month_day}", current_year())
+}
+
+/// The device's current year (the year Năm nay shows).
+pub fn current_year() -> i32 {
     use chrono::Datelike;
-    format!("{}-{month_day}", chrono::Local::now().year())
+    chrono::Local::now().year()
 }
 
 /// A port nobody listens on now. The same port is reused across server restarts, since a

@@ -14,9 +14,8 @@
 
 use anyhow::{Context, Result};
 use automerge::ActorId;
-use chrono::Datelike;
 use e2e::sync_client::SyncClient;
-use e2e::{Browser, Server, TestPerson, free_port, set_up_province, site_dir};
+use e2e::{Browser, Server, TestPerson, current_year, free_port, set_up_province, site_dir};
 use serde_json::Value;
 use shared::doc::{CadreCode, DossierDoc, DossierKey};
 use shared::dossier::TripStatus;
@@ -58,15 +57,11 @@ fn start_steps() -> Vec<(&'static str, String)> {
 }
 const RUNS: usize = 7;
 
-fn year() -> i32 {
-    chrono::Local::now().year()
-}
-
 /// The year the benchmark rates: 60 trips (every sixth day from January, the last ones
 /// planned), thematic ones among them, 30 meetings, both periods registered.
 fn busy_year(actor: ActorId) -> DossierDoc {
     let policy = Policy::preset("kien-giang-2023").expect("preset");
-    let y = year();
+    let y = current_year();
     let key = DossierKey {
         cadre: CadreCode::parse(CADRE.code).expect("code"),
         year: y,
@@ -196,7 +191,7 @@ async fn ui_benchmarks() -> Result<()> {
         "2468",
     )
     .await?;
-    b.fake_today(&format!("{}-11-15", year())).await?;
+    b.fake_today(&format!("{}-11-15", current_year())).await?;
     b.client.refresh().await?;
     b.wait_person(CADRE.code).await?;
     b.wait_until(

@@ -15,7 +15,7 @@ use e2e::sync_client::SyncClient;
 use e2e::{
     Browser, Server, TestPerson, camera, enrol_device, free_port, server_bin, set_up_province,
 };
-use e2e::{site_dir, this_year};
+use e2e::{current_year, site_dir, this_year};
 use serde_json::Value;
 use shared::doc::party::{PartyDoc, RegistrationRuling, Ruling, Taken};
 use shared::doc::{CadreCode, DocKey, DocKind, DossierDoc, DossierKey};
@@ -36,14 +36,6 @@ const HOST: TestPerson = TestPerson {
     roles: "host-officer:xa-vinh-hoa-hiep",
     password: Some("mat-khau-co-so"),
 };
-
-fn year() -> i32 {
-    this_year("01-01")[..4].parse().unwrap_or(2026)
-}
-
-fn today() -> String {
-    format!("{}-06-10", year())
-}
 
 /// The standing committee (Thường trực), who approves the period's registrations.
 const STANDING: TestPerson = TestPerson {
@@ -79,7 +71,7 @@ async fn standing_approves(
         "KG",
         "",
         CadreCode::parse(AN.code)?,
-        year(),
+        current_year(),
     )?;
     let mut doc = PartyDoc::new(&key, device.actor.clone());
     let ruling = RegistrationRuling {
@@ -101,7 +93,7 @@ async fn standing_approves(
 async fn an_records_a_visit(device: &server::testing::Device, port: u16) -> Result<String> {
     let key = DossierKey {
         cadre: CadreCode::parse(AN.code)?,
-        year: year(),
+        year: current_year(),
     };
     let policy = Policy::preset("kien-giang-2023").context("preset")?;
     let mut doc = DossierDoc::new(&key, device.actor.clone());
@@ -116,7 +108,7 @@ async fn an_records_a_visit(device: &server::testing::Device, port: u16) -> Resu
         status: TripStatus::Done,
         ..TripForm::default()
     };
-    let day = chrono::NaiveDate::parse_from_str(&today(), "%Y-%m-%d")?;
+    let day = chrono::NaiveDate::parse_from_str(&this_year(TODAY), "%Y-%m-%d")?;
     let record = check_trip(&form, &policy, &[], None, "visit-1", day)
         .1
         .context("a valid trip")?;
@@ -163,7 +155,7 @@ async fn phone_of(
     .await?;
     // After enrolment: the server refuses to enrol a device whose clock is far off.
     if fake_today {
-        b.fake_today(&today()).await?;
+        b.fake_today(&this_year(TODAY)).await?;
     }
     b.client.goto(&server.url(page)).await?;
     b.wait_person(person.code).await?;
@@ -183,6 +175,9 @@ async fn days_counted(b: &Browser) -> Result<Value> {
     let v: Value = serde_json::from_str(&b.verdict_json().await?)?;
     Ok(v["days"]["counted"].clone())
 }
+
+/// The day the phone believes it is (the verdict's as-of): mid-year.
+const TODAY: &str = "06-10";
 
 #[tokio::test]
 async fn a_host_confirms_a_visit_with_both_phones_offline_and_the_server_agrees() -> Result<()> {
@@ -239,7 +234,7 @@ async fn a_host_confirms_a_visit_with_both_phones_offline_and_the_server_agrees(
     host.click("button.scan").await?;
     let shown = host.wait_text("[data-test=claim]", AN.name).await?;
     ensure!(
-        shown.contains(&format!("02/03–06/03/{}", year())),
+        shown.contains(&format!("02/03–06/03/{}", current_year())),
         "{shown}"
     );
     ensure!(shown.contains("Dự sinh hoạt chi đoàn ấp"), "{shown}");
@@ -301,8 +296,8 @@ async fn a_host_confirms_a_visit_with_both_phones_offline_and_the_server_agrees(
     let out = std::process::Command::new(server_bin())
         .args(["evaluate", "--store"])
         .arg(data.path())
-        .args(["--cadre", AN.code, "--year", &year().to_string()])
-        .args(["--as-of", &today()])
+        .args(["--cadre", AN.code, "--year", &current_year().to_string()])
+        .args(["--as-of", &this_year(TODAY)])
         .output()?;
     ensure!(
         out.status.success(),

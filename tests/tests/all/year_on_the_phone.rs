@@ -9,8 +9,10 @@
 //! screen go to `$E2E_SCREENSHOTS` (`cargo xtask test`: `target/screenshots`).
 
 use anyhow::{Context, Result, ensure};
-use chrono::Datelike;
-use e2e::{Browser, Server, TestPerson, free_port, server_bin, set_up_province, site_dir};
+use e2e::{
+    Browser, Server, TestPerson, current_year, free_port, server_bin, set_up_province, site_dir,
+    this_year,
+};
 use serde_json::Value;
 
 /// The cadre of the test province, enrolled on the phone with a password (issue 8).
@@ -21,17 +23,9 @@ const CADRE: TestPerson = TestPerson {
     password: Some("mat-khau-e2e"),
 };
 
-fn year() -> i32 {
-    chrono::Local::now().year()
-}
-
 /// A date of the test's year, as typed (dd/mm/yyyy).
 fn d(day_month: &str) -> String {
-    format!("{day_month}/{}", year())
-}
-
-fn today() -> String {
-    format!("{}-06-10", year())
+    format!("{day_month}/{}", current_year())
 }
 
 /// The phone's verdict, parsed (from Năm nay, opened if need be).
@@ -194,6 +188,9 @@ async fn shot(b: &Browser, name: &str) -> Result<()> {
     b.screenshot(&format!("issue9-{name}")).await
 }
 
+/// The day the phone believes it is (the verdict's as-of): mid-year.
+const TODAY: &str = "06-10";
+
 #[tokio::test]
 async fn a_cadres_year_on_the_phone_offline_rated_as_the_server_rates_it() -> Result<()> {
     let data_dir = tempfile::tempdir()?;
@@ -217,7 +214,7 @@ async fn a_cadres_year_on_the_phone_offline_rated_as_the_server_rates_it() -> Re
         "2468",
     )
     .await?;
-    b.fake_today(&today()).await?;
+    b.fake_today(&this_year(TODAY)).await?;
     b.client.refresh().await?;
     b.wait_person(CADRE.code).await?;
     b.wait_text("header .sync-detail", "Đã đồng bộ lúc").await?;
@@ -228,7 +225,7 @@ async fn a_cadres_year_on_the_phone_offline_rated_as_the_server_rates_it() -> Re
     b.wait_hydrated().await?;
     b.wait_text("header .badge", "Mất kết nối máy chủ").await?;
     let v0 = verdict(b).await?;
-    assert_eq!(v0["as_of"], today());
+    assert_eq!(v0["as_of"], this_year(TODAY));
     assert_eq!(v0["process"]["registrations"][0]["status"], "missing");
     assert_eq!(v0["process"]["registrations"][1]["status"], "not_due");
     year_page_matches(b, &v0).await?;
@@ -454,7 +451,7 @@ async fn a_cadres_year_on_the_phone_offline_rated_as_the_server_rates_it() -> Re
     b.click("details.history-box summary").await?;
     let history = b.wait_text("ol.history", "Trạng thái: Đã huỷ").await?;
     assert!(
-        history.contains(&format!("Ngày kết thúc: 16/09/{}", year())),
+        history.contains(&format!("Ngày kết thúc: 16/09/{}", current_year())),
         "{history}"
     );
     assert!(history.contains("máy này"), "{history}");
@@ -502,9 +499,9 @@ async fn a_cadres_year_on_the_phone_offline_rated_as_the_server_rates_it() -> Re
             "--cadre",
             CADRE.code,
             "--year",
-            &year().to_string(),
+            &current_year().to_string(),
             "--as-of",
-            &today(),
+            &this_year(TODAY),
         ])
         .output()?;
     ensure!(
