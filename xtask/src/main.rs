@@ -245,24 +245,41 @@ fn test(args: &[String]) -> Result<()> {
     fuzz_decoder(fuzz_seconds(None)?)?;
 
     say("running the WebAssembly tests (shared in Node, the IndexedDB store in headless Chromium)");
-    let wasm_test = |package: &str, features: &[&str]| -> Result<()> {
+    let wasm_test = |dir: &str, args: &[&str]| -> Result<()> {
         let mut cmd = cargo();
-        cmd.current_dir(root().join(package))
-            .args([
-                "test",
-                "--target",
-                "wasm32-unknown-unknown",
-                "--package",
-                package,
-            ])
-            .args(features)
+        cmd.current_dir(root().join(dir))
+            .args(["test", "--target", "wasm32-unknown-unknown"])
+            .args(args)
             .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER", &runner)
             .env("CHROMEDRIVER", chromedriver()?)
             .env("WASM_BINDGEN_TEST_TIMEOUT", "120");
-        run(&mut cmd).with_context(|| format!("WebAssembly tests of {package}"))
+        run(&mut cmd).with_context(|| format!("WebAssembly tests of {dir}"))
     };
-    wasm_test("shared", &[])?;
-    wasm_test("app", &["--features", "hydrate", "--no-default-features"])?;
+    // Only the targets that hold WebAssembly tests: `shared`'s unit tests (the
+    // confirmation tables) and `tests/wasm.rs`; its `tests/all` is native.
+    wasm_test(
+        "shared",
+        &["--package", "shared", "--lib", "--test", "wasm"],
+    )?;
+    // The app's in the site's own profile, with the packages and features the site was
+    // built with (app/Cargo.toml aligns the test-only features): its compiled
+    // dependencies and the app itself are reused, only the test binary is new.
+    wasm_test(
+        "app",
+        &[
+            "--package",
+            "app",
+            "--package",
+            "qr",
+            "--test",
+            "all",
+            "--no-default-features",
+            "--features",
+            "app/hydrate",
+            "--profile",
+            "wasm-release",
+        ],
+    )?;
     say(&format!(
         "all tests passed in {:.0}s",
         started.elapsed().as_secs_f64()
