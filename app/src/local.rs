@@ -335,6 +335,22 @@ impl LocalStore {
         })
     }
 
+    /// Records that the cadre asked the host to confirm trip `id` (shown on-site or sent
+    /// as a link).
+    pub async fn request_confirmation(
+        self,
+        id: String,
+        request: shared::doc::ConfirmationRequest,
+    ) -> Result<(), LocalError> {
+        let cadre = self.require_cadre()?;
+        let year = self.year_of_trip(&id)?;
+        in_browser!({
+            let w = writes::request_confirmation(&cadre, year, &id, request).await?;
+            self.written(w);
+            Ok(())
+        })
+    }
+
     fn year_of_trip(self, id: &str) -> Result<i32, LocalError> {
         self.docs
             .with_untracked(|d| match d {

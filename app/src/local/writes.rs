@@ -9,7 +9,7 @@ use crate::policy_view;
 use chrono::Datelike;
 use shared::confirm::{Confirmation, Rejection, verify};
 use shared::directory::Directory;
-use shared::doc::{CadreCode, CadreYear, DossierDoc, DossierKey};
+use shared::doc::{CadreCode, CadreYear, ConfirmationRequest, DossierDoc, DossierKey};
 use shared::dossier::TripStatus;
 use shared::form::{MeetingForm, ReportForm, TripForm, check_meeting, check_report, check_trip};
 use shared::sync::DocumentId;
@@ -266,6 +266,23 @@ pub async fn save_confirmation(
         };
         doc.put_confirmation(&confirmation, now_ms())?;
         Ok(received)
+    })
+    .await
+}
+
+/// Records the cadre's request for the host's confirmation of trip `id` (issue 11).
+pub async fn request_confirmation(
+    cadre: &CadreCode,
+    year: i32,
+    id: &str,
+    request: ConfirmationRequest,
+) -> Result<Written<()>, LocalError> {
+    edit_dossier(cadre, year, |doc, before| {
+        before
+            .trip(id)
+            .ok_or(LocalError::NotFound("chuyến đi này"))?;
+        doc.request_confirmation(id, &request, now_ms())?;
+        Ok(())
     })
     .await
 }

@@ -83,6 +83,17 @@ fn SignClaim(units: Memo<Vec<String>>, written: RwSignal<u32>) -> impl IntoView 
         pasted.set(text);
         read_now();
     });
+    // A request link (`/xac-nhan#yc=…`, issue 11) opens here with the claim already read,
+    // also when the page was already open (the link then only changes the fragment).
+    let from_link = move || {
+        if let Some(text) = link_claim() {
+            pasted.set(text);
+            read_now();
+        }
+    };
+    Effect::new(move |_| from_link());
+    let on_hash = window_event_listener(leptos::ev::hashchange, move |_| from_link());
+    on_cleanup(move || on_hash.remove());
     let degree = RwSignal::new(Degree::Good);
     let remark = RwSignal::new(String::new());
     let sign = Action::new_local(move |(claim, degree, remark): &(Claim, Degree, String)| {
@@ -174,6 +185,17 @@ fn SignClaim(units: Memo<Vec<String>>, written: RwSignal<u32>) -> impl IntoView 
     }
 }
 
+/// The claim carried by the page's fragment, when it was opened from a request link.
+fn link_claim() -> Option<String> {
+    #[cfg(feature = "hydrate")]
+    {
+        let hash = web_sys::window()?.location().hash().ok()?;
+        shared::confirm::code::claim_from_fragment(&hash)
+    }
+    #[cfg(not(feature = "hydrate"))]
+    None
+}
+
 /// The unit's name in the directory on this device, else its id.
 fn unit_name(store: crate::local::LocalStore, id: &str) -> String {
     store
@@ -211,6 +233,9 @@ fn confirmation_codes(store: crate::local::LocalStore, c: &Confirmation) -> impl
     view! {
         <p class="ok" role="status">
             {format!("Đã ký xác nhận cho {}: {}.", c.claim.cadre_name, c.degree.label_vi())}
+        </p>
+        <p class="hint">
+            "Khi máy có mạng, xác nhận cũng tự đến máy của cán bộ qua đồng bộ: khi ký từ đường dẫn, không cần trao mã."
         </p>
         <QrBlock
             text=text

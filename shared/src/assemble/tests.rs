@@ -31,6 +31,7 @@ fn year(trips: Vec<TripRecord>, submissions: Vec<Submission>) -> CadreYear {
         submissions,
         meetings: vec![],
         confirmations: vec![],
+        requests: Default::default(),
         unreadable: vec![],
     }
 }

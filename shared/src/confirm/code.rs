@@ -66,6 +66,48 @@ pub fn qr_text(prefix: &str, bytes: &[u8]) -> String {
     format!("{prefix}{}", base45_encode(bytes))
 }
 
+/// The fragment of a request link (`/xac-nhan#yc=…`) that carries a claim's QR text. A
+/// fragment, not a query: the browser never sends it to the server, and the page's HTML
+/// stays the same for every claim.
+pub const LINK_FRAGMENT: &str = "yc=";
+
+/// The link the cadre sends when the host officer signs later, online: `origin` (e.g.
+/// `https://dicoso.example.vn`) + the host page + the claim's QR text, percent-encoded
+/// where base45 uses characters a URL does not carry as they are (space, `%`).
+pub fn claim_link(origin: &str, claim_qr_text: &str) -> String {
+    let mut out = format!("{}/xac-nhan#{LINK_FRAGMENT}", origin.trim_end_matches('/'));
+    for c in claim_qr_text.chars() {
+        match c {
+            ' ' => out.push_str("%20"),
+            '%' => out.push_str("%25"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The claim's QR text in a request link's fragment (`#yc=…`, with or without the `#`),
+/// whatever a messaging app percent-encoded on the way.
+pub fn claim_from_fragment(fragment: &str) -> Option<String> {
+    let encoded = fragment
+        .trim_start_matches('#')
+        .strip_prefix(LINK_FRAGMENT)?;
+    let bytes = encoded.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = std::str::from_utf8(bytes.get(i + 1..i + 3)?).ok()?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok().filter(|s| !s.is_empty())
+}
+
 /// The bytes of a QR text, if it starts with `prefix`.
 pub fn from_qr_text(prefix: &str, text: &str) -> Option<Vec<u8>> {
     base45_decode(text.trim().strip_prefix(prefix)?)

@@ -365,3 +365,36 @@ fn what_is_scanned_or_typed_is_read() {
     assert_eq!(read_claim(&qr), Err(ReadError::ConfirmationNotClaim));
     assert_eq!(read_claim("https://example.com"), Err(ReadError::NotAClaim));
 }
+
+/// Issue 11: a request link carries the claim to the host page, whatever a messaging app
+/// does to the fragment's special characters.
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+fn request_links_carry_the_claim() {
+    use super::code::{CLAIM_PREFIX, claim_from_fragment, claim_link, qr_text, read_claim};
+    let text = qr_text(CLAIM_PREFIX, &claim().encode());
+    assert!(text.contains(' ') || text.contains('%') || text.contains(':'));
+    let link = claim_link("https://dicoso.example.vn/", &text);
+    let (page, fragment) = link.split_once('#').expect("a fragment");
+    assert_eq!(page, "https://dicoso.example.vn/xac-nhan");
+    assert!(!fragment.contains(' '), "{fragment}");
+    let rows: &[(&str, String)] = &[
+        ("as sent", format!("#{fragment}")),
+        ("without the #", fragment.to_owned()),
+        (
+            "every colon re-encoded",
+            format!("#{}", fragment.replacen(':', "%3A", 1)),
+        ),
+    ];
+    for (what, hash) in rows {
+        let back = claim_from_fragment(hash).unwrap_or_else(|| panic!("{what}"));
+        assert_eq!(read_claim(&back), Ok(claim()), "{what}");
+    }
+    for (what, hash) in [
+        ("another fragment", "#top"),
+        ("empty", "#yc="),
+        ("a cut escape", "#yc=DCS%2"),
+    ] {
+        assert_eq!(claim_from_fragment(hash), None, "{what}");
+    }
+}

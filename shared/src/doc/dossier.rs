@@ -8,6 +8,9 @@
 //! changed, so two devices editing different fields of one trip offline both keep theirs.
 
 use super::{DocError, DossierKey};
+pub use request::ConfirmationRequest;
+
+mod request;
 use crate::dossier::{
     Approval, ChiDoanMeeting, DifficultySolved, Evidence, EvidenceKind, GroupMember, HostUnit,
     Outline, Trip, TripGroup, TripReport, TripStatus,
@@ -142,6 +145,8 @@ pub struct CadreYear {
     /// Host confirmations the cadre's phone received (scanned or typed): what they are
     /// worth is decided by [`crate::confirm::verify`], not by who holds them.
     pub confirmations: Vec<crate::confirm::Confirmation>,
+    /// The cadre's requests for the host's confirmation, by trip id.
+    pub requests: std::collections::BTreeMap<String, ConfirmationRequest>,
     /// Entries this version cannot read (`trips/<id>`…): kept in the document, shown as
     /// such, never dropped.
     pub unreadable: Vec<String>,
@@ -521,6 +526,7 @@ impl Reader<'_> {
             submissions: Vec::new(),
             meetings: Vec::new(),
             confirmations: Vec::new(),
+            requests: Default::default(),
             unreadable: Vec::new(),
         };
         let held = super::party::read(self.doc, super::DocKind::CadreDossier);
@@ -532,7 +538,18 @@ impl Reader<'_> {
                 .entry(&trips, &id)
                 .and_then(|obj| self.read_trip(&obj, &id))
             {
-                Some(t) => out.trips.push(t),
+                Some(t) => {
+                    match self.entry(&trips, &id).map(|obj| self.read_request(&obj)) {
+                        Some(Some(Some(r))) => {
+                            out.requests.insert(id.clone(), r);
+                        }
+                        Some(Some(None)) => {}
+                        _ => out
+                            .unreadable
+                            .push(format!("trips/{id}/confirmation_asked_on")),
+                    }
+                    out.trips.push(t)
+                }
                 None => out.unreadable.push(format!("trips/{id}")),
             }
         }

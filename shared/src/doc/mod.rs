@@ -18,8 +18,8 @@ pub mod schema;
 
 pub use code::{CadreCode, CadreCodeError, MAX_CADRE_CODE_CHARS, valid_id, valid_province};
 pub use dossier::{
-    Basis, CadreYear, DossierDoc, MeetingRecord, SCHEMA_VERSION, Submission, TripRecord,
-    keyless_trips,
+    Basis, CadreYear, ConfirmationRequest, DossierDoc, MeetingRecord, SCHEMA_VERSION, Submission,
+    TripRecord, keyless_trips,
 };
 pub use key::{DocKey, DocKind, DossierKey, GENESIS_ACTOR, UPGRADE_ACTOR};
 

@@ -308,3 +308,130 @@ async fn a_host_confirms_a_visit_with_both_phones_offline_and_the_server_agrees(
     phone.close().await?;
     host.close().await
 }
+
+/// Asks both phones to sync now (as coming back to the app does) and waits until nothing
+/// written on them is missing from the server.
+async fn sync_now(b: &Browser) -> Result<()> {
+    b.client
+        .execute(
+            "document.dispatchEvent(new Event('visibilitychange')); return true;",
+            vec![],
+        )
+        .await?;
+    b.wait_text("header .badge", "Trực tuyến").await?;
+    b.wait_unsynced(0).await?;
+    Ok(())
+}
+
+/// Opens the phone's only trip again, from the start (the documents read afresh).
+async fn open_the_trip(phone: &Browser, server: &Server) -> Result<()> {
+    phone.client.goto(&server.url("/chuyen-di")).await?;
+    phone.wait_hydrated().await?;
+    phone.wait_text("ul.trips", "Vĩnh Hòa Hiệp").await?;
+    phone.click("ul.trips li a").await?;
+    phone
+        .wait_text("#host-confirmation", "Xác nhận của cơ sở")
+        .await?;
+    Ok(())
+}
+
+/// Issue 11, when the host officer has no phone with the app at the visit: the cadre
+/// sends a request link and the trip shows "Chờ xác nhận"; the officer opens the link
+/// later, online, on a device enrolled with the app, and signs; the confirmation reaches
+/// the cadre's phone by sync alone and the trip counts. Then the unit withdraws it
+/// (signed too): the trip stops counting, with the unit's reason, on the phone and on the
+/// server alike.
+#[tokio::test]
+async fn a_host_signs_a_request_link_later_then_withdraws_it() -> Result<()> {
+    let data = tempfile::tempdir()?;
+    set_up_province(data.path(), &[AN, HOST, STANDING])?;
+    let other = enrol_device(data.path(), AN.code).await?;
+    let standing = enrol_device(data.path(), STANDING.code).await?;
+    let port = free_port()?;
+    let server = Server::start(&site_dir(), data.path(), port)?;
+    let period = an_records_a_visit(&other, port).await?;
+    standing_approves(&standing, port, &period).await?;
+    let (host_camera, phone_camera) = (data.path().join("h.y4m"), data.path().join("p.y4m"));
+    camera::show(&host_camera, None)?;
+    camera::show(&phone_camera, None)?;
+    let host = phone_of(&server, &HOST, "1357", "/xac-nhan", false, &host_camera).await?;
+    let phone = phone_of(&server, &AN, "2468", "/", true, &phone_camera).await?;
+    let before = days_counted(&phone).await?;
+
+    // The cadre sends the link: the trip waits for the unit.
+    open_the_trip(&phone, &server).await?;
+    phone.click("#host-confirmation button.send-claim").await?;
+    let link = value_of(&phone, "claim-link").await?;
+    ensure!(
+        link.starts_with(&server.url("/xac-nhan#yc=DCS1YC")),
+        "not a request link: {link}"
+    );
+    let awaiting = phone
+        .wait_text("#host-confirmation [data-test=awaiting]", "Chờ xác nhận")
+        .await?;
+    ensure!(awaiting.contains("đường dẫn"), "{awaiting}");
+    phone.screenshot("xac-nhan-4-gui-duong-dan").await?;
+    sync_now(&phone).await?;
+
+    // The officer opens the link: the claim is already read, in Vietnamese.
+    host.client.goto(&link).await?;
+    host.wait_hydrated().await?;
+    let shown = host.wait_text("[data-test=claim]", AN.name).await?;
+    ensure!(shown.contains("Dự sinh hoạt chi đoàn ấp"), "{shown}");
+    host.click("input[name=degree][value=dat]").await?;
+    host.click("form fieldset ~ button[type=submit]").await?;
+    host.wait_text("ul.given", AN.name).await?;
+    sync_now(&host).await?;
+
+    // Nothing is handed over: the phone's next sync brings the confirmation.
+    open_the_trip(&phone, &server).await?;
+    let line = phone
+        .wait_text("#host-confirmation [data-test=confirmed]", HOST.name)
+        .await?;
+    assert_eq!(line, format!("Đã xác nhận: {}, Hoàn thành.", HOST.name));
+    phone.click("nav a[href='/']").await?;
+    let confirmed = days_counted(&phone).await?;
+    ensure!(
+        confirmed.as_u64().unwrap_or_default() == before.as_u64().unwrap_or_default() + 5,
+        "days counted went from {before} to {confirmed}, not by the trip's 5"
+    );
+
+    // The unit takes it back, with its reason.
+    host.client.goto(&server.url("/xac-nhan")).await?;
+    host.wait_hydrated().await?;
+    host.wait_text("ul.given", AN.name).await?;
+    host.click("ul.given details summary").await?;
+    host.set_value("ul.given details input", "Cán bộ về sớm hơn lịch đã báo")
+        .await?;
+    host.click("ul.given details button.danger").await?;
+    host.wait_text("ul.given", "Đã rút lại: Cán bộ về sớm hơn lịch đã báo")
+        .await?;
+    host.screenshot("xac-nhan-5-rut-lai").await?;
+    sync_now(&host).await?;
+
+    open_the_trip(&phone, &server).await?;
+    let rejected = phone
+        .wait_text("#host-confirmation [data-test=rejected]", "về sớm")
+        .await?;
+    ensure!(rejected.contains("rút lại"), "{rejected}");
+    phone.screenshot("xac-nhan-6-can-bo-thay-rut-lai").await?;
+    phone.click("nav a[href='/']").await?;
+    let after = days_counted(&phone).await?;
+    assert_eq!(after, before, "a withdrawn confirmation counts no days");
+
+    let on_phone = phone.verdict_json().await?;
+    let out = std::process::Command::new(server_bin())
+        .args(["evaluate", "--store"])
+        .arg(data.path())
+        .args(["--cadre", AN.code, "--year", &current_year().to_string()])
+        .args(["--as-of", &this_year(TODAY)])
+        .output()?;
+    ensure!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(String::from_utf8(out.stdout)?.trim_end(), on_phone);
+    phone.close().await?;
+    host.close().await
+}

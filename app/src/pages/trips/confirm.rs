@@ -9,9 +9,10 @@ use crate::local::{LocalError, LocalStore, Received, use_local_store};
 use crate::rating::TripStates;
 use chrono::Datelike;
 use leptos::prelude::*;
-use shared::confirm::code::{CLAIM_PREFIX, ReadError, qr_text, read_confirmation};
+use shared::confirm::code::{CLAIM_PREFIX, ReadError, claim_link, qr_text, read_confirmation};
 use shared::confirm::{Claim, ClaimError};
-use shared::doc::TripRecord;
+use shared::doc::{ConfirmationRequest, TripRecord};
+use shared::verdict::fmt_day;
 
 /// Why the confirmation was not taken.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -20,37 +21,6 @@ enum TakeError {
     Read(#[from] ReadError),
     #[error(transparent)]
     Store(#[from] LocalError),
-}
-
-/// Where this phone keeps the summary of the claim it last showed for a trip: a typed
-/// code carries no claim, so the phone rebuilds it (the same summary) to check the code.
-fn summary_key(trip: &str) -> String {
-    format!("dicoso-claim-summary:{trip}")
-}
-
-fn remembered_summary(trip: &str) -> Option<String> {
-    #[cfg(feature = "hydrate")]
-    {
-        web_sys::window()?
-            .local_storage()
-            .ok()??
-            .get_item(&summary_key(trip))
-            .ok()?
-    }
-    #[cfg(not(feature = "hydrate"))]
-    {
-        let _ = summary_key(trip);
-        None
-    }
-}
-
-fn remember_summary(trip: &str, summary: &str) {
-    #[cfg(feature = "hydrate")]
-    if let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
-        let _ = storage.set_item(&summary_key(trip), summary);
-    }
-    #[cfg(not(feature = "hydrate"))]
-    let _ = (trip, summary);
 }
 
 /// The cadre's name as the directory on this phone has it (else as enrolment gave it).
@@ -96,10 +66,24 @@ fn first_summary(record: &TripRecord) -> String {
         .collect()
 }
 
+/// The cadre's last request for this trip's confirmation, as the documents say.
+fn request_of(store: LocalStore, trip: &str) -> Option<ConfirmationRequest> {
+    store.docs.with(|d| match d {
+        crate::local::Loaded::Ready(d) => {
+            d.years.values().find_map(|y| y.requests.get(trip).cloned())
+        }
+        _ => None,
+    })
+}
+
 #[component]
 pub fn ConfirmationSection(record: TripRecord, states: Memo<TripStates>) -> impl IntoView {
     let store = use_local_store();
     let id = record.id().to_owned();
+    let request = {
+        let id = id.clone();
+        Memo::new(move |_| request_of(store, &id))
+    };
     let status = {
         let id = id.clone();
         move || {
@@ -115,14 +99,24 @@ pub fn ConfirmationSection(record: TripRecord, states: Memo<TripStates>) -> impl
                         <ul class="problems" data-test="rejected">{items}</ul>
                     }
                 });
-                let line = match s.confirmed_by.get(&id) {
-                    Some((officer, degree)) => view! {
+                let line = match (s.confirmed_by.get(&id), request.get()) {
+                    (Some((officer, degree)), _) => view! {
                         <p class="ok" data-test="confirmed">
                             {format!("Đã xác nhận: {officer}, {}.", degree.label_vi())}
                         </p>
                     }
                     .into_any(),
-                    None => view! {
+                    (None, Some(r)) => view! {
+                        <p class="warning" data-test="awaiting">
+                            {format!(
+                                "Chờ xác nhận: đã xin xác nhận ngày {}{}. Ngày của chuyến đi được tính khi có xác nhận.",
+                                fmt_day(r.on),
+                                if r.by_link { ", gửi đường dẫn cho đơn vị ký trên mạng" } else { " tại cơ sở" },
+                            )}
+                        </p>
+                    }
+                    .into_any(),
+                    (None, None) => view! {
                         <p data-test="unconfirmed">
                             "Chưa có xác nhận của đơn vị: ngày của chuyến đi chưa được tính."
                         </p>
@@ -137,36 +131,200 @@ pub fn ConfirmationSection(record: TripRecord, states: Memo<TripStates>) -> impl
         let id = id.clone();
         move || states.with(|s| s.confirmed_by.contains_key(&id))
     };
-    let summary = RwSignal::new(first_summary(&record));
-    let shown_claim = RwSignal::new(None::<Result<String, ClaimError>>);
-    let record_for_claim = record.clone();
-    let show_claim = move |_| {
-        let claim = claim_of(store, &record_for_claim, &summary.get_untracked());
-        if let Ok(claim) = &claim {
-            remember_summary(&claim.trip, &claim.summary);
+    view! {
+        <section class="card" aria-labelledby="h-confirm" id="host-confirmation">
+            <h2 id="h-confirm">"Xác nhận của cơ sở"</h2>
+            {status}
+            <Show when=move || !confirmed()>
+                <AskConfirmation record=record.clone() request=request />
+                <TakeConfirmation record=record.clone() request=request />
+            </Show>
+        </section>
+    }
+}
+
+/// Why the claim was not made.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+enum AskError {
+    #[error(transparent)]
+    Claim(#[from] ClaimError),
+    #[error(transparent)]
+    Store(#[from] LocalError),
+}
+
+/// The page's origin, for the link (this phone's server).
+fn origin() -> String {
+    #[cfg(feature = "hydrate")]
+    {
+        web_sys::window()
+            .and_then(|w| w.location().origin().ok())
+            .unwrap_or_default()
+    }
+    #[cfg(not(feature = "hydrate"))]
+    String::new()
+}
+
+/// Step 1: the claim, shown on-site as a QR code, or sent as a link the host officer
+/// opens on a device with the app and signs later, online. Either way the request is
+/// recorded on the trip ("Chờ xác nhận"), with the summary a typed code is checked
+/// against.
+#[component]
+fn AskConfirmation(
+    record: TripRecord,
+    request: Memo<Option<ConfirmationRequest>>,
+) -> impl IntoView {
+    let store = use_local_store();
+    let summary = RwSignal::new(
+        request
+            .get_untracked()
+            .map(|r| r.summary)
+            .unwrap_or_else(|| first_summary(&record)),
+    );
+    // Only the request is kept: the code or link shown is made again from it, so it stays
+    // on screen when the page is drawn again (each write redraws it) and on a later visit.
+    let ask = Action::new_local(move |(record, by_link): &(TripRecord, bool)| {
+        let (record, by_link) = (record.clone(), *by_link);
+        let summary = summary.get_untracked().trim().to_owned();
+        async move {
+            claim_of(store, &record, &summary)?;
+            let on = store.today_or_epoch();
+            store
+                .request_confirmation(
+                    record.id().to_owned(),
+                    ConfirmationRequest {
+                        on,
+                        summary,
+                        by_link,
+                    },
+                )
+                .await?;
+            Ok::<_, AskError>(())
         }
-        shown_claim.set(Some(claim.map(|c| qr_text(CLAIM_PREFIX, &c.encode()))));
-    };
+    });
     let host_name = record.trip.host.name.clone();
-    let claim_view = move || {
-        shown_claim.get().map(|shown| match shown {
-            Ok(text) => view! {
+    let shared_note = RwSignal::new(None::<&'static str>);
+    let record_shown = record.clone();
+    let asked = move || {
+        let r = request.get()?;
+        let text = match claim_of(store, &record_shown, &r.summary) {
+            Ok(claim) => qr_text(CLAIM_PREFIX, &claim.encode()),
+            Err(e) => {
+                return Some(view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any());
+            }
+        };
+        Some(if r.by_link {
+            let link = claim_link(&origin(), &text);
+            let to_share = link.clone();
+            view! {
+                <div class="claim-link">
+                    <label for="claim-link">
+                        "Đường dẫn xin xác nhận: gửi cho cán bộ của đơn vị (Zalo, tin nhắn, thư). Cán bộ đơn vị mở bằng máy đã đăng nhập ứng dụng và ký khi có mạng."
+                    </label>
+                    <input id="claim-link" type="text" readonly prop:value=link />
+                    <button
+                        type="button"
+                        class="share-link"
+                        on:click=move |_| shared_note.set(Some(share(&to_share)))
+                    >
+                        "Chia sẻ / sao chép đường dẫn"
+                    </button>
+                    {move || shared_note.get().map(|n| view! { <p class="hint" role="status">{n}</p> })}
+                </div>
+            }
+            .into_any()
+        } else {
+            view! {
                 <QrBlock
                     text=text
                     caption=format!("Mã xin xác nhận: đưa cán bộ của {host_name} quét bằng ứng dụng dicoso.")
                     id="claim-qr"
                 />
             }
-            .into_any(),
-            Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+            .into_any()
         })
     };
+    let failed = move || {
+        ask.value()
+            .get()
+            .and_then(Result::err)
+            .map(|e| view! { <p class="error" role="alert">{e.to_string()}</p> })
+    };
+    let on_site = {
+        let record = record.clone();
+        move |_| {
+            ask.dispatch((record.clone(), false));
+        }
+    };
+    let by_link = move |_| {
+        ask.dispatch((record.clone(), true));
+    };
+    view! {
+        <h3>"1. Xin xác nhận"</h3>
+        <label for="claim-summary">"Tóm tắt một dòng cho đơn vị"</label>
+        <input
+            id="claim-summary"
+            type="text"
+            maxlength=shared::confirm::MAX_TEXT_CHARS
+            prop:value=move || summary.get()
+            on:input=move |ev| summary.set(event_target_value(&ev))
+        />
+        <button type="button" class="make-claim" on:click=on_site disabled=move || ask.pending().get()>
+            "Tạo mã xin xác nhận"
+        </button>
+        <button type="button" class="send-claim secondary" on:click=by_link disabled=move || ask.pending().get()>
+            "Gửi đường dẫn để đơn vị ký sau"
+        </button>
+        {failed}
+        {asked}
+    }
+}
 
+/// Hands the link to the phone's share sheet, else copies it; says which.
+fn share(link: &str) -> &'static str {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::{JsCast, JsValue};
+        let Some(navigator) = web_sys::window().map(|w| w.navigator()) else {
+            return "Hãy chép đường dẫn ở ô trên.";
+        };
+        let call = |target: &JsValue, name: &str, arg: &JsValue| -> bool {
+            js_sys::Reflect::get(target, &JsValue::from_str(name))
+                .ok()
+                .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
+                .is_some_and(|f| f.call1(target, arg).is_ok())
+        };
+        let data = js_sys::Object::new();
+        let _ = js_sys::Reflect::set(&data, &"title".into(), &"Xin xác nhận chuyến đi".into());
+        let _ = js_sys::Reflect::set(&data, &"url".into(), &JsValue::from_str(link));
+        if call(&navigator, "share", &data) {
+            return "Đã mở hộp chia sẻ của máy.";
+        }
+        let clipboard = js_sys::Reflect::get(&navigator, &"clipboard".into()).unwrap_or_default();
+        if !clipboard.is_undefined() && call(&clipboard, "writeText", &JsValue::from_str(link)) {
+            return "Đã sao chép đường dẫn.";
+        }
+        "Máy này không chia sẻ được: hãy chép đường dẫn ở ô trên."
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = link;
+        "Hãy chép đường dẫn ở ô trên."
+    }
+}
+
+/// Step 2: the host's confirmation, scanned, pasted or typed.
+#[component]
+fn TakeConfirmation(
+    record: TripRecord,
+    request: Memo<Option<ConfirmationRequest>>,
+) -> impl IntoView {
+    let store = use_local_store();
     let typed = RwSignal::new(String::new());
     let take = Action::new_local(move |(trip, text): &(TripRecord, String)| {
         let (trip, text) = (trip.clone(), text.clone());
+        // A typed code carries no claim: the phone rebuilds the one it asked with.
+        let summary = request.get_untracked().map(|r| r.summary);
         async move {
-            let summary = remembered_summary(trip.id());
             let claim = summary.and_then(|s| claim_of(store, &trip, &s).ok());
             let directory = store.directory.get_untracked();
             let confirmation = read_confirmation(&text, claim.as_ref(), directory.as_deref())?;
@@ -181,10 +339,9 @@ pub fn ConfirmationSection(record: TripRecord, states: Memo<TripStates>) -> impl
         ev.prevent_default();
         take.dispatch((record_for_take.clone(), typed.get_untracked()));
     };
-    let record_for_scan = record.clone();
     let scanned = Callback::new(move |text: String| {
         typed.set(text.clone());
-        take.dispatch((record_for_scan.clone(), text));
+        take.dispatch((record.clone(), text));
     });
     let outcome = move || {
         take.value().get().map(|result| match result {
@@ -214,43 +371,25 @@ pub fn ConfirmationSection(record: TripRecord, states: Memo<TripStates>) -> impl
             typed.set(String::new());
         }
     });
-
     view! {
-        <section class="card" aria-labelledby="h-confirm" id="host-confirmation">
-            <h2 id="h-confirm">"Xác nhận của cơ sở"</h2>
-            {status}
-            <Show when=move || !confirmed()>
-                <h3>"1. Xin xác nhận"</h3>
-                <label for="claim-summary">"Tóm tắt một dòng cho đơn vị"</label>
-                <input
-                    id="claim-summary"
-                    type="text"
-                    maxlength=shared::confirm::MAX_TEXT_CHARS
-                    prop:value=move || summary.get()
-                    on:input=move |ev| summary.set(event_target_value(&ev))
-                />
-                <button type="button" class="make-claim" on:click=show_claim.clone()>"Tạo mã xin xác nhận"</button>
-                {claim_view.clone()}
-                <h3>"2. Nhận xác nhận"</h3>
-                <Scanner label="Quét mã xác nhận của đơn vị" on_text=scanned />
-                <form on:submit=submit.clone()>
-                    <label for="confirmation-text">
-                        "Hoặc dán nội dung mã QR xác nhận, hoặc gõ mã nhập tay của đơn vị"
-                    </label>
-                    <textarea
-                        id="confirmation-text"
-                        rows="3"
-                        autocomplete="off"
-                        autocapitalize="characters"
-                        prop:value=move || typed.get()
-                        on:input=move |ev| typed.set(event_target_value(&ev))
-                    ></textarea>
-                    <button type="submit" disabled=move || take.pending().get()>
-                        "Nhận xác nhận"
-                    </button>
-                </form>
-            </Show>
-            {outcome}
-        </section>
+        <h3>"2. Nhận xác nhận"</h3>
+        <Scanner label="Quét mã xác nhận của đơn vị" on_text=scanned />
+        <form on:submit=submit>
+            <label for="confirmation-text">
+                "Hoặc dán nội dung mã QR xác nhận, hoặc gõ mã nhập tay của đơn vị"
+            </label>
+            <textarea
+                id="confirmation-text"
+                rows="3"
+                autocomplete="off"
+                autocapitalize="characters"
+                prop:value=move || typed.get()
+                on:input=move |ev| typed.set(event_target_value(&ev))
+            ></textarea>
+            <button type="submit" disabled=move || take.pending().get()>
+                "Nhận xác nhận"
+            </button>
+        </form>
+        {outcome}
     }
 }

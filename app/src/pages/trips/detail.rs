@@ -253,6 +253,9 @@ fn field_label(field: &str) -> String {
         "difficulty" => "Khó khăn đã giải quyết",
         "evidence" => "Minh chứng",
         "created_at" => "Ngày tạo",
+        "confirmation_asked_on" => "Ngày xin xác nhận",
+        "confirmation_summary" => "Tóm tắt gửi đơn vị",
+        "confirmation_by_link" => "Xin xác nhận qua đường dẫn",
         other => other,
     };
     if rest.is_empty() {

@@ -307,3 +307,39 @@ fn incremental_saves_concatenate() {
     assert_eq!(loaded.read().expect("read").trips.len(), 1);
     assert!(loaded.save_incremental().is_empty());
 }
+
+/// Issue 11: the request for the host's confirmation is kept on the trip, read back by
+/// any device, survives later edits of the trip, and the later ask wins.
+#[test]
+fn a_confirmation_request_is_kept_on_its_trip() {
+    let mut a = DossierDoc::new(&key(), actor(b"device-a-0000000"));
+    a.put_trip(&record("t1", "2026-03-02", "2026-03-06"), 1_000)
+        .expect("put");
+    let on_site = ConfirmationRequest {
+        on: day("2026-03-06"),
+        summary: "Dự sinh hoạt chi đoàn ấp 3".into(),
+        by_link: false,
+    };
+    a.request_confirmation("t1", &on_site, 2_000).expect("ask");
+    let mut b = DossierDoc::load(&a.save(), actor(b"device-b-0000000")).expect("load");
+    assert_eq!(b.read().expect("read").requests.get("t1"), Some(&on_site));
+    // Editing the trip does not drop the request.
+    let mut edited = record("t1", "2026-03-02", "2026-03-06");
+    edited.trip.notes = Some("Đã gặp bí thư xã".into());
+    b.put_trip(&edited, 3_000).expect("edit");
+    let by_link = ConfirmationRequest {
+        on: day("2026-03-09"),
+        summary: "Dự sinh hoạt chi đoàn ấp 3".into(),
+        by_link: true,
+    };
+    b.request_confirmation("t1", &by_link, 4_000)
+        .expect("ask again");
+    a.merge(&mut b).expect("merge");
+    let read = a.read().expect("read");
+    assert_eq!(read.requests.get("t1"), Some(&by_link));
+    assert!(read.unreadable.is_empty(), "{:?}", read.unreadable);
+    assert!(
+        a.request_confirmation("t9", &by_link, 5_000).is_err(),
+        "no such trip"
+    );
+}
