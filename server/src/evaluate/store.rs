@@ -63,6 +63,11 @@ pub(super) fn from_store(dir: &Path, args: &EvaluateArgs) -> anyhow::Result<Exit
         as_of,
     )
     .map_err(|e| anyhow!("{code} {year}: {e}"))?;
+    // Why a host's confirmation does not count (forged, altered, replayed, revoked key,
+    // withdrawn…): the office sees what the phone shows on the trip.
+    for (trip, reason) in &rated.assembled.rejected_confirmations {
+        eprintln!("note: a confirmation of trip {trip} does not count: {reason}");
+    }
     writeln!(std::io::stdout().lock(), "{}", verdict_json(&rated.verdict))?;
     Ok(ExitCode::SUCCESS)
 }

@@ -5,6 +5,7 @@
 mod access;
 mod accounts;
 mod common;
+mod confirmations;
 mod durability;
 mod evaluate_cli;
 mod hardening;
