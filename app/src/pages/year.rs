@@ -134,10 +134,97 @@ fn rated_view(store: LocalStore, r: &YearRating, rated: &Rated) -> AnyView {
         {days_card(v)}
         {thematic_card(rated)}
         {coverage_card(rated, policy.as_ref())}
+        {office_card(rated, policy.as_ref())}
         {due_card(r, rated, policy.as_ref(), &registered_next)}
         {findings_card(v)}
     }
     .into_any()
+}
+
+/// What the office decided about the year, as synced (issue 12): HQ's official rating,
+/// the exemptions it recorded (học tập dài hạn, thai sản…), its reminders (a written one,
+/// with its reference, weighs on the rating: 000 §V.2), and decisions written at once by
+/// two people. Nothing when the office has written nothing.
+fn office_card(rated: &Rated, policy: Option<&Policy>) -> Option<AnyView> {
+    let a = &rated.assembled;
+    let exemptions = &a.dossier.cadre.exemptions;
+    if a.official.is_none()
+        && exemptions.is_empty()
+        && a.reminders.is_empty()
+        && a.conflicts.is_empty()
+    {
+        return None;
+    }
+    let official = a.official.as_ref().map(|o| {
+        let label = serde_json::from_value::<shared::verdict::Rating>(serde_json::Value::from(o.rating.clone()))
+            .map_or(o.rating.clone(), |r| r.label_vi().to_owned());
+        let reference = if o.reference.is_empty() {
+            String::new()
+        } else {
+            format!(", số {}", o.reference)
+        };
+        view! {
+            <p class="ok" data-test="official">
+                {format!("Xếp loại chính thức: {label} (ngày {}{reference}).", fmt_day(o.decided_on))}
+            </p>
+        }
+    });
+    let exemptions = (!exemptions.is_empty()).then(|| {
+        let items = exemptions
+            .iter()
+            .map(|e| {
+                let reason = policy
+                    .and_then(|p| p.exemption_reason(&e.reason))
+                    .map_or(e.reason.clone(), |r| r.label_vi.clone());
+                let note = e
+                    .note
+                    .as_ref()
+                    .map(|n| format!(" ({n})"))
+                    .unwrap_or_default();
+                view! { <li>{format!("{reason}: {}{note}", fmt_range(e.from, e.to))}</li> }
+            })
+            .collect_view();
+        view! { <h3>"Được miễn đi cơ sở"</h3><ul data-test="exemptions">{items}</ul> }
+    });
+    let reminders = (!a.reminders.is_empty()).then(|| {
+        let items = a
+            .reminders
+            .iter()
+            .map(|r| {
+                let kind = match &r.reference {
+                    Some(reference) => format!("nhắc nhở bằng văn bản số {reference}"),
+                    None => "nhắc qua ứng dụng".to_owned(),
+                };
+                view! {
+                    <li>
+                        <strong>{fmt_day(r.date)}</strong>
+                        {format!(" ({kind}): {}", r.message)}
+                    </li>
+                }
+            })
+            .collect_view();
+        view! { <h3>"Nhắc nhở của Ban Tổ chức – Kiểm tra"</h3><ul data-test="reminders">{items}</ul> }
+    });
+    let conflicts = (!a.conflicts.is_empty()).then(|| {
+        let items = a
+            .conflicts
+            .iter()
+            .map(|c| view! { <li>{c.clone()}</li> })
+            .collect_view();
+        view! { <h3>"Quyết định cần thống nhất lại"</h3><ul class="problems">{items}</ul> }
+    });
+    Some(
+        view! {
+            <section class="card" aria-labelledby="h-office" data-test="from-office">
+                <h2 id="h-office">"Từ Tỉnh Đoàn"</h2>
+                {official}
+                {exemptions}
+                {reminders}
+                {conflicts}
+            </section>
+        }
+        .into_any(),
+    )
 }
 
 fn outlook_card(v: &Verdict) -> AnyView {
@@ -245,7 +332,11 @@ fn days_card(v: &Verdict) -> AnyView {
                 </ul>
             </div>
             <p class="muted" data-stat="days" data-counted=d.counted data-required=d.required>
-                {format!("Cần tối thiểu {} ngày trong năm; còn thiếu {} ngày.", d.required, d.missing)}
+                {match &v.exemption {
+                    // An exempt year asks for no days: no shortfall to show.
+                    Some(x) => format!("Năm nay được miễn ({}): không phải đủ số ngày tối thiểu.", x.label_vi),
+                    None => format!("Cần tối thiểu {} ngày trong năm; còn thiếu {} ngày.", d.required, d.missing),
+                }}
             </p>
         </section>
     }

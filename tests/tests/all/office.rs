@@ -5,9 +5,12 @@
 
 use anyhow::{Context, Result, ensure};
 use e2e::sync_client::SyncClient;
-use e2e::{Browser, Server, TestPerson, free_port, set_up_province, site_dir, this_year};
+use e2e::{
+    Browser, Server, TestPerson, current_year, free_port, set_up_province, site_dir, this_year,
+};
 use shared::assemble::{Sources, rate};
-use shared::doc::{CadreCode, DossierDoc, DossierKey};
+use shared::doc::party::{ExemptionRecord, PartyDoc, ReminderNote, Taken};
+use shared::doc::{CadreCode, DocKey, DocKind, DossierDoc, DossierKey};
 use shared::dossier::TripStatus;
 use shared::form::{TripForm, check_trip};
 use shared::policy::Policy;
@@ -175,6 +178,102 @@ async fn hq_reads_the_provinces_rating_table_on_the_office_page() -> Result<()> 
             "{shown:?}"
         );
     }
+    browser.close().await?;
+    drop(server);
+    Ok(())
+}
+
+/// Issue 12: what HQ records about a cadre's year (a reminder in writing, with its
+/// reference; one through the app; an exemption for maternity leave) reaches the cadre's
+/// phone at its next sync and shows on Năm nay, the exemption with the policy's words.
+#[tokio::test]
+async fn hqs_reminders_and_exemption_reach_the_cadres_phone() -> Result<()> {
+    const AN_WITH_PHONE: TestPerson = TestPerson {
+        password: Some("mat-khau-cua-an"),
+        ..AN
+    };
+    let an = AN_WITH_PHONE;
+    let data = tempfile::tempdir()?;
+    set_up_province(data.path(), &[AN_WITH_PHONE, HQ])?;
+    let hq = e2e::enrol_device(data.path(), HQ.code).await?;
+    let port = free_port()?;
+    let server = Server::start(&site_dir(), data.path(), port)?;
+
+    let day = |md: &str| chrono::NaiveDate::parse_from_str(&this_year(md), "%Y-%m-%d");
+    let key = DocKey::party(
+        DocKind::HqRecord,
+        "KG",
+        "",
+        CadreCode::parse(AN.code)?,
+        current_year(),
+    )?;
+    let taken = Taken {
+        by: HQ.code.into(),
+        at: 1_780_000_000_000,
+    };
+    let mut doc = PartyDoc::new(&key, hq.actor.clone());
+    let written = ReminderNote {
+        date: day("05-15")?,
+        message: "Đồng chí chưa đăng ký chuyến đi quý II.".into(),
+        reference: Some("12-CV/TĐTN".into()),
+        taken: taken.clone(),
+    };
+    let in_app = ReminderNote {
+        date: day("06-01")?,
+        message: "Nhắc nộp báo cáo chuyến đi tháng 3.".into(),
+        reference: None,
+        taken: taken.clone(),
+    };
+    let leave = ExemptionRecord {
+        reason: "thai-san".into(),
+        from: day("07-01")?,
+        to: day("12-31")?,
+        reference: "45-QĐ/TĐTN".into(),
+        note: String::new(),
+        lifted: false,
+        taken,
+    };
+    doc.put_json("reminders", "r1", &written, 1_780_000_000_000)?;
+    doc.put_json("reminders", "r2", &in_app, 1_780_000_000_001)?;
+    doc.put_json("exemptions", "x1", &leave, 1_780_000_000_002)?;
+    let mut client = SyncClient::connect_as(&format!("ws://127.0.0.1:{port}/sync"), &hq).await?;
+    client.insert_document(key.document_id(), doc.automerge().clone());
+    client.wait_synced(key.document_id()).await?;
+    client.close().await;
+
+    let browser = Browser::start().await?;
+    let b = &browser;
+    b.phone_screen().await?;
+    b.enrol(
+        &server.url(""),
+        &an,
+        an.password.unwrap_or_default(),
+        "2468",
+    )
+    .await?;
+    b.client.goto(&server.url("/")).await?;
+    b.wait_person(AN.code).await?;
+    let card = b.wait_text("[data-test=from-office]", "12-CV/TĐTN").await?;
+    let year = current_year();
+    for expected in [
+        format!("15/05/{year} (nhắc nhở bằng văn bản số 12-CV/TĐTN): Đồng chí chưa đăng ký"),
+        format!("01/06/{year} (nhắc qua ứng dụng): Nhắc nộp báo cáo"),
+        format!("Nghỉ chế độ thai sản: 01/07–31/12/{year} (45-QĐ/TĐTN)"),
+    ] {
+        ensure!(card.contains(&expected), "“{expected}” is not in: {card}");
+    }
+    let days = b.text("[data-stat=days]").await?;
+    ensure!(
+        !days.contains("còn thiếu"),
+        "an exempt year has no shortfall: {days}"
+    );
+    b.client
+        .execute(
+            "document.querySelector('[data-test=from-office]').scrollIntoView(); return true;",
+            vec![],
+        )
+        .await?;
+    b.screenshot("office-2-nhac-nho-tren-dien-thoai").await?;
     browser.close().await?;
     drop(server);
     Ok(())

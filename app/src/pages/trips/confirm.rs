@@ -209,7 +209,9 @@ fn AskConfirmation(
         let text = match claim_of(store, &record_shown, &r.summary) {
             Ok(claim) => qr_text(CLAIM_PREFIX, &claim.encode()),
             Err(e) => {
-                return Some(view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any());
+                return Some(
+                    view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+                );
             }
         };
         Some(if r.by_link {
