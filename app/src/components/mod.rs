@@ -11,6 +11,19 @@ use crate::sync::fmt_time;
 use leptos::prelude::*;
 use shared::assemble::{Party, TripStage};
 
+/// The page's origin (`https://…`, this app's server), for links made to be sent; empty
+/// before hydration and on the server.
+pub fn page_origin() -> String {
+    #[cfg(feature = "hydrate")]
+    {
+        web_sys::window()
+            .and_then(|w| w.location().origin().ok())
+            .unwrap_or_default()
+    }
+    #[cfg(not(feature = "hydrate"))]
+    String::new()
+}
+
 /// Sets the document's title after hydration ("Chuyến đi – dicoso"). The server's HTML
 /// carries the app's title (the shell's `<Title>`) on every page; the year's pages set
 /// theirs in the browser, the account pages through `leptos_meta::Title`.

@@ -176,6 +176,25 @@ async fn days_counted(b: &Browser) -> Result<Value> {
     Ok(v["days"]["counted"].clone())
 }
 
+/// `dicoso evaluate --store` rates An's year from the server's store exactly as the
+/// phone shows it (the verdict JSON, byte for byte).
+async fn server_agrees(phone: &Browser, data: &std::path::Path) -> Result<()> {
+    let on_phone = phone.verdict_json().await?;
+    let out = std::process::Command::new(server_bin())
+        .args(["evaluate", "--store"])
+        .arg(data)
+        .args(["--cadre", AN.code, "--year", &current_year().to_string()])
+        .args(["--as-of", &this_year(TODAY)])
+        .output()?;
+    ensure!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(String::from_utf8(out.stdout)?.trim_end(), on_phone);
+    Ok(())
+}
+
 /// The day the phone believes it is (the verdict's as-of): mid-year.
 const TODAY: &str = "06-10";
 
@@ -283,28 +302,9 @@ async fn a_host_confirms_a_visit_with_both_phones_offline_and_the_server_agrees(
     phone.set_network(true).await?;
     host.set_network(true).await?;
     for b in [&phone, &host] {
-        b.client
-            .execute(
-                "document.dispatchEvent(new Event('visibilitychange')); return true;",
-                vec![],
-            )
-            .await?;
-        b.wait_text("header .badge", "Trực tuyến").await?;
-        b.wait_unsynced(0).await?;
+        sync_now(b).await?;
     }
-    let on_phone = phone.verdict_json().await?;
-    let out = std::process::Command::new(server_bin())
-        .args(["evaluate", "--store"])
-        .arg(data.path())
-        .args(["--cadre", AN.code, "--year", &current_year().to_string()])
-        .args(["--as-of", &this_year(TODAY)])
-        .output()?;
-    ensure!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert_eq!(String::from_utf8(out.stdout)?.trim_end(), on_phone);
+    server_agrees(&phone, data.path()).await?;
     phone.close().await?;
     host.close().await
 }
@@ -419,19 +419,7 @@ async fn a_host_signs_a_request_link_later_then_withdraws_it() -> Result<()> {
     let after = days_counted(&phone).await?;
     assert_eq!(after, before, "a withdrawn confirmation counts no days");
 
-    let on_phone = phone.verdict_json().await?;
-    let out = std::process::Command::new(server_bin())
-        .args(["evaluate", "--store"])
-        .arg(data.path())
-        .args(["--cadre", AN.code, "--year", &current_year().to_string()])
-        .args(["--as-of", &this_year(TODAY)])
-        .output()?;
-    ensure!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert_eq!(String::from_utf8(out.stdout)?.trim_end(), on_phone);
+    server_agrees(&phone, data.path()).await?;
     phone.close().await?;
     host.close().await
 }

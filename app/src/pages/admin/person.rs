@@ -26,19 +26,6 @@ fn time_zone_offset() -> i32 {
     }
 }
 
-fn origin() -> String {
-    #[cfg(feature = "hydrate")]
-    {
-        web_sys::window()
-            .and_then(|w| w.location().origin().ok())
-            .unwrap_or_default()
-    }
-    #[cfg(not(feature = "hydrate"))]
-    {
-        String::new()
-    }
-}
-
 #[component]
 pub fn PersonCard(entry: PersonEntry, changed: Callback<()>) -> impl IntoView {
     let code = entry.code.clone();
@@ -237,7 +224,7 @@ fn show(shown: Shown) -> AnyView {
         }
         .into_any(),
         Shown::Code(code) => {
-            let url = format!("{}{}", origin(), code.url);
+            let url = format!("{}{}", crate::components::page_origin(), code.url);
             let href = url.clone();
             let until = fmt_time(time_zone_offset(), code.expires_at as f64);
             view! {

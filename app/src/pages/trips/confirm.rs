@@ -152,18 +152,6 @@ enum AskError {
     Store(#[from] LocalError),
 }
 
-/// The page's origin, for the link (this phone's server).
-fn origin() -> String {
-    #[cfg(feature = "hydrate")]
-    {
-        web_sys::window()
-            .and_then(|w| w.location().origin().ok())
-            .unwrap_or_default()
-    }
-    #[cfg(not(feature = "hydrate"))]
-    String::new()
-}
-
 /// Step 1: the claim, shown on-site as a QR code, or sent as a link the host officer
 /// opens on a device with the app and signs later, online. Either way the request is
 /// recorded on the trip ("Chờ xác nhận"), with the summary a typed code is checked
@@ -215,7 +203,7 @@ fn AskConfirmation(
             }
         };
         Some(if r.by_link {
-            let link = claim_link(&origin(), &text);
+            let link = claim_link(&crate::components::page_origin(), &text);
             let to_share = link.clone();
             view! {
                 <div class="claim-link">
