@@ -10,4 +10,7 @@ mod evaluate_cli;
 mod hardening;
 mod http;
 mod office;
+mod store_readonly;
+mod sync_fixture;
+mod sync_stalls;
 mod sync_ws;
