@@ -963,11 +963,18 @@ fn issue_10_a_hibernated_document_reloads_and_still_relays_to_its_followers() {
     net.pump();
     assert!(net.server.followed(&DOC));
 
-    assert!(net.server.hibernate(&DOC), "loaded and followed: dropped all the same");
+    assert!(
+        net.server.hibernate(&DOC),
+        "loaded and followed: dropped all the same"
+    );
     assert!(!net.server.hibernate(&DOC), "already out of memory");
     assert_eq!(net.server.loaded_count(), 0);
     assert!(net.server.followed(&DOC), "its followers' sync states stay");
-    assert_eq!(net.server.evict_idle(), vec![], "nothing to evict: it is out");
+    assert_eq!(
+        net.server.evict_idle(),
+        vec![],
+        "nothing to evict: it is out"
+    );
 
     net.server_events.clear();
     net.client_events[1].clear();
