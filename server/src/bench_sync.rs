@@ -375,11 +375,16 @@ pub(crate) async fn sync_figures(sync_url: &str) -> Result<(u64, u64, f64)> {
         .and_then(|rest| rest.split('/').next())
         .with_context(|| format!("not a ws:// URL: {sync_url}"))?;
     let health = get_health(authority).await?;
-    let figure = |name: &str| health["sync"][name].as_u64().unwrap_or_default();
+    // Absent when the router did not answer in time (a loaded server): unknown, not 0.
+    let figure = |name: &str| {
+        health["sync"][name]
+            .as_u64()
+            .with_context(|| format!("no sync.{name} in /api/health"))
+    };
     Ok((
-        figure("documents_loaded"),
-        figure("documents_followed"),
-        figure("documents_memory") as f64 / (1024.0 * 1024.0),
+        figure("documents_loaded")?,
+        figure("documents_followed")?,
+        figure("documents_memory")? as f64 / (1024.0 * 1024.0),
     ))
 }
 
