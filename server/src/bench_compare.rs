@@ -22,7 +22,7 @@ use server::testing::Device;
 
 use crate::bench_sync::{
     BenchSyncArgs, ChildServer, documents_left_loaded, mib, one_client, peak_rss_kib, soak_client,
-    unenrolled,
+    sync_figures, unenrolled,
 };
 
 /// How often the soak prints the server's memory.
@@ -82,7 +82,7 @@ pub async fn compare(args: BenchSyncArgs) -> Result<ExitCode> {
                         .collect::<Result<Vec<_>>>()?;
                     (child, devices)
                 }
-                _ => ChildServer::start(load.clients).await?,
+                _ => ChildServer::start(load.clients, args.documents_memory).await?,
             };
             eprintln!(
                 "running {} clients × {} documents against {server} ({})",
@@ -263,7 +263,7 @@ fn status_kib(pid: u32, field: &str) -> Result<u64> {
 
 pub async fn soak(args: BenchSyncArgs) -> Result<ExitCode> {
     let duration = Duration::from_secs(args.soak_secs);
-    let (child, devices) = ChildServer::start(args.clients).await?;
+    let (child, devices) = ChildServer::start(args.clients, args.documents_memory).await?;
     let until = Instant::now() + duration;
     let changes = Arc::new(AtomicU64::new(0));
     let started = Instant::now();
@@ -300,11 +300,18 @@ pub async fn soak(args: BenchSyncArgs) -> Result<ExitCode> {
         tokio::time::interval_at(tokio::time::Instant::now() + SOAK_REPORT, SOAK_REPORT);
     while Instant::now() + SOAK_REPORT / 2 < until {
         ticker.tick().await;
+        let documents = match sync_figures(&child.url).await {
+            Ok((loaded, followed, memory)) => {
+                format!("{loaded} of {followed} documents in memory (~{memory:.1} MiB)")
+            }
+            Err(e) => format!("documents unknown: {e:#}"),
+        };
         println!(
-            "  t={} s: RSS {:.1} MiB, peak {:.1} MiB, {} changes synced",
+            "  t={} s: RSS {:.1} MiB, peak {:.1} MiB, {} threads, {} changes synced, {documents}",
             started.elapsed().as_secs(),
             mib(status_kib(child.pid, "VmRSS")?),
             mib(status_kib(child.pid, "VmHWM")?),
+            status_kib(child.pid, "Threads").unwrap_or_default(),
             changes.load(Ordering::Relaxed)
         );
     }

@@ -69,6 +69,10 @@ pub struct BenchSyncArgs {
     /// How long the soak lasts.
     #[arg(long, default_value_t = 600)]
     pub(crate) soak_secs: u64,
+    /// Passed to the `dicoso serve` it starts: what loaded documents may take in memory
+    /// (its own default if not given).
+    #[arg(long)]
+    pub(crate) documents_memory: Option<usize>,
 }
 
 pub fn run(args: BenchSyncArgs) -> Result<ExitCode> {
@@ -95,7 +99,7 @@ async fn bench(args: BenchSyncArgs) -> Result<ExitCode> {
             (addr.clone(), devices)
         }
         None => {
-            let (server, devices) = ChildServer::start(args.clients).await?;
+            let (server, devices) = ChildServer::start(args.clients, args.documents_memory).await?;
             let url = server.url.clone();
             child = Some(server);
             (url, devices)
@@ -363,6 +367,27 @@ pub(crate) async fn documents_left_loaded(sync_url: &str) -> Result<(u64, Durati
     }
 }
 
+/// The server's sync figures from `/api/health`: documents in memory, documents followed
+/// (with an actor), and what those in memory are estimated to take (MiB).
+pub(crate) async fn sync_figures(sync_url: &str) -> Result<(u64, u64, f64)> {
+    let authority = sync_url
+        .strip_prefix("ws://")
+        .and_then(|rest| rest.split('/').next())
+        .with_context(|| format!("not a ws:// URL: {sync_url}"))?;
+    let health = get_health(authority).await?;
+    // Absent when the router did not answer in time (a loaded server): unknown, not 0.
+    let figure = |name: &str| {
+        health["sync"][name]
+            .as_u64()
+            .with_context(|| format!("no sync.{name} in /api/health"))
+    };
+    Ok((
+        figure("documents_loaded")?,
+        figure("documents_followed")?,
+        figure("documents_memory")? as f64 / (1024.0 * 1024.0),
+    ))
+}
+
 /// `GET /api/health` over plain HTTP/1.1 (the bench needs no HTTP client for one request).
 async fn get_health(authority: &str) -> Result<serde_json::Value> {
     let mut stream = TcpStream::connect(authority)
@@ -459,7 +484,10 @@ impl ChildServer {
 
     /// Prepares a data directory with a province of `clients` cadres and one enrolled
     /// device each, then starts the server on it.
-    pub(crate) async fn start(clients: usize) -> Result<(ChildServer, Vec<Device>)> {
+    pub(crate) async fn start(
+        clients: usize,
+        documents_memory: Option<usize>,
+    ) -> Result<(ChildServer, Vec<Device>)> {
         let dir = tempfile::tempdir()?;
         let site = dir.path().join("site");
         write_site(&site)?;
@@ -477,7 +505,8 @@ impl ChildServer {
             devices
         };
         let exe = std::env::current_exe().context("cannot find the dicoso binary")?;
-        let child = Command::new(exe)
+        let mut command = Command::new(exe);
+        command
             .args(["serve", "--addr", "127.0.0.1:0", "--data-dir"])
             .arg(dir.path().join("data"))
             .arg("--site-dir")
@@ -488,7 +517,11 @@ impl ChildServer {
             .args(["--max-connections", "1000000"])
             .args(["--documents-per-hour", "1000000000"])
             .args(["--bytes-per-day", "1000000000000"])
-            .args(["--connection-burst", "1000000"])
+            .args(["--connection-burst", "1000000"]);
+        if let Some(bytes) = documents_memory {
+            command.args(["--documents-memory", &bytes.to_string()]);
+        }
+        let child = command
             .env("RUST_LOG", "warn")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())

@@ -84,6 +84,14 @@ struct LimitArgs {
     /// stops a reconnect storm; a province office behind one address may need more.
     #[arg(long, default_value_t = server::directory::Limits::default().connection_burst)]
     connection_burst: u32,
+    /// Bytes of messages waiting for one document before a client adding to them is
+    /// refused (the document is busy).
+    #[arg(long, default_value_t = SyncLimits::default().document_inbox_bytes)]
+    document_inbox_bytes: usize,
+    /// Bytes the loaded documents may take in memory (estimated); past it the least
+    /// recently used are unloaded, even while their clients stay connected.
+    #[arg(long, default_value_t = server::sync::SyncConfig::default().memory_budget)]
+    documents_memory: usize,
 }
 
 impl LimitArgs {
@@ -96,6 +104,7 @@ impl LimitArgs {
             connections_per_address: self.connections_per_address,
             max_connections: self.max_connections,
             outgoing_bytes: self.outgoing_bytes,
+            document_inbox_bytes: self.document_inbox_bytes,
             ..SyncLimits::default()
         }
     }
@@ -107,6 +116,10 @@ fn main() -> anyhow::Result<ExitCode> {
         Command::Serve(args) => {
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
+                // Sync's CPU work runs under `block_in_place`, each section on a thread of
+                // this pool; past this many the rest queue rather than each costing a
+                // thread (tokio's default is 512).
+                .max_blocking_threads(64)
                 .build()?;
             runtime.block_on(serve(args))?;
             Ok(ExitCode::SUCCESS)
@@ -141,6 +154,10 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let directory = DirectoryService::open(store.clone(), directory_config)
         .context("cannot read the directory")?;
     let config = ServerConfig {
+        sync: server::sync::SyncConfig {
+            memory_budget: args.limits.documents_memory,
+            ..server::sync::SyncConfig::default()
+        },
         limits: args.limits.limits(),
         allowed_origins: args.allowed_origins,
         ..ServerConfig::default()

@@ -13,6 +13,9 @@ use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
+mod appends;
+use appends::Appends;
+
 /// Where the sync hub keeps documents. One writer per document is assumed (the hub), but
 /// nothing breaks if another appends meanwhile: compaction only replaces chunks its
 /// caller had read.
@@ -121,96 +124,13 @@ const MIGRATIONS: &[&str] = &[
 #[derive(Clone)]
 pub struct Store {
     conn: Arc<Mutex<Connection>>,
+    /// One blocking call at a time waits for the connection (issue 10): the others wait
+    /// here, as futures, rather than as threads parked on its lock (thousands of document
+    /// actors loading at once had filled tokio's blocking pool: 512 threads).
+    turn: Arc<tokio::sync::Semaphore>,
     /// Chunks waiting for the next group commit (issue 10).
     appends: Arc<Appends>,
     pub path: PathBuf,
-}
-
-/// Group commit: chunks appended while a commit is under way wait, and go together in the
-/// next transaction, so many documents' chunks cost one fsync. Each caller is answered
-/// only once the transaction holding its chunk committed (or failed: then every chunk in
-/// it is refused, none kept).
-#[derive(Default)]
-struct Appends {
-    queue: Mutex<Vec<Append>>,
-    /// A blocking task is committing batches.
-    flushing: std::sync::atomic::AtomicBool,
-}
-
-struct Append {
-    doc_id: String,
-    data: Vec<u8>,
-    done: tokio::sync::oneshot::Sender<Result<Appended, StoreError>>,
-}
-
-/// Commits what waits in `appends`, batch after batch, until nothing does.
-fn flush_appends(conn: &Mutex<Connection>, appends: &Appends) {
-    use std::sync::atomic::Ordering;
-    loop {
-        let batch = appends
-            .queue
-            .lock()
-            .map(|mut q| std::mem::take(&mut *q))
-            .unwrap_or_default();
-        if batch.is_empty() {
-            appends.flushing.store(false, Ordering::SeqCst);
-            // A chunk queued between the take and the store above found `flushing` set
-            // and left it to us: take it, unless another flusher started meanwhile.
-            let waiting = appends.queue.lock().is_ok_and(|q| !q.is_empty());
-            if waiting
-                && appends
-                    .flushing
-                    .compare_exchange(false, true, Ordering::SeqCst, Ordering::SeqCst)
-                    .is_ok()
-            {
-                continue;
-            }
-            return;
-        }
-        let outcome = match conn.lock() {
-            Ok(mut c) => append_batch(&mut c, &batch),
-            Err(_) => Err(StoreError::Worker("lock poisoned".into())),
-        };
-        match outcome {
-            Ok(appended) => {
-                for (append, appended) in batch.into_iter().zip(appended) {
-                    let _ = append.done.send(Ok(appended));
-                }
-            }
-            Err(error) => {
-                let error = error.to_string();
-                for append in batch {
-                    let _ = append
-                        .done
-                        .send(Err(StoreError::Unavailable(error.clone())));
-                }
-            }
-        }
-    }
-}
-
-/// One transaction for the whole batch.
-fn append_batch(c: &mut Connection, batch: &[Append]) -> Result<Vec<Appended>, StoreError> {
-    let tx = c.transaction()?;
-    let mut appended = Vec::with_capacity(batch.len());
-    {
-        let mut last =
-            tx.prepare_cached("SELECT max(seq), count(*) FROM chunks WHERE doc_id = ?1")?;
-        let mut insert =
-            tx.prepare_cached("INSERT INTO chunks (doc_id, seq, data) VALUES (?1, ?2, ?3)")?;
-        for append in batch {
-            let (max, count): (Option<i64>, u64) =
-                last.query_row([&append.doc_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
-            let seq = max.map_or(0, |s| s + 1);
-            insert.execute(params![append.doc_id, seq, append.data])?;
-            appended.push(Appended {
-                seq,
-                chunks: count + 1,
-            });
-        }
-    }
-    tx.commit()?;
-    Ok(appended)
 }
 
 impl Store {
@@ -227,6 +147,7 @@ impl Store {
         let conn = connect(path)?;
         Ok(Store {
             conn: Arc::new(Mutex::new(conn)),
+            turn: Arc::new(tokio::sync::Semaphore::new(1)),
             appends: Arc::default(),
             path: path.to_owned(),
         })
@@ -257,8 +178,15 @@ impl Store {
         T: Send + 'static,
         F: FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
     {
+        let turn = self
+            .turn
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|e| StoreError::Worker(e.to_string()))?;
         let conn = self.conn.clone();
         tokio::task::spawn_blocking(move || {
+            let _turn = turn;
             let mut conn = conn
                 .lock()
                 .map_err(|_| StoreError::Worker("lock poisoned".into()))?;
@@ -295,29 +223,7 @@ impl Store {
     /// Appends a chunk to a document; durable when this returns. Chunks appended at the
     /// same time (from many documents) share one transaction: one fsync.
     pub async fn append_chunk(&self, doc_id: &str, data: Vec<u8>) -> Result<Appended, StoreError> {
-        use std::sync::atomic::Ordering;
-        let (done, answer) = tokio::sync::oneshot::channel();
-        self.appends
-            .queue
-            .lock()
-            .map_err(|_| StoreError::Worker("lock poisoned".into()))?
-            .push(Append {
-                doc_id: doc_id.to_owned(),
-                data,
-                done,
-            });
-        let start = self
-            .appends
-            .flushing
-            .compare_exchange(false, true, Ordering::SeqCst, Ordering::SeqCst)
-            .is_ok();
-        if start {
-            let (conn, appends) = (self.conn.clone(), self.appends.clone());
-            tokio::task::spawn_blocking(move || flush_appends(&conn, &appends));
-        }
-        answer
-            .await
-            .map_err(|_| StoreError::Worker("the append was dropped".into()))?
+        appends::append(&self.conn, &self.appends, doc_id, data).await
     }
 
     /// Every chunk of a document, concatenated in order (a valid Automerge byte stream).

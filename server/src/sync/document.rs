@@ -10,13 +10,16 @@
 //! fresh one, which loads what the store holds: every chunk was committed before).
 
 use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use shared::sync::{Action, ConnectionId, DocumentId, Message, PeerId, PeerMetadata, SyncHub};
 use tokio::sync::{mpsc, oneshot};
 
 use super::connection::Link;
-use super::{ServerRules, SyncConfig, SyncIdentity, SyncLimits, health, limits, load};
+use super::{
+    LimitExceeded, ServerRules, SyncConfig, SyncIdentity, SyncLimits, health, limits, load,
+};
 use crate::store::DocumentStore;
 
 /// What every actor shares: the store, the rules, the limits and the quotas (counted per
@@ -28,30 +31,76 @@ pub(super) struct Shared<S, R> {
     pub(super) limits: Arc<SyncLimits>,
     pub(super) quotas: Mutex<limits::Quotas>,
     pub(super) health: Arc<health::HubHealth>,
+    /// What the loaded documents of every actor are estimated to take
+    /// ([`resident_estimate`]), against [`SyncConfig::memory_budget`].
+    pub(super) resident: AtomicUsize,
     /// Wakes the task that probes a failed store (`guard::recover`).
     pub(super) wake_recovery: mpsc::UnboundedSender<()>,
     pub(super) me: PeerId,
 }
 
-/// What the router sends a document's actor. Its variants differ in size; events pass
-/// one at a time through the actor's channel, so boxing the message would only add an
-/// allocation per frame.
-#[allow(clippy::large_enum_variant)]
+/// A connection past its handshake, as the router and every actor it talks to see it:
+/// shared, so each message carries a pointer rather than copies.
+pub(super) struct Peer {
+    pub(super) identity: SyncIdentity,
+    pub(super) remote: PeerId,
+    pub(super) link: Link,
+}
+
+/// What the router sends a document's actor. Small (the message is boxed): a channel
+/// allocates room for 32 events at a time, and thousands of actors each have one.
 pub(super) enum DocEvent {
-    /// A message about the document; the connection's identity and queue come along (the
-    /// actor learns of a connection from its first message).
+    /// A message about the document, from a connection (the actor learns of a connection
+    /// from its first message); `cost` is what it counts against the actor's inbox.
     Message {
         connection: ConnectionId,
-        identity: SyncIdentity,
-        remote: PeerId,
-        link: Link,
-        message: Message,
+        peer: Arc<Peer>,
+        message: Box<Message>,
+        cost: usize,
     },
     Closed {
         connection: ConnectionId,
     },
+    /// The server is over its memory budget and this document was the least recently
+    /// used: drop it from memory, keeping its followers' sync states.
+    Hibernate,
     /// Answered once every event sent before is handled.
     Barrier(oneshot::Sender<()>),
+}
+
+impl DocEvent {
+    pub(super) fn cost(&self) -> usize {
+        match self {
+            DocEvent::Message { cost, .. } => *cost,
+            _ => 0,
+        }
+    }
+}
+
+/// An actor's figures, read by the router without asking it.
+#[derive(Default)]
+pub(super) struct Gauge {
+    /// The cost of the messages sent to it and not yet handled: what
+    /// [`SyncLimits::document_inbox_bytes`] bounds.
+    pub(super) queued: AtomicUsize,
+    /// The estimated memory of its document while loaded (0 when not).
+    pub(super) resident: AtomicUsize,
+}
+
+/// What a message is counted as in an actor's inbox: its frame and the event around it.
+pub(super) fn inbox_cost(frame_len: usize) -> usize {
+    frame_len + 256
+}
+
+/// The memory a loaded document is estimated to take, from its stored size: measured
+/// with `dicoso bench-sync` (a dossier of one trip, 1–2 KB stored, costs about 40 KiB
+/// loaded: automerge's op set, change graph and indexes, the actor's hub and sync states)
+/// and ten times its compressed, columnar size for larger ones.
+pub(super) fn resident_estimate(stored: u64) -> usize {
+    usize::try_from(stored)
+        .unwrap_or(usize::MAX / 16)
+        .saturating_mul(10)
+        .saturating_add(32 * 1024)
 }
 
 /// What an actor tells the router.
@@ -63,6 +112,11 @@ pub(super) enum Note {
     Close { connection: ConnectionId },
     /// The client is over its outgoing byte budget: drop it now.
     Slow { connection: ConnectionId },
+    /// The client ran out of a limit: refuse it (`error`, then close).
+    Limit {
+        connection: ConnectionId,
+        reason: LimitExceeded,
+    },
 }
 
 /// Runs `work` (CPU-heavy automerge work) without holding up the async workers: on a
@@ -82,15 +136,19 @@ pub(super) struct DocShell<S, R: ServerRules> {
     pub(super) document: DocumentId,
     pub(super) hub: SyncHub<Arc<R>>,
     pub(super) shared: Arc<Shared<S, R>>,
-    pub(super) links: HashMap<ConnectionId, Link>,
-    pub(super) identities: HashMap<ConnectionId, SyncIdentity>,
+    /// The connections that talked about the document.
+    pub(super) peers: HashMap<ConnectionId, Arc<Peer>>,
     /// The last chunk number such that every chunk up to it is in memory (read at load,
     /// or appended from memory since): what compaction may replace. Absent if another
     /// writer's chunk came in between.
     last_seq: Option<i64>,
     /// The document's stored size: what [`SyncLimits::max_document_bytes`] bounds.
     pub(super) size: u64,
-    notes: mpsc::UnboundedSender<Note>,
+    /// What compaction took off `size` since the document was loaded: memory still
+    /// holds it (automerge keeps the whole history), so the estimate counts it.
+    compacted: u64,
+    pub(super) notes: mpsc::UnboundedSender<Note>,
+    gauge: Arc<Gauge>,
 }
 
 /// Starts the actor of `document`; its inbox is the returned sender.
@@ -98,6 +156,7 @@ pub(super) fn spawn<S: DocumentStore, R: ServerRules>(
     document: DocumentId,
     shared: Arc<Shared<S, R>>,
     notes: mpsc::UnboundedSender<Note>,
+    gauge: Arc<Gauge>,
 ) -> mpsc::UnboundedSender<DocEvent> {
     let (inbox, events) = mpsc::unbounded_channel();
     let metadata = PeerMetadata {
@@ -108,11 +167,12 @@ pub(super) fn spawn<S: DocumentStore, R: ServerRules>(
         document,
         hub: SyncHub::new(shared.me.clone(), metadata, shared.rules.clone()),
         shared,
-        links: HashMap::new(),
-        identities: HashMap::new(),
+        peers: HashMap::new(),
         last_seq: None,
         size: 0,
+        compacted: 0,
         notes,
+        gauge,
     };
     tokio::spawn(shell.run(events));
     inbox
@@ -123,15 +183,21 @@ impl<S: DocumentStore, R: ServerRules> DocShell<S, R> {
         let mut handled = 0;
         while let Some(event) = events.recv().await {
             handled += 1;
+            let cost = event.cost();
             self.shared.health.document_busy(self.document);
-            self.handle(event).await;
+            // Boxed: the handling's state (store calls, actions) lives only while an
+            // event is handled, not in every idle actor's task.
+            Box::pin(self.handle(event)).await;
             // Every Persist queued so far has run: an unloaded document loses nothing.
             if !self.hub.evict_idle().is_empty() {
                 self.last_seq = None;
                 self.size = 0;
             }
+            self.measure();
+            self.gauge.queued.fetch_sub(cost, Ordering::Relaxed);
             self.shared.health.document_idle(&self.document);
-            if self.hub.loaded_count() == 0 {
+            // Out of memory and followed by nobody: nothing of it is left here.
+            if self.hub.loaded_count() == 0 && !self.hub.followed(&self.document) {
                 let idle = Note::Idle {
                     document: self.document,
                     handled,
@@ -141,30 +207,56 @@ impl<S: DocumentStore, R: ServerRules> DocShell<S, R> {
                 }
             }
         }
+        let held = self.gauge.resident.swap(0, Ordering::Relaxed);
+        self.shared.resident.fetch_sub(held, Ordering::Relaxed);
         self.shared.health.document_idle(&self.document);
+    }
+
+    /// Updates the estimate of what its document takes in memory, here and in all.
+    fn measure(&mut self) {
+        let now = if self.hub.loaded_count() == 0 {
+            0
+        } else {
+            resident_estimate(self.size + self.compacted)
+        };
+        let before = self.gauge.resident.swap(now, Ordering::Relaxed);
+        if now >= before {
+            self.shared
+                .resident
+                .fetch_add(now - before, Ordering::Relaxed);
+        } else {
+            self.shared
+                .resident
+                .fetch_sub(before - now, Ordering::Relaxed);
+        }
     }
 
     async fn handle(&mut self, event: DocEvent) {
         match event {
             DocEvent::Message {
                 connection,
-                identity,
-                remote,
-                link,
+                peer,
                 message,
+                ..
             } => {
                 if !self.hub.has_connection(connection) {
-                    self.links.insert(connection, link);
-                    self.identities.insert(connection, identity.clone());
+                    let (identity, remote) = (peer.identity.clone(), peer.remote.clone());
+                    self.peers.insert(connection, peer);
                     self.hub.accept_joined(connection, identity, remote);
                 }
-                cpu(|| self.hub.handle_message(connection, message));
+                cpu(|| self.hub.handle_message(connection, *message));
                 self.execute(Some(connection)).await;
             }
             DocEvent::Closed { connection } => {
                 self.hub.closed(connection);
-                self.links.remove(&connection);
-                self.identities.remove(&connection);
+                self.peers.remove(&connection);
+            }
+            // Every Persist queued so far has run: nothing of it is only in memory.
+            DocEvent::Hibernate => {
+                if self.hub.hibernate(&self.document) {
+                    self.last_seq = None;
+                    self.size = 0;
+                }
             }
             DocEvent::Barrier(done) => {
                 let _ = done.send(());
@@ -175,8 +267,7 @@ impl<S: DocumentStore, R: ServerRules> DocShell<S, R> {
     /// Tells the router to close the connection everywhere (after what is queued).
     pub(super) fn close_everywhere(&mut self, connection: ConnectionId) {
         self.hub.closed(connection);
-        self.links.remove(&connection);
-        self.identities.remove(&connection);
+        self.peers.remove(&connection);
         let _ = self.notes.send(Note::Close { connection });
     }
 
@@ -217,7 +308,7 @@ impl<S: DocumentStore, R: ServerRules> DocShell<S, R> {
                         && let Err(reason) = self.admit_chunk(origin, &document, len, &mut created)
                     {
                         // Memory holds the change, the disk must not: drop both.
-                        self.over_limit(origin, &reason);
+                        self.limit_reached(origin, reason);
                         self.forget();
                         compact = false;
                         continue;
@@ -259,6 +350,7 @@ impl<S: DocumentStore, R: ServerRules> DocShell<S, R> {
                             if self.hub.document(&document).is_some() {
                                 self.last_seq = Some(last_seq);
                                 self.size = size;
+                                self.compacted = 0;
                             }
                         }
                         // Never answer "absent" for a document we could not read: a sync
@@ -271,22 +363,20 @@ impl<S: DocumentStore, R: ServerRules> DocShell<S, R> {
                     }
                 }
                 Action::Send { connection, frame } => {
-                    let Some(link) = self.links.get(&connection) else {
+                    let Some(peer) = self.peers.get(&connection) else {
                         continue;
                     };
-                    if !link.push(frame) {
+                    if !peer.link.push(frame) {
                         // Over its byte budget (a slow client) or gone: either way done.
                         self.hub.closed(connection);
-                        self.links.remove(&connection);
-                        self.identities.remove(&connection);
+                        self.peers.remove(&connection);
                         let _ = self.notes.send(Note::Slow { connection });
                     }
                 }
                 Action::Close { connection, reason } => {
-                    let who = self.identities.get(&connection);
-                    let (device, person) = who
-                        .as_ref()
-                        .map_or(("", ""), |w| (w.device_id.as_str(), w.person.as_str()));
+                    let who = self.peers.get(&connection).map(|p| &p.identity);
+                    let (device, person) =
+                        who.map_or(("", ""), |w| (w.device_id.as_str(), w.person.as_str()));
                     if matches!(reason, shared::sync::ProtocolError::Refused { .. }) {
                         tracing::warn!(?connection, device, person, %reason, "changes refused");
                     } else {
@@ -329,7 +419,10 @@ impl<S: DocumentStore, R: ServerRules> DocShell<S, R> {
             .await
         {
             // Only chunks appended since `through` could add to it: none in this batch.
-            Ok(()) => self.size = size,
+            Ok(()) => {
+                self.compacted += self.size.saturating_sub(size);
+                self.size = size;
+            }
             Err(error) => {
                 tracing::warn!(%document, %error, "cannot compact a document");
                 self.write_failed(&error);

@@ -6,34 +6,21 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Instant;
 
-use shared::sync::{ConnectionId, DocumentId, Message, PeerId};
+use shared::sync::{ConnectionId, DocumentId};
 use tokio::sync::mpsc;
 
-use super::document::DocShell;
+use super::document::{DocShell, Note};
 use super::health::HubHealth;
 use super::{LimitExceeded, ServerRules, SyncLimits};
 use crate::store::{DocumentStore, StoreError};
 
 impl<S: DocumentStore, R: ServerRules> DocShell<S, R> {
-    /// Refuses a connection that ran out of a limit, and logs which: `error`, then close
-    /// (what is queued before it still goes out).
-    pub(super) fn over_limit(&mut self, connection: ConnectionId, reason: &LimitExceeded) {
-        let device = self
-            .identities
-            .get(&connection)
-            .map(|w| w.device_id.clone())
-            .unwrap_or_default();
-        tracing::warn!(?connection, %device, limit = reason.name(), %reason, "sync limit reached");
-        if let Some(link) = self.links.get(&connection) {
-            let error = Message::Error {
-                sender_id: self.shared.me.clone(),
-                message: reason.to_string(),
-                target_id: PeerId::default(),
-            };
-            // Over budget: it is dropped with its queue anyway.
-            let _ = link.push(error.encode());
-        }
-        self.close_everywhere(connection);
+    /// A connection ran out of a limit: the router refuses it (`error`, then close, after
+    /// what is queued) and logs which; here it is closed at once.
+    pub(super) fn limit_reached(&mut self, connection: ConnectionId, reason: LimitExceeded) {
+        self.hub.closed(connection);
+        self.peers.remove(&connection);
+        let _ = self.notes.send(Note::Limit { connection, reason });
     }
 
     /// Whether the chunk `origin`'s message made of `document` may be stored: the size
@@ -59,7 +46,11 @@ impl<S: DocumentStore, R: ServerRules> DocShell<S, R> {
                 limit: limits.max_document_bytes,
             });
         }
-        let Some(device) = self.identities.get(&origin).map(|w| w.device_id.clone()) else {
+        let Some(device) = self
+            .peers
+            .get(&origin)
+            .map(|p| p.identity.device_id.clone())
+        else {
             return Ok(());
         };
         let now = Instant::now();

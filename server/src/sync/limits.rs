@@ -39,6 +39,10 @@ pub struct SyncLimits {
     pub send_timeout: Duration,
     /// A client whose unsent frames add up to more than this is dropped.
     pub outgoing_bytes: usize,
+    /// The messages waiting for one document's actor may add up to this (frames plus a
+    /// little per message); a client whose message would pass it is refused, so a flood
+    /// of one busy document is not queued in memory.
+    pub document_inbox_bytes: usize,
     /// `/api/health` answers 503 once the hub has been on one event this long.
     pub stuck_after: Duration,
     /// After a failed write the hub probes the store after this, doubling up to
@@ -78,6 +82,9 @@ impl Default for SyncLimits {
             send_timeout: Duration::from_secs(20),
             // Four of the largest frames (4 MiB) in flight to one client.
             outgoing_bytes: 16 * MIB as usize,
+            // Two of the largest frames, or thousands of ordinary edits, waiting for one
+            // document: past that the document is busy and the sender told to come back.
+            document_inbox_bytes: 8 * MIB as usize,
             // Loading and answering the largest document takes well under this.
             stuck_after: Duration::from_secs(10),
             retry_first: Duration::from_millis(500),
@@ -105,6 +112,10 @@ pub enum LimitExceeded {
     JoinTimeout { seconds: u64 },
     #[error("Kết nối im lặng quá {seconds} giây: kết nối bị đóng.")]
     Idle { seconds: u64 },
+    #[error(
+        "Tài liệu {document} đang bận: quá {limit} byte chờ xử lý. Kết nối bị đóng, hãy đồng bộ lại sau."
+    )]
+    DocumentBusy { document: DocumentId, limit: usize },
 }
 
 impl LimitExceeded {
@@ -119,6 +130,7 @@ impl LimitExceeded {
             LimitExceeded::Connections { .. } => "max_connections",
             LimitExceeded::JoinTimeout { .. } => "join_timeout",
             LimitExceeded::Idle { .. } => "idle_timeout",
+            LimitExceeded::DocumentBusy { .. } => "document_inbox_bytes",
         }
     }
 }

@@ -8,21 +8,28 @@
 //! different documents are independent. A connection closed (by its task, an actor, a
 //! limit or a revocation) is closed in every actor it talked to.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
 use shared::sync::{Action, ConnectionId, DocumentId, Message, PeerId, PeerMetadata, SyncHub};
 use tokio::sync::{mpsc, oneshot};
 
 use super::connection::Outgoing;
-use super::document::{self, DocEvent, Note, Shared};
+use super::document::{self, DocEvent, Gauge, Note, Peer, Shared};
 use super::{Event, LimitExceeded, Revocation, ServerRules, SyncIdentity, SyncStats};
 use crate::store::DocumentStore;
 
 struct Actor {
+    /// Unbounded, but what it holds is bounded: messages by
+    /// [`SyncLimits::document_inbox_bytes`](super::SyncLimits), and the rest (closings,
+    /// barriers, hibernations) by the connections and the router's own calls.
     inbox: mpsc::UnboundedSender<DocEvent>,
     /// Events sent to it: it may end once it says it is idle after as many.
     sent: u64,
+    gauge: Arc<Gauge>,
+    /// Its key in [`Router::recent`] (0: not there).
+    used: u64,
 }
 
 pub(super) struct Router<S, R: ServerRules> {
@@ -31,11 +38,17 @@ pub(super) struct Router<S, R: ServerRules> {
     shared: Arc<Shared<S, R>>,
     links: HashMap<ConnectionId, Outgoing>,
     identities: HashMap<ConnectionId, SyncIdentity>,
-    /// Connections past their handshake, with their peer id.
-    remotes: HashMap<ConnectionId, PeerId>,
+    /// Connections past their handshake, as actors see them.
+    peers: HashMap<ConnectionId, Arc<Peer>>,
     /// Per connection, the documents whose actors heard from it.
     talked: HashMap<ConnectionId, HashSet<DocumentId>>,
     actors: HashMap<DocumentId, Actor>,
+    /// Documents by when they were last sent a message (a counter), oldest first: whom
+    /// to hibernate when over the memory budget.
+    recent: BTreeMap<u64, DocumentId>,
+    clock: u64,
+    /// Actors told to hibernate that have not yet: what they will free.
+    hibernating: Vec<Arc<Gauge>>,
     notes: mpsc::UnboundedSender<Note>,
     noted: Option<mpsc::UnboundedReceiver<Note>>,
 }
@@ -52,9 +65,12 @@ impl<S: DocumentStore, R: ServerRules> Router<S, R> {
             shared,
             links: HashMap::new(),
             identities: HashMap::new(),
-            remotes: HashMap::new(),
+            peers: HashMap::new(),
             talked: HashMap::new(),
             actors: HashMap::new(),
+            recent: BTreeMap::new(),
+            clock: 0,
+            hibernating: Vec::new(),
             notes,
             noted: Some(noted),
         }
@@ -112,10 +128,10 @@ impl<S: DocumentStore, R: ServerRules> Router<S, R> {
 
     fn frame(&mut self, connection: ConnectionId, frame: &[u8]) {
         match Message::decode(frame) {
-            Ok(message) => match (self.remotes.get(&connection), message.document_id()) {
-                (Some(remote), Some(document)) => {
-                    let remote = remote.clone();
-                    self.route(connection, remote, document, message);
+            Ok(message) => match (self.peers.get(&connection), message.document_id()) {
+                (Some(peer), Some(document)) => {
+                    let peer = peer.clone();
+                    self.route(connection, peer, document, message, frame.len());
                 }
                 _ => self.hub.handle_message(connection, message),
             },
@@ -125,54 +141,135 @@ impl<S: DocumentStore, R: ServerRules> Router<S, R> {
         self.execute();
     }
 
-    /// Hands a message to its document's actor, starting one if none runs.
+    /// Hands a message to its document's actor, starting one if none runs, unless the
+    /// actor's inbox is full: then the connection is refused (the document is busy, and
+    /// dropping one message would leave its sync state wrong). The router never waits on
+    /// an actor.
     fn route(
         &mut self,
         connection: ConnectionId,
-        remote: PeerId,
+        peer: Arc<Peer>,
         document: DocumentId,
         message: Message,
+        frame_len: usize,
     ) {
-        let (Some(identity), Some(out)) = (
-            self.identities.get(&connection),
-            self.links.get(&connection),
-        ) else {
-            return;
-        };
+        let cost = document::inbox_cost(frame_len);
+        let limit = self.shared.limits.document_inbox_bytes;
+        if let Some(actor) = self.actors.get(&document) {
+            let queued = actor.gauge.queued.load(Ordering::Relaxed);
+            // One message is always let in, however large (frames are bounded anyway).
+            if queued > 0 && queued.saturating_add(cost) > limit {
+                let reason = LimitExceeded::DocumentBusy { document, limit };
+                return self.over_limit(connection, &reason);
+            }
+        }
         let event = DocEvent::Message {
             connection,
-            identity: identity.clone(),
-            remote,
-            link: out.link.clone(),
-            message,
+            peer,
+            message: Box::new(message),
+            cost,
         };
         self.talked.entry(connection).or_default().insert(document);
-        self.send(document, event, true);
+        self.clock += 1;
+        let now = self.clock;
+        if let Some(actor) = self.send(document, event, true) {
+            let before = std::mem::replace(&mut actor.used, now);
+            if before != 0 {
+                self.recent.remove(&before);
+            }
+            self.recent.insert(now, document);
+        }
+        self.keep_to_budget();
     }
 
     /// Sends an event to a document's actor; `start` one if none runs (else the event is
-    /// dropped: e.g. a close for an actor that already ended).
-    fn send(&mut self, document: DocumentId, event: DocEvent, start: bool) {
+    /// dropped: e.g. a close for an actor that already ended). The actor it went to.
+    fn send(&mut self, document: DocumentId, event: DocEvent, start: bool) -> Option<&mut Actor> {
+        // Counted before it is sent: the actor takes it off once handled.
+        let cost = event.cost();
         let event = match self.actors.get_mut(&document) {
-            Some(actor) => match actor.inbox.send(event) {
-                Ok(()) => {
-                    actor.sent += 1;
-                    return;
+            Some(actor) => {
+                actor.gauge.queued.fetch_add(cost, Ordering::Relaxed);
+                match actor.inbox.send(event) {
+                    Ok(()) => {
+                        actor.sent += 1;
+                        return self.actors.get_mut(&document);
+                    }
+                    // It ended on its own (it panicked): start afresh.
+                    Err(mpsc::error::SendError(event)) => {
+                        self.forget_actor(&document);
+                        event
+                    }
                 }
-                // It ended on its own (it panicked): start afresh.
-                Err(mpsc::error::SendError(event)) => {
-                    self.actors.remove(&document);
-                    event
-                }
-            },
+            }
             None => event,
         };
         if !start {
+            return None;
+        }
+        let gauge = Arc::new(Gauge::default());
+        gauge.queued.fetch_add(cost, Ordering::Relaxed);
+        let inbox = document::spawn(
+            document,
+            self.shared.clone(),
+            self.notes.clone(),
+            gauge.clone(),
+        );
+        let sent = u64::from(inbox.send(event).is_ok());
+        let actor = Actor {
+            inbox,
+            sent,
+            gauge,
+            used: 0,
+        };
+        Some(self.actors.entry(document).insert_entry(actor).into_mut())
+    }
+
+    fn forget_actor(&mut self, document: &DocumentId) {
+        if let Some(actor) = self.actors.remove(document)
+            && actor.used != 0
+        {
+            self.recent.remove(&actor.used);
+        }
+    }
+
+    /// Over [`SyncConfig::memory_budget`](super::SyncConfig): tells the least recently
+    /// used documents' actors to hibernate (drop their document, keep their followers)
+    /// until what they hold would bring memory under it.
+    fn keep_to_budget(&mut self) {
+        let budget = self.shared.config.memory_budget;
+        let resident = self.shared.resident.load(Ordering::Relaxed);
+        if resident <= budget {
+            self.hibernating.clear();
             return;
         }
-        let inbox = document::spawn(document, self.shared.clone(), self.notes.clone());
-        let sent = u64::from(inbox.send(event).is_ok());
-        self.actors.insert(document, Actor { inbox, sent });
+        self.hibernating
+            .retain(|g| g.resident.load(Ordering::Relaxed) > 0);
+        let freeing: usize = self
+            .hibernating
+            .iter()
+            .map(|g| g.resident.load(Ordering::Relaxed))
+            .sum();
+        let mut over = resident.saturating_sub(freeing).saturating_sub(budget);
+        while over > 0 {
+            let Some((_, document)) = self.recent.pop_first() else {
+                break;
+            };
+            let Some(actor) = self.actors.get_mut(&document) else {
+                continue;
+            };
+            actor.used = 0;
+            // Told even if it holds nothing yet (still loading): it leaves the list here,
+            // and must not stay in memory unlisted once loaded.
+            let held = actor.gauge.resident.load(Ordering::Relaxed);
+            if actor.inbox.send(DocEvent::Hibernate).is_ok() {
+                actor.sent += 1;
+                if held > 0 {
+                    self.hibernating.push(actor.gauge.clone());
+                    over = over.saturating_sub(held);
+                }
+            }
+        }
     }
 
     fn note(&mut self, note: Note) {
@@ -184,11 +281,13 @@ impl<S: DocumentStore, R: ServerRules> Router<S, R> {
                     .is_some_and(|a| a.sent == handled)
                 {
                     // Dropping its inbox ends it.
-                    self.actors.remove(&document);
+                    self.forget_actor(&document);
                 }
             }
             Note::Close { connection } => self.drop_connection(connection, Ending::Close),
-            Note::Slow { connection } => {
+            Note::Limit { connection, reason } => self.over_limit(connection, &reason),
+            // Unless it is gone already (its queue closed).
+            Note::Slow { connection } if self.links.contains_key(&connection) => {
                 tracing::warn!(
                     ?connection,
                     budget = self.shared.limits.outgoing_bytes,
@@ -196,6 +295,7 @@ impl<S: DocumentStore, R: ServerRules> Router<S, R> {
                 );
                 self.drop_connection(connection, Ending::Abort);
             }
+            Note::Slow { .. } => {}
         }
     }
 
@@ -225,7 +325,17 @@ impl<S: DocumentStore, R: ServerRules> Router<S, R> {
                     self.drop_connection(connection, Ending::Close);
                 }
                 Action::Connected { connection, remote } => {
-                    self.remotes.insert(connection, remote);
+                    if let (Some(identity), Some(out)) = (
+                        self.identities.get(&connection),
+                        self.links.get(&connection),
+                    ) {
+                        let peer = Peer {
+                            identity: identity.clone(),
+                            remote,
+                            link: out.link.clone(),
+                        };
+                        self.peers.insert(connection, Arc::new(peer));
+                    }
                 }
                 // The router's hub holds no document: it neither loads nor persists.
                 Action::Persist { .. } | Action::Load { .. } | Action::Unavailable { .. } => {}
@@ -237,7 +347,7 @@ impl<S: DocumentStore, R: ServerRules> Router<S, R> {
     fn drop_connection(&mut self, connection: ConnectionId, ending: Ending) {
         self.hub.closed(connection);
         self.identities.remove(&connection);
-        self.remotes.remove(&connection);
+        self.peers.remove(&connection);
         if let Some(link) = self.links.remove(&connection) {
             match ending {
                 Ending::Gone => {}
@@ -306,22 +416,31 @@ impl<S: DocumentStore, R: ServerRules> Router<S, R> {
 
     /// The figures, once every actor has handled what it was sent before.
     fn stats(&mut self, reply: oneshot::Sender<SyncStats>) {
-        let stats = SyncStats {
-            connections: self.links.len(),
-            documents_loaded: self.actors.len(),
-        };
+        let connections = self.links.len();
         let mut barriers = Vec::with_capacity(self.actors.len());
+        let mut gauges = Vec::with_capacity(self.actors.len());
         for actor in self.actors.values_mut() {
             let (done, waited) = oneshot::channel();
             if actor.inbox.send(DocEvent::Barrier(done)).is_ok() {
                 actor.sent += 1;
                 barriers.push(waited);
             }
+            gauges.push(actor.gauge.clone());
         }
+        let shared = self.shared.clone();
         tokio::spawn(async move {
             for barrier in barriers {
                 let _ = barrier.await;
             }
+            let stats = SyncStats {
+                connections,
+                documents_loaded: gauges
+                    .iter()
+                    .filter(|g| g.resident.load(Ordering::Relaxed) > 0)
+                    .count(),
+                documents_followed: gauges.len(),
+                documents_memory: shared.resident.load(Ordering::Relaxed),
+            };
             let _ = reply.send(stats);
         });
     }

@@ -11,4 +11,7 @@ mod evaluate_cli;
 mod hardening;
 mod http;
 mod office;
+mod store_readonly;
+mod sync_fixture;
+mod sync_stalls;
 mod sync_ws;

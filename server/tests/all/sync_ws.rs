@@ -370,11 +370,13 @@ async fn issue_4_documents_leave_memory_when_their_clients_leave() -> Result<()>
     }
     let stats = f.sync.stats().await.context("the hub stopped")?;
     assert_eq!(
-        stats,
-        SyncStats {
-            connections: CLIENTS,
-            documents_loaded: CLIENTS * DOCUMENTS
-        }
+        (
+            stats.connections,
+            stats.documents_loaded,
+            stats.documents_followed
+        ),
+        (CLIENTS, CLIENTS * DOCUMENTS, CLIENTS * DOCUMENTS),
+        "{stats:?}"
     );
 
     for client in clients {
@@ -510,7 +512,14 @@ async fn issue_4_a_change_that_failed_to_store_comes_again_after_reconnecting() 
 
 #[tokio::test]
 async fn issue_4_chunks_are_compacted_and_the_document_stays_whole() -> Result<()> {
-    let f = serve_with(|store| store, SyncConfig { compact_above: 3 }).await?;
+    let f = serve_with(
+        |store| store,
+        SyncConfig {
+            compact_above: 3,
+            ..SyncConfig::default()
+        },
+    )
+    .await?;
     let mut laptop = f.connect().await?;
     let id = laptop.create(|doc| put_text(doc, "note", "lần 0"))?;
     laptop.wait_synced(id).await?;

@@ -615,6 +615,29 @@ impl<A: Access> SyncHub<A> {
             .any(|c| c.documents.contains_key(document) || c.announces_later())
     }
 
+    /// Does any connection follow `document` (see [`is_followed`](Self::is_followed))? A
+    /// server's document actor lives while its document is loaded or followed.
+    pub fn followed(&self, document: &DocumentId) -> bool {
+        self.is_followed(document)
+    }
+
+    /// Drops a loaded document from memory even though connections follow it, keeping
+    /// their sync states: a server under its memory budget. The next message about it
+    /// loads it again (`Action::Load`), then syncs as if it had stayed: every follower's
+    /// state still says what that peer has, and storage holds everything memory did.
+    /// Returns whether it was dropped (not if loading, or unknown).
+    ///
+    /// As with [`unload`](Self::unload), call it only once every `Persist` queued so far
+    /// has been executed.
+    pub fn hibernate(&mut self, document: &DocumentId) -> bool {
+        if !matches!(self.documents.get(document), Some(Slot::Ready(_))) {
+            return false;
+        }
+        self.documents.remove(document);
+        self.maybe_idle.remove(document);
+        true
+    }
+
     /// Loaded documents no connection follows: [`unload`](Self::unload) would drop them.
     /// Scans everything; shells call [`evict_idle`](Self::evict_idle) instead.
     pub fn idle_documents(&self) -> Vec<DocumentId> {

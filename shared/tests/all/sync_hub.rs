@@ -948,3 +948,53 @@ fn a_document_the_rules_do_not_know_yet_can_be_brought_into_being() {
         Some("mới")
     );
 }
+
+/// Issue 10: a server under its memory budget drops a document its peers still follow;
+/// the next message loads it again from storage, and a change from one peer still reaches
+/// the other (their sync states stayed), with nothing sent twice or lost.
+#[test]
+fn issue_10_a_hibernated_document_reloads_and_still_relays_to_its_followers() {
+    let mut net = Net::new(2);
+    net.connect(0, Who::Cadre);
+    net.connect(1, Who::Cadre);
+    net.clients[0].insert_document(DOC, doc_with("title", "Chi đoàn A"));
+    net.pump();
+    net.clients[1].request(DOC);
+    net.pump();
+    assert!(net.server.followed(&DOC));
+
+    assert!(
+        net.server.hibernate(&DOC),
+        "loaded and followed: dropped all the same"
+    );
+    assert!(!net.server.hibernate(&DOC), "already out of memory");
+    assert_eq!(net.server.loaded_count(), 0);
+    assert!(net.server.followed(&DOC), "its followers' sync states stay");
+    assert_eq!(
+        net.server.evict_idle(),
+        vec![],
+        "nothing to evict: it is out"
+    );
+
+    net.server_events.clear();
+    net.client_events[1].clear();
+    let doc = net.clients[0].document_mut(&DOC).expect("document");
+    doc.put(ROOT, "trip", "Xã Hòa Bình").expect("put");
+    net.clients[0].local_change(DOC);
+    net.pump();
+    assert!(
+        net.server_events.contains(&Action::Load { document: DOC }),
+        "reloaded for the change: {:?}",
+        net.server_events
+    );
+    let relayed = net.clients[1].document(&DOC).expect("client 1 has it");
+    assert_eq!(text(relayed, "trip").as_deref(), Some("Xã Hòa Bình"));
+    let persisted = net
+        .server_events
+        .iter()
+        .filter(|a| matches!(a, Action::Persist { .. }))
+        .count();
+    assert_eq!(persisted, 1, "the change is stored once");
+    let stored = AutoCommit::load(&net.stored[&DOC]).expect("stored chunks load");
+    assert_eq!(text(&stored, "trip").as_deref(), Some("Xã Hòa Bình"));
+}
