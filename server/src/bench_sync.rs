@@ -541,14 +541,7 @@ impl ChildServer {
 /// A site directory with only `build.json`: `/sync` needs no front end.
 fn write_site(site: &Path) -> Result<()> {
     std::fs::create_dir_all(site)?;
-    let build = app::BuildInfo {
-        version: "bench".into(),
-        js: "/pkg/dicoso.js".into(),
-        wasm: "/pkg/dicoso_bg.wasm".into(),
-        css: "/pkg/main.css".into(),
-        precache: Vec::new(),
-        qr: None,
-    };
+    let build = server::testing::build_info("bench");
     std::fs::write(site.join("build.json"), serde_json::to_vec(&build)?)?;
     Ok(())
 }

@@ -103,3 +103,16 @@ pub async fn synthetic_province(
     directory.import(&Scope::Cli, province, files).await?;
     Ok(codes)
 }
+
+/// The build description of a site with no assets (`/pkg/dicoso.js`…), for servers
+/// started by tests and benchmarks; `version` names the service worker's cache.
+pub fn build_info(version: &str) -> app::BuildInfo {
+    app::BuildInfo {
+        version: version.into(),
+        js: "/pkg/dicoso.js".into(),
+        wasm: "/pkg/dicoso_bg.wasm".into(),
+        css: "/pkg/main.css".into(),
+        precache: Vec::new(),
+        qr: None,
+    }
+}

@@ -71,14 +71,7 @@ async fn serve(
     directory: DirectoryService,
 ) -> Result<(String, tokio::task::JoinHandle<()>)> {
     let store = Store::open_in(&dir.join("data"))?;
-    let build = app::BuildInfo {
-        version: "test".into(),
-        js: "/pkg/dicoso.js".into(),
-        wasm: "/pkg/dicoso_bg.wasm".into(),
-        css: "/pkg/main.css".into(),
-        precache: Vec::new(),
-        qr: None,
-    };
+    let build = server::testing::build_info("test");
     let state = AppState::with_directory(dir.join("site"), build, store, directory).await?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;

@@ -222,14 +222,7 @@ impl Drop for Server {
 /// A site directory with only `build.json`: `/sync` needs no front end.
 fn write_site(site: &Path) {
     std::fs::create_dir_all(site).expect("create the site directory");
-    let build = app::BuildInfo {
-        version: "durability".into(),
-        js: "/pkg/dicoso.js".into(),
-        wasm: "/pkg/dicoso_bg.wasm".into(),
-        css: "/pkg/main.css".into(),
-        precache: Vec::new(),
-        qr: None,
-    };
+    let build = server::testing::build_info("durability");
     let json = serde_json::to_vec(&build).expect("build.json");
     std::fs::write(site.join("build.json"), json).expect("write build.json");
 }

@@ -140,14 +140,7 @@ impl Default for Options {
 pub(crate) async fn serve(options: Options) -> Result<Fixture> {
     let dir = tempfile::tempdir()?;
     let store = Store::open_in(&dir.path().join("data"))?;
-    let build = app::BuildInfo {
-        version: "test".into(),
-        js: "/pkg/dicoso.js".into(),
-        wasm: "/pkg/dicoso_bg.wasm".into(),
-        css: "/pkg/main.css".into(),
-        precache: Vec::new(),
-        qr: None,
-    };
+    let build = server::testing::build_info("test");
     let directory = DirectoryService::open(store.clone(), DirectoryConfig::default())?;
     directory.demo().await?;
     let device = server::testing::enrol(&directory, "KG-0123", "test").await?;

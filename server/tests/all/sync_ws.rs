@@ -70,14 +70,7 @@ async fn serve_with<S: DocumentStore>(
     let dir = tempfile::tempdir()?;
     let store = Store::open_in(&dir.path().join("data"))?;
     // The sync endpoint needs no front end; an empty site will do.
-    let build = app::BuildInfo {
-        version: "test".into(),
-        js: "/pkg/dicoso.js".into(),
-        wasm: "/pkg/dicoso_bg.wasm".into(),
-        css: "/pkg/main.css".into(),
-        precache: Vec::new(),
-        qr: None,
-    };
+    let build = server::testing::build_info("test");
     let directory = DirectoryService::open(store.clone(), DirectoryConfig::default())?;
     directory.demo().await?;
     let device = server::testing::enrol(&directory, "KG-0123", "test").await?;
