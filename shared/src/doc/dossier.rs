@@ -534,24 +534,23 @@ impl Reader<'_> {
         out.unreadable.extend(held.unreadable);
         let trips = self.map("trips")?;
         for id in self.doc.keys(&trips) {
-            match self
+            let Some((obj, t)) = self
                 .entry(&trips, &id)
-                .and_then(|obj| self.read_trip(&obj, &id))
-            {
-                Some(t) => {
-                    match self.entry(&trips, &id).map(|obj| self.read_request(&obj)) {
-                        Some(Some(Some(r))) => {
-                            out.requests.insert(id.clone(), r);
-                        }
-                        Some(Some(None)) => {}
-                        _ => out
-                            .unreadable
-                            .push(format!("trips/{id}/confirmation_asked_on")),
-                    }
-                    out.trips.push(t)
+                .and_then(|obj| self.read_trip(&obj, &id).map(|t| (obj, t)))
+            else {
+                out.unreadable.push(format!("trips/{id}"));
+                continue;
+            };
+            match self.read_request(&obj) {
+                Some(Some(r)) => {
+                    out.requests.insert(id.clone(), r);
                 }
-                None => out.unreadable.push(format!("trips/{id}")),
+                Some(None) => {}
+                None => out
+                    .unreadable
+                    .push(format!("trips/{id}/confirmation_asked_on")),
             }
+            out.trips.push(t);
         }
         out.trips.sort_by(|a, b| {
             (b.trip.start, b.created_at, b.id()).cmp(&(a.trip.start, a.created_at, a.id()))
