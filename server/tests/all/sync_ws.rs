@@ -19,33 +19,15 @@ use futures_util::{SinkExt, StreamExt};
 use http_body_util::BodyExt;
 use server::directory::{DirectoryConfig, DirectoryService};
 use server::store::{Appended, DocumentStore, Store, StoreError, Stored};
-use server::sync::{ServerRules, SyncConfig, SyncIdentity, SyncService, SyncStats};
+use server::sync::{SyncConfig, SyncService, SyncStats};
 use server::sync_client::{SyncClient, SyncClientError, get_text, put_text};
 use server::testing::Device;
 use server::{AppState, app};
 use shared::sync::{DocumentId, MAX_FRAME_BYTES, Message, PROTOCOL_V1, PeerId, PeerMetadata};
-use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 use tower::ServiceExt;
 
-type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
-
-/// Rules that take any document from any enrolled device: for testing the transport.
-struct AnyDocument;
-
-impl shared::sync::Access for AnyDocument {
-    type Identity = SyncIdentity;
-    fn permission(&self, _: &SyncIdentity, _: &DocumentId) -> shared::sync::Permission {
-        shared::sync::Permission::ReadWrite
-    }
-}
-
-impl ServerRules for AnyDocument {
-    fn take_created_of(&self, _: &DocumentId) -> Vec<server::sync::Created> {
-        Vec::new()
-    }
-}
+use crate::sync_fixture::{AnyDocument, Socket};
 
 struct Fixture {
     _dir: tempfile::TempDir,
