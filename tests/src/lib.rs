@@ -513,6 +513,27 @@ impl Browser {
         Ok(outcome["error"].as_str().map(str::to_owned))
     }
 
+    /// As when the user switches back to the app: the page is shown again, and the app
+    /// checks its link at once rather than at its next backoff.
+    pub async fn come_back(&self) -> Result<()> {
+        self.client
+            .execute(
+                "document.dispatchEvent(new Event('visibilitychange')); return true;",
+                vec![],
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// Syncs now ([`Browser::come_back`]) and waits until the app is online with nothing
+    /// written on this device missing from the server.
+    pub async fn sync_now(&self) -> Result<()> {
+        self.come_back().await?;
+        self.wait_text("header .badge", "Trực tuyến").await?;
+        self.wait_unsynced(0).await?;
+        Ok(())
+    }
+
     /// The sync line under the badge, once its `data-unsynced` count equals `n`.
     pub async fn wait_unsynced(&self, n: usize) -> Result<String> {
         let script = format!(

@@ -309,25 +309,11 @@ async fn a_host_confirms_a_visit_with_both_phones_offline_and_the_server_agrees(
     phone.set_network(true).await?;
     host.set_network(true).await?;
     for b in [&phone, &host] {
-        sync_now(b).await?;
+        b.sync_now().await?;
     }
     server_agrees(&phone, data.path()).await?;
     phone.close().await?;
     host.close().await
-}
-
-/// Asks both phones to sync now (as coming back to the app does) and waits until nothing
-/// written on them is missing from the server.
-async fn sync_now(b: &Browser) -> Result<()> {
-    b.client
-        .execute(
-            "document.dispatchEvent(new Event('visibilitychange')); return true;",
-            vec![],
-        )
-        .await?;
-    b.wait_text("header .badge", "Trực tuyến").await?;
-    b.wait_unsynced(0).await?;
-    Ok(())
 }
 
 /// Opens the phone's only trip again, from the start (the documents read afresh).
@@ -371,7 +357,7 @@ async fn a_host_signs_a_request_link_later_then_withdraws_it() -> Result<()> {
         .await?;
     ensure!(awaiting.contains("đường dẫn"), "{awaiting}");
     phone.screenshot("xac-nhan-4-gui-duong-dan").await?;
-    sync_now(&phone).await?;
+    phone.sync_now().await?;
 
     // The officer opens the link: the claim is already read, in Vietnamese.
     host.client.goto(&link).await?;
@@ -381,7 +367,7 @@ async fn a_host_signs_a_request_link_later_then_withdraws_it() -> Result<()> {
     host.click("input[name=degree][value=dat]").await?;
     host.click("form fieldset ~ button[type=submit]").await?;
     host.wait_text("ul.given", AN.name).await?;
-    sync_now(&host).await?;
+    host.sync_now().await?;
 
     // Nothing is handed over: the phone's next sync brings the confirmation.
     open_the_trip(&phone, &server).await?;
@@ -407,7 +393,7 @@ async fn a_host_signs_a_request_link_later_then_withdraws_it() -> Result<()> {
     host.wait_text("ul.given", "Đã rút lại: Cán bộ về sớm hơn lịch đã báo")
         .await?;
     host.screenshot("xac-nhan-5-rut-lai").await?;
-    sync_now(&host).await?;
+    host.sync_now().await?;
 
     open_the_trip(&phone, &server).await?;
     let rejected = phone

@@ -215,14 +215,7 @@ async fn a_dossier_the_server_lacked_arrives_on_the_next_link_check() -> Result<
     )
     .await?;
     late.wait_unsynced(0).await?;
-    // As when the cadre switches back to the app: the page is shown again.
-    early
-        .client
-        .execute(
-            "document.dispatchEvent(new Event('visibilitychange')); return true;",
-            vec![],
-        )
-        .await?;
+    early.come_back().await?;
     early.wait_text("ul.trips", "Đoàn xã Mỹ Lâm").await?;
     assert_eq!(early.badge_link().await?, "Online");
     early.close().await?;

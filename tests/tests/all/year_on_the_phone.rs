@@ -482,16 +482,7 @@ async fn a_cadres_year_on_the_phone_offline_rated_as_the_server_rates_it() -> Re
     // The server comes back: the phone syncs by itself, and HQ's rating of the same
     // documents is the phone's, byte for byte.
     let _server = Server::start(&site_dir(), data_dir.path(), port)?;
-    // As when the cadre switches back to the app: it checks the link at once rather
-    // than at its next backoff.
-    b.client
-        .execute(
-            "document.dispatchEvent(new Event('visibilitychange')); return true;",
-            vec![],
-        )
-        .await?;
-    b.wait_text("header .badge", "Trực tuyến").await?;
-    b.wait_unsynced(0).await?;
+    b.sync_now().await?;
     let out = std::process::Command::new(server_bin())
         .args(["evaluate", "--store"])
         .arg(data_dir.path())
