@@ -1,0 +1,117 @@
+//! Typed access to the scalar fields of one map of a dossier: reads that tell a malformed
+//! field from an absent one, and writes that touch only what changed (so two devices
+//! editing different fields of one entry offline both keep theirs).
+
+use crate::doc::DocError;
+use automerge::transaction::Transactable;
+use automerge::{AutoCommit, ObjId, ObjType, ReadDoc, ScalarValue, Value};
+use chrono::NaiveDate;
+
+/// Typed reads of one map's scalar fields. Outer `Option`: the field is malformed (the
+/// entry is unreadable); inner: it is absent.
+pub(crate) struct Fields<'a> {
+    pub doc: &'a AutoCommit,
+    pub obj: &'a ObjId,
+}
+
+impl Fields<'_> {
+    pub fn opt_scalar(&self, key: &str) -> Option<Option<ScalarValue>> {
+        match self.doc.get(self.obj, key) {
+            Ok(None) => Some(None),
+            Ok(Some((Value::Scalar(s), _))) => Some(Some(s.into_owned())),
+            _ => None,
+        }
+    }
+
+    pub fn opt_text(&self, key: &str) -> Option<Option<String>> {
+        match self.opt_scalar(key)? {
+            None => Some(None),
+            Some(ScalarValue::Str(s)) => Some(Some(s.to_string())),
+            Some(_) => None,
+        }
+    }
+
+    pub fn text(&self, key: &str) -> Option<String> {
+        self.opt_text(key)?
+    }
+
+    pub fn opt_date(&self, key: &str) -> Option<Option<NaiveDate>> {
+        match self.opt_text(key)? {
+            None => Some(None),
+            Some(s) => s.parse().ok().map(Some),
+        }
+    }
+
+    pub fn date(&self, key: &str) -> Option<NaiveDate> {
+        self.opt_date(key)?
+    }
+
+    /// A boolean, false when absent.
+    pub fn flag(&self, key: &str) -> Option<bool> {
+        match self.opt_scalar(key)? {
+            None => Some(false),
+            Some(ScalarValue::Boolean(b)) => Some(b),
+            Some(_) => None,
+        }
+    }
+
+    pub fn time(&self, key: &str) -> Option<i64> {
+        match self.opt_scalar(key)?? {
+            ScalarValue::Timestamp(t) | ScalarValue::Int(t) => Some(t),
+            _ => None,
+        }
+    }
+
+    pub fn opt_map(&self, key: &str) -> Option<Option<ObjId>> {
+        match self.doc.get(self.obj, key) {
+            Ok(None) => Some(None),
+            Ok(Some((Value::Object(ObjType::Map), obj))) => Some(Some(obj)),
+            _ => None,
+        }
+    }
+}
+
+/// Puts only what differs from the stored value; `None` deletes the field.
+pub(super) struct Writer<'a> {
+    pub doc: &'a mut AutoCommit,
+    pub obj: &'a ObjId,
+}
+
+impl Writer<'_> {
+    fn current(&self, key: &str) -> Option<ScalarValue> {
+        match self.doc.get(self.obj, key) {
+            Ok(Some((Value::Scalar(s), _))) => Some(s.into_owned()),
+            _ => None,
+        }
+    }
+
+    fn set(&mut self, key: &str, value: Option<ScalarValue>) -> Result<(), DocError> {
+        let present = !matches!(self.doc.get(self.obj, key), Ok(None));
+        match value {
+            Some(v) if self.current(key).as_ref() != Some(&v) => {
+                self.doc.put(self.obj, key, v)?;
+            }
+            None if present => self.doc.delete(self.obj, key)?,
+            _ => {}
+        }
+        Ok(())
+    }
+
+    pub fn text(&mut self, key: &str, value: Option<String>) -> Result<(), DocError> {
+        self.set(key, value.map(|s| ScalarValue::Str(s.into())))
+    }
+
+    pub fn flag(&mut self, key: &str, value: bool) -> Result<(), DocError> {
+        // False is the default: written only if the field already exists.
+        let present = !matches!(self.doc.get(self.obj, key), Ok(None));
+        if value || present {
+            self.set(key, Some(ScalarValue::Boolean(value)))
+        } else {
+            Ok(())
+        }
+    }
+
+    pub fn int(&mut self, key: &str, value: Option<i64>) -> Result<(), DocError> {
+        self.set(key, value.map(ScalarValue::Int))
+    }
+}
