@@ -80,6 +80,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/dang-nhap") view=LoginPage />
                     <Route path=path!("/quan-tri") view=AdminPage />
                     <Route path=path!("/van-phong") view=office::OfficePage />
+                    <Route path=path!("/van-phong/:ma/:nam") view=office::cadre::CadreYearPage />
                     <Route path=path!("/xac-nhan") view=host::HostPage />
                 </Routes>
             </main>

@@ -9,6 +9,8 @@ mod error;
 #[cfg(feature = "hydrate")]
 pub mod host;
 #[cfg(feature = "hydrate")]
+pub mod party;
+#[cfg(feature = "hydrate")]
 mod writes;
 
 pub use error::LocalError;
@@ -415,6 +417,12 @@ impl LocalStore {
             self.written(w);
             Ok(())
         })
+    }
+
+    /// Every document on this device about `cadre`, someone else than this device's
+    /// person (an office page about a cadre it reviews), read.
+    pub async fn docs_of(self, cadre: CadreCode) -> Result<CadreDocs, LocalError> {
+        in_browser!(browser::load_docs(Some(&cadre)).await)
     }
 
     /// Who changed what of a trip, when, and on which device.

@@ -25,13 +25,17 @@ pub const HEADER: [&str; 13] = [
 ];
 
 /// The table of a province-year as of a day, in the order of Vietnamese lists.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RatingTable {
     /// The province's name.
     pub province: String,
     pub year: i32,
     pub as_of: NaiveDate,
     pub lines: Vec<RatingLine>,
+    /// The aggregates of the lines that could be rated (seed 002 §3), as the .xlsx's
+    /// "Tổng hợp" sheet has them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub summary: Option<crate::summary::Summary>,
 }
 
 /// One cadre's line.

@@ -177,6 +177,15 @@ impl TestPerson {
 /// receives visits (`xa-vinh-hoa-hiep`, Đoàn xã Vĩnh Hòa Hiệp) and these people,
 /// and their accounts, through `dicoso admin` (before or while the server runs).
 pub fn set_up_province(data: &Path, people: &[TestPerson]) -> Result<()> {
+    set_up_province_in(data, people, None)
+}
+
+/// [`set_up_province`], everyone of the department `department` (id, name) when given.
+pub fn set_up_province_in(
+    data: &Path,
+    people: &[TestPerson],
+    department: Option<(&str, &str)>,
+) -> Result<()> {
     admin(
         data,
         &[
@@ -197,26 +206,29 @@ pub fn set_up_province(data: &Path, people: &[TestPerson]) -> Result<()> {
         "id,name,level,parent\ntinh-doan,Tỉnh đoàn Kiên Giang,tinh,\nxa-vinh-hoa-hiep,Đoàn xã Vĩnh Hòa Hiệp,co-so,tinh-doan\n",
     )?;
     let mut csv = String::from("code,name,unit,department,job,office_since,roles\n");
+    let in_department = department.map_or("", |(id, _)| id);
     for p in people {
         csv.push_str(&format!(
-            "{},{},tinh-doan,,can-bo,2020,{}\n",
+            "{},{},tinh-doan,{in_department},can-bo,2020,{}\n",
             p.code, p.name, p.roles
         ));
     }
+    let departments = dir.path().join("departments.csv");
+    if let Some((id, name)) = department {
+        std::fs::write(&departments, format!("id,name\n{id},{name}\n"))?;
+    }
     let people_csv = dir.path().join("people.csv");
     std::fs::write(&people_csv, csv)?;
-    admin(
-        data,
-        &[
-            "import",
-            "KG",
-            "--units",
-            &units.to_string_lossy(),
-            "--people",
-            &people_csv.to_string_lossy(),
-        ],
-        None,
-    )?;
+    let mut import: Vec<String> = ["import", "KG", "--units"].map(String::from).into();
+    import.push(units.to_string_lossy().into_owned());
+    import.push("--people".into());
+    import.push(people_csv.to_string_lossy().into_owned());
+    if department.is_some() {
+        import.push("--departments".into());
+        import.push(departments.to_string_lossy().into_owned());
+    }
+    let import: Vec<&str> = import.iter().map(String::as_str).collect();
+    admin(data, &import, None)?;
     for p in people {
         if let Some(password) = p.password {
             admin(
@@ -636,6 +648,15 @@ impl Browser {
         self.cdp(
             "Emulation.setDeviceMetricsOverride",
             json!({ "width": 360, "height": 740, "deviceScaleFactor": 1, "mobile": true }),
+        )
+        .await
+    }
+
+    /// Shows pages as the office's 1280×800 screen does.
+    pub async fn desk_screen(&self) -> Result<()> {
+        self.cdp(
+            "Emulation.setDeviceMetricsOverride",
+            json!({ "width": 1280, "height": 800, "deviceScaleFactor": 1, "mobile": false }),
         )
         .await
     }

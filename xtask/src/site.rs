@@ -26,6 +26,7 @@ pub const PAGES: &[&str] = &[
     "/dang-nhap",
     "/quan-tri",
     "/van-phong",
+    "/van-phong/:ma/:nam",
     "/xac-nhan",
 ];
 

@@ -4,13 +4,13 @@
 //! the private key never leaves WebCrypto. Works offline: the document syncs later.
 
 use super::LocalError;
-use super::browser::{append_chunk, db, device_actor, read_all_docs, read_doc};
+use super::browser::{db, read_all_docs};
+use super::party::edit_party;
 use crate::account::browser::{sign, signer};
 use automerge::AutoCommit;
 use shared::confirm::{Claim, Confirmation, Degree, Unsigned, Withdrawal};
-use shared::doc::party::{PartyDoc, read};
+use shared::doc::party::read;
 use shared::doc::{CadreCode, DocKey, DocKind};
-use shared::sync::DocumentId;
 
 /// A confirmation this person gave as a host officer, as kept on this device.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -64,32 +64,6 @@ fn key_of(claim: &Claim, province: &str) -> Result<DocKey, LocalError> {
         claim.year,
     )
     .map_err(|e| LocalError::Document(e.to_string()))
-}
-
-/// Opens the document `key` (creating it, with its deterministic first change, when this
-/// device has none), lets `edit` change it, and stores the change before returning.
-async fn edit_party(
-    key: &DocKey,
-    edit: impl FnOnce(&mut PartyDoc) -> Result<(), shared::doc::DocError>,
-) -> Result<DocumentId, LocalError> {
-    let db = db().await?;
-    let actor = device_actor(&db).await?;
-    let document = key.document_id();
-    let id = document.to_string();
-    let (bytes, chunks) = read_doc(&db, &id).await?;
-    let mut doc = if chunks == 0 {
-        let mut doc = PartyDoc::new(key, actor);
-        append_chunk(&db, &id, &doc.save()).await?;
-        doc
-    } else {
-        PartyDoc::load(&bytes, actor)?
-    };
-    edit(&mut doc)?;
-    let change = doc.save_incremental();
-    if !change.is_empty() {
-        append_chunk(&db, &id, &change).await?;
-    }
-    Ok(document)
 }
 
 /// Signs `claim` as this device's person with `degree` and `remark`, keeps it in the

@@ -156,8 +156,7 @@ fn office_card(rated: &Rated, policy: Option<&Policy>) -> Option<AnyView> {
         return None;
     }
     let official = a.official.as_ref().map(|o| {
-        let label = serde_json::from_value::<shared::verdict::Rating>(serde_json::Value::from(o.rating.clone()))
-            .map_or(o.rating.clone(), |r| r.label_vi().to_owned());
+        let label = o.rating_vi();
         let reference = if o.reference.is_empty() {
             String::new()
         } else {

@@ -30,6 +30,8 @@ enum Event {
     Online,
     Offline,
     LocalChange(DocumentId),
+    /// A page wants these documents kept in sync (an office page about another cadre).
+    Want(Vec<DocumentId>),
     /// Every [`CHECK_EVERY_MS`] and when the page is shown again: is the link alive?
     Tick,
 }
@@ -42,6 +44,8 @@ const CHECK_TIMEOUT_MS: i32 = 10_000;
 
 thread_local! {
     static EVENTS: RefCell<Option<UnboundedSender<Event>>> = const { RefCell::new(None) };
+    /// Documents a page wanted before the sync task started: handed to it at start.
+    static WANTED: RefCell<Vec<DocumentId>> = const { RefCell::new(Vec::new()) };
 }
 
 fn send(event: Event) {
@@ -55,6 +59,18 @@ fn send(event: Event) {
 /// A document was changed and saved on this device: offer the change to the server.
 pub fn local_change(document: DocumentId) {
     send(Event::LocalChange(document));
+}
+
+/// A page needs these documents (an office page about a cadre it reviews): sync the ones
+/// this device holds, and ask the server for the others. The server sends only those the
+/// person may read.
+pub fn want(documents: Vec<DocumentId>) {
+    let started = EVENTS.with(|events| events.borrow().is_some());
+    if started {
+        send(Event::Want(documents));
+    } else {
+        WANTED.with(|wanted| wanted.borrow_mut().extend(documents));
+    }
 }
 
 /// Starts the sync task for this page (once).
@@ -130,6 +146,8 @@ pub fn start(store: LocalStore, cadre: Option<CadreCode>) {
         if let Some(cadre) = cadre {
             pump.set_cadre(cadre).await;
         }
+        let wanted = WANTED.with(|wanted| std::mem::take(&mut *wanted.borrow_mut()));
+        pump.want(wanted).await;
         pump.connect();
         pump.refresh_status().await;
         pump.run(inbox).await;
@@ -193,6 +211,7 @@ impl Pump {
                 self.store.sync.link.set(Link::Offline);
             }
             Event::LocalChange(document) => self.reload(document).await,
+            Event::Want(documents) => self.want(documents).await,
             Event::Tick => self.check_link(),
             _ => {} // from a socket we have already given up on
         }
@@ -261,23 +280,36 @@ impl Pump {
                 .and_then(|d| d.person(cadre.as_str()))
                 .and_then(|p| p.department.clone())
         });
-        let mut wanted: Vec<(DocKind, String, i32)> = Vec::new();
-        for y in [year, year - 1] {
-            wanted.push((DocKind::StandingDecisions, String::new(), y));
-            wanted.push((DocKind::HqRecord, String::new(), y));
-            if let Some(d) = &department {
-                wanted.push((DocKind::DepartmentReview, d.clone(), y));
-            }
-        }
-        for (y, unit) in self.host_units() {
-            wanted.push((DocKind::HostConfirmations, unit, y));
-        }
-        wanted
+        let hosts = self.host_units();
+        [year, year - 1]
             .into_iter()
-            .filter_map(|(kind, scope, y)| {
-                DocKey::party(kind, &province, &scope, cadre.clone(), y).ok()
+            .flat_map(|y| {
+                let units = hosts.iter().filter(|(hy, _)| *hy == y).map(|(_, u)| u);
+                DocKey::parties_about(&province, cadre, y, department.as_deref(), units)
             })
             .collect()
+    }
+
+    /// Puts the documents a page wants in the hub: from this device when held here,
+    /// else asked of the server.
+    async fn want(&mut self, documents: Vec<DocumentId>) {
+        for id in documents {
+            if self.hub.document(&id).is_some() || self.refused.contains(&id) {
+                continue;
+            }
+            let stored = match local::browser::read_doc(&self.db, &id.to_string()).await {
+                Ok((bytes, n)) if n > 0 => AutoCommit::load(&bytes).ok(),
+                _ => None,
+            };
+            match stored {
+                Some(doc) => {
+                    let heads = local::browser::server_heads(&self.db, &id).await;
+                    self.server_heads.insert(id, heads);
+                    self.hub.insert_document(id, doc);
+                }
+                None => self.hub.request(id),
+            }
+        }
     }
 
     /// (year, host unit id) of each trip carried out at a unit from the directory.

@@ -6,7 +6,7 @@ use super::CadreRow;
 use chrono::{Datelike, NaiveDate};
 use rust_xlsxwriter::{ExcelDateTime, Format, Workbook, Worksheet, XlsxError};
 use shared::office::{HEADER, RatingLine};
-use shared::summary::{Summary, summarize};
+use shared::summary::Summary;
 use shared::verdict::fmt_day;
 
 /// A cell: text or a whole number.
@@ -99,12 +99,7 @@ pub fn ratings_xlsx(
     sheet.autofilter(0, 0, last_row, 12)?;
     sheet.autofit();
 
-    let rated: Vec<_> = rows
-        .iter()
-        .filter_map(|r| r.rated.as_ref())
-        .map(|(d, v)| (d, v))
-        .collect();
-    let summary = summarize(rated);
+    let summary = super::summary(rows);
     overview(
         book.add_worksheet().set_name("Tổng hợp")?,
         &summary,

@@ -110,6 +110,15 @@ pub async fn rate_province(
     Ok(rows)
 }
 
+/// Seed 002 §3's aggregates over the rows that could be rated.
+pub fn summary(rows: &[CadreRow]) -> shared::summary::Summary {
+    shared::summary::summarize(
+        rows.iter()
+            .filter_map(|r| r.rated.as_ref())
+            .map(|(d, v)| (d, v)),
+    )
+}
+
 /// The table the office's page reads.
 pub fn table(rows: &[CadreRow], dir: &Directory, year: i32, as_of: NaiveDate) -> RatingTable {
     RatingTable {
@@ -117,5 +126,6 @@ pub fn table(rows: &[CadreRow], dir: &Directory, year: i32, as_of: NaiveDate) ->
         year,
         as_of,
         lines: rows.iter().map(|r| r.line.clone()).collect(),
+        summary: Some(summary(rows)),
     }
 }

@@ -186,6 +186,12 @@ async fn the_csv_is_the_same_table() -> Result<()> {
         .collect();
     let csv_lines: Vec<(&str, &str)> = records.iter().map(|r| (&r[2], &r[9])).collect();
     assert_eq!(lines, csv_lines);
+    // With the overview of the lines rated (seed 002 §3), as the workbook's second sheet.
+    let summary = table.summary.as_ref().context("the overview")?;
+    let rated = table.lines.iter().filter(|l| l.figures.is_some()).count();
+    assert_eq!(summary.dossiers as usize, rated);
+    let r = &summary.by_rating;
+    assert_eq!(r.khong_dat + r.dat + r.xuat_sac + r.mien, summary.dossiers);
     for (record, row) in records.iter().zip(&xlsx[1..]) {
         let cells: Vec<String> = row[..12]
             .iter()

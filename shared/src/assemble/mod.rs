@@ -20,6 +20,7 @@ use serde::{Deserialize, Serialize};
 mod decisions;
 mod gather;
 
+pub use decisions::vietnam_day;
 pub use gather::Gathered;
 
 /// Whose move it is.

@@ -193,6 +193,36 @@ impl DocKey {
         })
     }
 
+    /// Every document about `cadre`'s `year` that someone else writes: the standing
+    /// committee's decisions, HQ's record, the review of the cadre's `department` and the
+    /// confirmations of each of `host_units`. What the cadre's phone asks the server for,
+    /// and an office page about that cadre-year too; keys that cannot be made (an
+    /// invalid unit id) are left out.
+    pub fn parties_about<S: AsRef<str>>(
+        province: &str,
+        cadre: &CadreCode,
+        year: i32,
+        department: Option<&str>,
+        host_units: impl IntoIterator<Item = S>,
+    ) -> Vec<DocKey> {
+        let mut wanted = vec![
+            (DocKind::StandingDecisions, String::new()),
+            (DocKind::HqRecord, String::new()),
+        ];
+        if let Some(d) = department {
+            wanted.push((DocKind::DepartmentReview, d.to_owned()));
+        }
+        for unit in host_units {
+            wanted.push((DocKind::HostConfirmations, unit.as_ref().to_owned()));
+        }
+        wanted
+            .into_iter()
+            .filter_map(|(kind, scope)| {
+                DocKey::party(kind, province, &scope, cadre.clone(), year).ok()
+            })
+            .collect()
+    }
+
     pub fn dossier_key(&self) -> Option<DossierKey> {
         (self.kind == DocKind::CadreDossier).then(|| DossierKey {
             cadre: self.cadre.clone(),
@@ -452,5 +482,28 @@ mod tests {
         )
         .expect("key");
         assert_eq!(hq.scope, "");
+    }
+
+    /// Issue 12: the documents about a cadre-year that a phone or an office page asks
+    /// for: the standing committee's, HQ's, the department's review when there is a
+    /// department, each host unit's; a unit id that cannot be one is left out.
+    #[test]
+    fn the_documents_about_a_cadre_year_are_each_partys() {
+        let kinds = |department, units: &[&str]| {
+            DocKey::parties_about("KG", &code("KG-0123"), 2026, department, units)
+                .into_iter()
+                .map(|k| format!("{} {}", k.kind.as_str(), k.scope))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            kinds(Some("ban-phong-trao"), &["xa-vinh-hoa-hiep", "Not An Id!"]),
+            [
+                "standing-decisions ",
+                "hq-record ",
+                "department-review ban-phong-trao",
+                "host-confirmations xa-vinh-hoa-hiep",
+            ]
+        );
+        assert_eq!(kinds(None, &[]), ["standing-decisions ", "hq-record "]);
     }
 }

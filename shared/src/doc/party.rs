@@ -176,6 +176,16 @@ pub struct RatingDecision {
     pub taken: Taken,
 }
 
+impl RatingDecision {
+    /// The rating in words ("Xuất sắc"), or as written when this version does not know it.
+    pub fn rating_vi(&self) -> String {
+        serde_json::from_value::<crate::verdict::Rating>(serde_json::Value::from(
+            self.rating.clone(),
+        ))
+        .map_or_else(|_| self.rating.clone(), |r| r.label_vi().to_owned())
+    }
+}
+
 /// One entry of a party's document: its current value, and the values written
 /// concurrently with it (a conflict to resolve; empty usually).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -8,6 +8,7 @@ mod confirm;
 mod enrolment;
 mod interop;
 mod office;
+mod office_decisions;
 mod offline_app;
 mod two_devices;
 mod year_on_the_phone;

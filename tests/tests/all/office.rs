@@ -149,6 +149,21 @@ async fn hq_reads_the_provinces_rating_table_on_the_office_page() -> Result<()> 
         shared::office::rating_label(&verdict)
     );
     b.screenshot("office-ratings").await?;
+    // Below the table, the overview of seed 002 §3, with its charts.
+    let overview = b
+        .wait_text("[data-test=overview]", "Cán bộ thuộc diện")
+        .await?;
+    ensure!(
+        overview.contains("Chuyến đi chuyên đề theo quý"),
+        "{overview}"
+    );
+    b.client
+        .execute(
+            "document.querySelector('[data-test=overview]').scrollIntoView(); return true;",
+            vec![],
+        )
+        .await?;
+    b.screenshot("office-tong-hop").await?;
     let problems = b.audit().await?;
     ensure!(problems.is_empty(), "audit: {problems:?}");
 

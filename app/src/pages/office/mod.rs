@@ -6,7 +6,14 @@
 //! with the phone's own `assemble` + `evaluate`.
 //!
 //! Like every page, the server renders it without user data ("Đang mở…"): the table is
-//! fetched after hydration with the device's token, and never cached.
+//! fetched after hydration with the device's token, and never cached. Each name opens
+//! the cadre-year's page ([`cadre`]), where the office decides.
+
+pub mod cadre;
+mod decide;
+mod history;
+mod overview;
+mod sections;
 
 use crate::account::use_account;
 use crate::account::wire::AccountError;
@@ -196,7 +203,9 @@ fn table_view(
         t.year,
         fmt_day(t.as_of)
     );
+    let overview = t.summary.as_ref().map(overview::overview_view);
     let lines = t.lines;
+    let year = t.year;
     let shown = move || -> Vec<RatingLine> {
         let (d, o) = (department.get(), outlook.get());
         lines
@@ -252,15 +261,16 @@ fn table_view(
                             }
                             .into_any();
                         }
-                        rows.into_iter().map(line_row).collect_view().into_any()
+                        rows.into_iter().map(|l| line_row(l, year)).collect_view().into_any()
                     }}
                 </tbody>
             </table>
         </div>
+        {overview}
     }
 }
 
-fn line_row(l: RatingLine) -> impl IntoView {
+fn line_row(l: RatingLine, year: i32) -> impl IntoView {
     let pair = |a: u32, b: u32| format!("{a}/{b}");
     let (days, thematic, meetings) = match &l.figures {
         Some(f) => (
@@ -272,9 +282,13 @@ fn line_row(l: RatingLine) -> impl IntoView {
     };
     let outlook = l.outlook_vi();
     let code = l.code.clone();
+    let code_link = l.code.clone();
     view! {
         <tr data-cadre=code>
-            <th scope="row">{l.name}<span class="muted code">{l.code}</span></th>
+            <th scope="row">
+                <a href=format!("/van-phong/{code_link}/{year}")>{l.name}</a>
+                <span class="muted code">{l.code}</span>
+            </th>
             <td>{l.department}</td>
             <td class="number">{days}</td>
             <td class="number">{thematic}</td>
