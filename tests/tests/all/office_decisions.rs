@@ -262,6 +262,18 @@ async fn the_office_decides_on_a_cadre_year_and_the_cadres_device_reads_it() -> 
     b.click("[data-form=reminder] button").await?;
     b.wait_text("[data-test=reminders]", "bằng văn bản số 20-CV/TĐTN")
         .await?;
+    // An exemption recorded by mistake, then lifted: listed as lifted, and no longer
+    // counting (the rating below is the engine's on documents that hold both).
+    b.set_value("#exemption-reason", "thai-san").await?;
+    b.set_value("#exemption-from", &format!("01/07/{year}")).await?;
+    b.set_value("#exemption-to", &format!("31/12/{year}")).await?;
+    b.set_value("#exemption-reference", "45-QĐ/TĐTN").await?;
+    b.click("[data-form=exemption] button").await?;
+    b.wait_text("[data-test=exemptions]", "Nghỉ chế độ thai sản")
+        .await?;
+    b.click("[data-test=exemptions] [data-form=lift] button")
+        .await?;
+    b.wait_text("[data-test=exemptions]", "(đã bỏ)").await?;
     b.set_value("#rating-reference", "30-QĐ/TĐTN").await?;
     b.click("[data-form=rating] button").await?;
     b.wait_text("[data-test=summary]", "Đã xếp loại chính thức")
@@ -277,6 +289,8 @@ async fn the_office_decides_on_a_cadre_year_and_the_cadres_device_reads_it() -> 
     let reminder = &hq.reminders.first().context("the reminder")?.value;
     assert_eq!(reminder.reference.as_deref(), Some("20-CV/TĐTN"));
     assert_eq!(reminder.taken.by, HANH.code);
+    let exemption = &hq.exemptions.first().context("the exemption")?.value;
+    ensure!(exemption.lifted, "{exemption:?}");
     let official = &hq.ratings.first().context("the rating")?.value;
     assert_eq!(official.reference, "30-QĐ/TĐTN");
     let rated = rate(

@@ -173,7 +173,7 @@ pub fn CadreYearPage() -> impl IntoView {
             return None;
         };
         let me = account.person()?.code;
-        let department = dir.person(code.as_str())?.department.clone();
+        let department = dir.person(code.as_str()).and_then(|p| p.department.clone());
         Some(Ctx {
             dir,
             me,
@@ -215,6 +215,12 @@ pub fn CadreYearPage() -> impl IntoView {
                 return Some("Địa chỉ không đúng: cần mã cán bộ và năm, ví dụ /van-phong/KG-0123/2026.".to_owned());
             }
             let c = ctx.get()?;
+            if c.dir.person(c.code.as_str()).is_none() {
+                return Some(format!(
+                    "Danh bạ trên máy không có cán bộ mã {}.",
+                    c.code.as_str()
+                ));
+            }
             if !readable() {
                 return Some(format!(
                     "Đồng chí không có quyền xem hồ sơ của {}: lãnh đạo phòng, ban chỉ xem cán bộ của phòng, ban mình.",

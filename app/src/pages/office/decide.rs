@@ -86,12 +86,13 @@ fn decide_action(done: RwSignal<u32>) -> Decide {
 
 /// The form's outcome under its buttons.
 fn outcome<I: Send + Sync + 'static>(action: Action<I, Result<(), DecideError>>) -> impl IntoView {
-    move || {
-        match action.value().get() {
-        Some(Ok(())) => Some(view! { <p class="ok" role="status">"Đã ghi quyết định trên máy; đang gửi lên máy chủ."</p> }.into_any()),
-        Some(Err(e)) => Some(view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any()),
+    const WRITTEN: &str = "Đã ghi quyết định trên máy; đang gửi lên máy chủ.";
+    move || match action.value().get() {
+        Some(Ok(())) => Some(view! { <p class="ok" role="status">{WRITTEN}</p> }.into_any()),
+        Some(Err(e)) => {
+            Some(view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any())
+        }
         None => None,
-    }
     }
 }
 
@@ -563,6 +564,30 @@ pub fn RatingForm(
                 }
             >
                 {format!("Xác nhận xếp loại chính thức: {label}")}
+            </button>
+            {outcome(action)}
+        </div>
+    }
+}
+
+/// HQ: lifts an exemption recorded earlier (the person is back before its end): the same
+/// entry written again, marked lifted, by whoever lifts it now.
+#[component]
+pub fn LiftButton(target: Target, record: ExemptionRecord, done: RwSignal<u32>) -> impl IntoView {
+    let action = decide_action(done);
+    view! {
+        <div class="decide" data-form="lift">
+            <button
+                type="button"
+                class="secondary"
+                disabled=move || action.pending().get()
+                on:click=move |_| {
+                    let record = record.clone();
+                    let value = json(|taken| ExemptionRecord { lifted: true, taken, ..record });
+                    action.dispatch((target.clone(), value));
+                }
+            >
+                "Bỏ miễn"
             </button>
             {outcome(action)}
         </div>

@@ -3,8 +3,8 @@
 
 use super::cadre::Ctx;
 use super::decide::{
-    ExemptionForm, ForwardForm, GradeForm, OutlineForm, RatingForm, ReminderForm, RulingForm,
-    WaiverForm,
+    ExemptionForm, ForwardForm, GradeForm, LiftButton, OutlineForm, RatingForm, ReminderForm,
+    RulingForm, WaiverForm,
 };
 use crate::components::stage_chip;
 use crate::local::CadreDocs;
@@ -27,8 +27,28 @@ pub(super) fn ruling_vi(r: Ruling) -> &'static str {
     }
 }
 
+/// A form for a subject already decided: folded under "Quyết định lại", open while two
+/// decisions conflict (deciding again settles it).
+fn again<T>(decided: Option<&Entry<T>>, form: impl IntoView + 'static) -> AnyView {
+    match decided {
+        None => form.into_any(),
+        Some(e) => view! {
+            <details class="again" open=!e.conflicts.is_empty()>
+                <summary>"Quyết định lại"</summary>
+                {form}
+            </details>
+        }
+        .into_any(),
+    }
+}
+
 /// A decision's line, marked when another was written at the same time.
 fn decided(what: String, conflicts: usize) -> impl IntoView {
+    decided_with(what, conflicts, ())
+}
+
+/// [`decided`], with `extra` (a button acting on it) inside the line.
+fn decided_with(what: String, conflicts: usize, extra: impl IntoView) -> impl IntoView {
     let conflict = (conflicts > 0).then(|| {
         view! {
             <span class="chip bad">
@@ -36,7 +56,7 @@ fn decided(what: String, conflicts: usize) -> impl IntoView {
             </span>
         }
     });
-    view! { <li>{what} {conflict}</li> }
+    view! { <li>{what} {conflict} {extra}</li> }
 }
 
 pub(super) fn registrations_view(
@@ -92,10 +112,12 @@ pub(super) fn registrations_view(
             }
             let forms = first.map(|_| {
                 let forward = forwards.as_ref().map(|k| {
-                    view! { <ForwardForm target=c.target(k, "registrations", &p.code) today=c.today done=c.done /> }
+                    let form = view! { <ForwardForm target=c.target(k, "registrations", &p.code) today=c.today done=c.done /> };
+                    again(find(&review.forwardings, &p.code), form)
                 });
                 let rule = rules.as_ref().map(|k| {
-                    view! { <RulingForm target=c.target(k, "registrations", &p.code) authority=None today=c.today done=c.done /> }
+                    let form = view! { <RulingForm target=c.target(k, "registrations", &p.code) authority=None today=c.today done=c.done /> };
+                    again(find(&standing.registrations, &p.code), form)
                 });
                 view! { {forward} {rule} }
             });
@@ -219,12 +241,16 @@ fn trip_item(
     let outline_form = review_key
         .as_ref()
         .filter(|_| trip.thematic && trip.outline.is_some())
-        .map(|k| view! { <OutlineForm target=c.target(k, "outlines", &id) today=c.today done=c.done /> });
+        .map(|k| {
+            let form = view! { <OutlineForm target=c.target(k, "outlines", &id) today=c.today done=c.done /> };
+            again(find(&review.outlines, &id), form)
+        });
     let grade_form = review_key
         .as_ref()
         .filter(|_| trip.report.is_some())
         .map(|k| {
-            view! { <GradeForm target=c.target(k, "grades", &id) thematic=trip.thematic today=c.today done=c.done /> }
+            let form = view! { <GradeForm target=c.target(k, "grades", &id) thematic=trip.thematic today=c.today done=c.done /> };
+            again(find(&review.grades, &id), form)
         });
     let authority = match t.basis {
         Basis::Registration => None,
@@ -235,7 +261,8 @@ fn trip_item(
         .writes(DocKind::StandingDecisions)
         .zip(authority)
         .map(|(k, a)| {
-            view! { <RulingForm target=c.target(&k, "decisions", &id) authority=Some(a) today=c.today done=c.done /> }
+            let form = view! { <RulingForm target=c.target(&k, "decisions", &id) authority=Some(a) today=c.today done=c.done /> };
+            again(find(&standing.trip_rulings, &id), form)
         });
     view! {
         <li class="trip" data-trip=id.clone()>
@@ -288,7 +315,8 @@ pub(super) fn waivers_view(c: &Ctx, standing: &PartyView) -> Option<impl IntoVie
         .and_then(|v| v.as_str().map(str::to_owned))
         .unwrap_or_default();
     let form = key.map(|k| {
-        view! { <WaiverForm target=c.target(&k, "waivers", &rule) today=c.today done=c.done /> }
+        let form = view! { <WaiverForm target=c.target(&k, "waivers", &rule) today=c.today done=c.done /> };
+        again(find(&standing.waivers, &rule), form)
     });
     Some(view! {
         <section class="card" aria-labelledby="h-waivers">
@@ -337,7 +365,10 @@ pub(super) fn hq_view(
                 .and_then(|p| p.exemption_reason(&x.reason))
                 .map_or(x.reason.clone(), |r| r.label_vi.clone());
             let lifted = if x.lifted { " (đã bỏ)" } else { "" };
-            decided(
+            let lift = key.as_ref().filter(|_| !x.lifted).map(|k| {
+                view! { <LiftButton target=c.target(k, "exemptions", &e.subject) record=x.clone() done=c.done /> }
+            });
+            decided_with(
                 format!(
                     "Miễn: {reason}, {}{}{lifted} ({})",
                     fmt_range(x.from, x.to),
@@ -345,6 +376,7 @@ pub(super) fn hq_view(
                     c.by(&x.taken)
                 ),
                 e.conflicts.len(),
+                lift,
             )
         })
         .collect_view();
@@ -357,8 +389,7 @@ pub(super) fn hq_view(
         });
         let rating = rated.map(|r| {
             let sources = c.documents(docs.year(c.year));
-            view! {
-                <h3>"Xếp loại chính thức"</h3>
+            let form = view! {
                 <RatingForm
                     target=c.target(&k, "ratings", "xep-loai")
                     verdict=r.verdict.clone()
@@ -366,6 +397,11 @@ pub(super) fn hq_view(
                     today=c.today
                     done=c.done
                 />
+            };
+            // Rating again is a new, dated decision, never an edit of the last one.
+            view! {
+                <h3>"Xếp loại chính thức"</h3>
+                {again(hq.ratings.last(), form)}
             }
         });
         view! {
