@@ -1,6 +1,7 @@
 //! `dicoso`: the server binary and its command-line tools.
 mod admin;
 mod bench_compare;
+mod bench_office;
 mod bench_sync;
 mod evaluate;
 mod export;
@@ -30,6 +31,8 @@ enum Command {
     /// Benchmark `/sync`: simulated clients create and edit documents; prints throughput,
     /// bytes per change and the server's peak RSS.
     BenchSync(bench_sync::BenchSyncArgs),
+    /// The office's rating table, overview and exports for a synthetic province (issue 12).
+    BenchOffice(bench_office::BenchOfficeArgs),
     /// Provinces, imports, accounts, enrolment codes and devices (docs/access.md).
     Admin(admin::AdminArgs),
     /// The rating table of a province-year as .xlsx or CSV (the office's export).
@@ -126,6 +129,7 @@ fn main() -> anyhow::Result<ExitCode> {
         }
         Command::Evaluate(args) => evaluate::run(args),
         Command::BenchSync(args) => bench_sync::run(args),
+        Command::BenchOffice(args) => bench_office::run(args),
         Command::Admin(args) => admin::run(args),
         Command::Export(args) => export::run(args),
     }
