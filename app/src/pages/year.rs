@@ -155,19 +155,10 @@ fn office_card(rated: &Rated, policy: Option<&Policy>) -> Option<AnyView> {
     {
         return None;
     }
-    let official = a.official.as_ref().map(|o| {
-        let label = o.rating_vi();
-        let reference = if o.reference.is_empty() {
-            String::new()
-        } else {
-            format!(", số {}", o.reference)
-        };
-        view! {
-            <p class="ok" data-test="official">
-                {format!("Xếp loại chính thức: {label} (ngày {}{reference}).", fmt_day(o.decided_on))}
-            </p>
-        }
-    });
+    let official = a
+        .official
+        .as_ref()
+        .map(|o| view! { <p class="ok" data-test="official">{o.describe_vi()}</p> });
     let exemptions = (!exemptions.is_empty()).then(|| {
         let items = exemptions
             .iter()

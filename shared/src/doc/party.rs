@@ -184,6 +184,20 @@ impl RatingDecision {
         ))
         .map_or_else(|_| self.rating.clone(), |r| r.label_vi().to_owned())
     }
+
+    /// "Xếp loại chính thức: Đạt (ngày 15/12/2026, số 30-QĐ/TĐTN)."
+    pub fn describe_vi(&self) -> String {
+        let reference = if self.reference.is_empty() {
+            String::new()
+        } else {
+            format!(", số {}", self.reference)
+        };
+        format!(
+            "Xếp loại chính thức: {} (ngày {}{reference}).",
+            self.rating_vi(),
+            crate::verdict::fmt_day(self.decided_on)
+        )
+    }
 }
 
 /// One entry of a party's document: its current value, and the values written

@@ -265,8 +265,10 @@ async fn the_office_decides_on_a_cadre_year_and_the_cadres_device_reads_it() -> 
     // An exemption recorded by mistake, then lifted: listed as lifted, and no longer
     // counting (the rating below is the engine's on documents that hold both).
     b.set_value("#exemption-reason", "thai-san").await?;
-    b.set_value("#exemption-from", &format!("01/07/{year}")).await?;
-    b.set_value("#exemption-to", &format!("31/12/{year}")).await?;
+    b.set_value("#exemption-from", &format!("01/07/{year}"))
+        .await?;
+    b.set_value("#exemption-to", &format!("31/12/{year}"))
+        .await?;
     b.set_value("#exemption-reference", "45-QĐ/TĐTN").await?;
     b.click("[data-form=exemption] button").await?;
     b.wait_text("[data-test=exemptions]", "Nghỉ chế độ thai sản")
@@ -276,7 +278,7 @@ async fn the_office_decides_on_a_cadre_year_and_the_cadres_device_reads_it() -> 
     b.wait_text("[data-test=exemptions]", "(đã bỏ)").await?;
     b.set_value("#rating-reference", "30-QĐ/TĐTN").await?;
     b.click("[data-form=rating] button").await?;
-    b.wait_text("[data-test=summary]", "Đã xếp loại chính thức")
+    b.wait_text("[data-test=official]", "số 30-QĐ/TĐTN).")
         .await?;
     b.screenshot("office-4-ho-so-ban-to-chuc-1280").await?;
     b.sync_now().await?;

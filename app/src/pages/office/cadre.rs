@@ -308,18 +308,11 @@ fn summary_view(r: &Rated) -> impl IntoView + use<> {
         .as_ref()
         .map(|f| format!(" · {}", f.outlook.label_vi()))
         .unwrap_or_default();
-    let official = r.assembled.official.as_ref().map(|o| {
-        let reference = if o.reference.is_empty() {
-            String::new()
-        } else {
-            format!(", số {}", o.reference)
-        };
-        view! {
-            <p class="ok" data-test="official">
-                {format!("Đã xếp loại chính thức ngày {}{reference}.", fmt_day(o.decided_on))}
-            </p>
-        }
-    });
+    let official = r
+        .assembled
+        .official
+        .as_ref()
+        .map(|o| view! { <p class="ok" data-test="official">{o.describe_vi()}</p> });
     let conflicts = (!r.assembled.conflicts.is_empty()).then(|| {
         let items = r
             .assembled

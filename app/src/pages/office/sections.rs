@@ -27,6 +27,22 @@ pub(super) fn ruling_vi(r: Ruling) -> &'static str {
     }
 }
 
+/// "Thường trực phê duyệt ngày …, số … (who, when)": a standing committee's ruling.
+fn ruling_text(
+    c: &Ctx,
+    ruling: Ruling,
+    on: chrono::NaiveDate,
+    reference: &str,
+    taken: &shared::doc::party::Taken,
+) -> String {
+    format!(
+        "Thường trực {} ngày {}, số {reference} ({})",
+        ruling_vi(ruling),
+        fmt_day(on),
+        c.by(taken)
+    )
+}
+
 /// A form for a subject already decided: folded under "Quyết định lại", open while two
 /// decisions conflict (deciding again settles it).
 fn again<T>(decided: Option<&Entry<T>>, form: impl IntoView + 'static) -> AnyView {
@@ -99,16 +115,9 @@ pub(super) fn registrations_view(
                 ));
             }
             if let Some(e) = find(&standing.registrations, &p.code) {
-                lines.push(decided(
-                    format!(
-                        "Thường trực {} ngày {}, số {} ({})",
-                        ruling_vi(e.value.ruling),
-                        fmt_day(e.value.decided_on),
-                        e.value.reference,
-                        c.by(&e.value.taken)
-                    ),
-                    e.conflicts.len(),
-                ));
+                let v = &e.value;
+                let text = ruling_text(c, v.ruling, v.decided_on, &v.reference, &v.taken);
+                lines.push(decided(text, e.conflicts.len()));
             }
             let forms = first.map(|_| {
                 let forward = forwards.as_ref().map(|k| {
@@ -226,16 +235,9 @@ fn trip_item(
         ));
     }
     if let Some(e) = find(&standing.trip_rulings, &id) {
-        lines.push(decided(
-            format!(
-                "Thường trực {} ngày {}, số {} ({})",
-                ruling_vi(e.value.ruling),
-                fmt_day(e.value.decided_on),
-                e.value.reference,
-                c.by(&e.value.taken)
-            ),
-            e.conflicts.len(),
-        ));
+        let v = &e.value;
+        let text = ruling_text(c, v.ruling, v.decided_on, &v.reference, &v.taken);
+        lines.push(decided(text, e.conflicts.len()));
     }
     let review_key = c.writes(DocKind::DepartmentReview);
     let outline_form = review_key
