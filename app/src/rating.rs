@@ -10,6 +10,7 @@ use shared::assemble::{
 use shared::confirm::Degree;
 use shared::directory::Directory;
 use shared::doc::CadreCode;
+use shared::office::{OpenItem, open_items};
 use std::collections::HashMap;
 
 /// One year, rated as of one day.
@@ -24,6 +25,8 @@ pub struct YearRating {
     /// Trips recorded before the host's level was asked (schema 1): the engine cannot
     /// rate the year until the cadre gives it. (id, host name)
     pub level_unknown: Vec<(String, String)>,
+    /// What is waiting in the year, and on whom: the list the office's worklists show.
+    pub open: Vec<OpenItem>,
 }
 
 impl YearRating {
@@ -47,13 +50,12 @@ pub fn rate_year(
 ) -> YearRating {
     timing::start();
     let dossier = docs.year(year);
-    let outcome = rate(
-        directory,
-        code.as_str(),
-        year,
-        docs.sources(year, department(directory, code), directory),
-        as_of,
-    );
+    let sources = docs.sources(year, department(directory, code), directory);
+    let outcome = rate(directory, code.as_str(), year, sources, as_of);
+    let open = match (&outcome, policy_for(directory, year)) {
+        (Ok(rated), Some(policy)) => open_items(rated, &sources, policy),
+        _ => Vec::new(),
+    };
     let json = outcome
         .as_ref()
         .map(|r| verdict_json(&r.verdict))
@@ -74,6 +76,7 @@ pub fn rate_year(
         outcome,
         json,
         level_unknown,
+        open,
     }
 }
 

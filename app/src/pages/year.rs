@@ -6,10 +6,11 @@ use crate::local::{Loaded, LocalStore, use_local_store};
 use crate::rating::{YearRating, timing};
 use chrono::NaiveDate;
 use leptos::prelude::*;
-use shared::assemble::{Facts, RateError, Rated, TripStage};
+use shared::assemble::{Facts, Party, RateError, Rated, TripStage};
 use shared::dossier::TripStatus;
+use shared::office::OpenKind;
 use shared::policy::{Policy, Severity};
-use shared::verdict::{Outlook, Phase, SubmissionStatus, Verdict, fmt_day, fmt_range};
+use shared::verdict::{Outlook, Phase, Verdict, fmt_day, fmt_range};
 
 #[component]
 pub fn YearPage() -> impl IntoView {
@@ -442,17 +443,30 @@ fn due_card(
 ) -> AnyView {
     let v = &rated.verdict;
     let mut items: Vec<AnyView> = Vec::new();
+    // What is late or waiting: the list the office sees too (`shared::office::open`).
+    for o in &r.open {
+        let href = match o.kind {
+            OpenKind::RegistrationMissing
+            | OpenKind::RegistrationToForward
+            | OpenKind::RegistrationToRule
+            | OpenKind::TripToRegister => "/dang-ky".to_owned(),
+            OpenKind::ReportMissing => format!("/chuyen-di/{}/bao-cao", o.subject),
+            OpenKind::OutlineReturned => format!("/chuyen-di/{}/sua", o.subject),
+            _ => format!("/chuyen-di/{}", o.subject),
+        };
+        let class = if o.party == Party::Cadre {
+            "todo"
+        } else {
+            "wait"
+        };
+        let kind = serde_json::to_value(o.kind)
+            .ok()
+            .and_then(|k| k.as_str().map(str::to_owned))
+            .unwrap_or_default();
+        let text = o.text_vi.clone();
+        items.push(view! { <li class=class data-due=kind><a href=href>{text}</a></li> }.into_any());
+    }
     if let Some(p) = policy {
-        for s in &v.process.registrations {
-            if s.status == SubmissionStatus::Missing {
-                let label = p
-                    .period(&s.period)
-                    .map_or(s.period.clone(), |x| x.label_vi.clone());
-                items.push(view! {
-                    <li class="todo"><a href="/dang-ky">{format!("Chưa đăng ký {label} (hạn chót {} đã qua)", fmt_day(s.last_day))}</a></li>
-                }.into_any());
-            }
-        }
         let registered = |y: i32, code: &str| {
             if y == r.year {
                 v.process
@@ -466,28 +480,6 @@ fn due_card(
         if let Some((label, y, last)) = next_deadline(p, r.year, r.as_of, registered) {
             items.push(view! {
                 <li data-due="registration"><a href="/dang-ky">{format!("Hạn đăng ký {label} năm {y}: {}", fmt_day(last))}</a></li>
-            }.into_any());
-        }
-    }
-    for t in &rated.assembled.dossier.trips {
-        let id = t.id.clone().unwrap_or_default();
-        let stage = rated.assembled.stage(&id);
-        let what = format!("{} ({})", t.host.name, fmt_range(t.start, t.end));
-        let carried_out =
-            matches!(t.status, TripStatus::Done | TripStatus::Incomplete) && t.start <= r.as_of;
-        if carried_out && t.report.is_none() {
-            items.push(view! {
-                <li class="todo" data-due="report"><a href=format!("/chuyen-di/{id}/bao-cao")>{format!("Viết báo cáo: {what}")}</a></li>
-            }.into_any());
-        }
-        if stage == Some(TripStage::ToRegister) {
-            items.push(view! {
-                <li class="todo" data-due="register"><a href="/dang-ky">{format!("Đăng ký: {what}")}</a></li>
-            }.into_any());
-        }
-        if stage == Some(TripStage::AwaitingConfirmation) {
-            items.push(view! {
-                <li class="wait" data-due="confirmation"><a href=format!("/chuyen-di/{id}")>{format!("Chờ cơ sở xác nhận: {what}")}</a></li>
             }.into_any());
         }
     }

@@ -5,6 +5,7 @@
 use super::CadreRow;
 use chrono::{Datelike, NaiveDate};
 use rust_xlsxwriter::{ExcelDateTime, Format, Workbook, Worksheet, XlsxError};
+use shared::assemble::Party;
 use shared::office::{HEADER, RatingLine};
 use shared::summary::Summary;
 use shared::verdict::fmt_day;
@@ -64,8 +65,8 @@ pub fn ratings_csv(rows: &[CadreRow], as_of: NaiveDate) -> Result<Vec<u8>, csv::
     out.into_inner().map_err(|e| e.into_error().into())
 }
 
-/// The workbook: "Xếp loại" (one row per cadre) and "Tổng hợp" (seed 002 §3's figures
-/// over the cadres listed).
+/// The workbook: "Xếp loại" (one row per cadre), "Tổng hợp" (seed 002 §3's figures
+/// over the cadres listed) and "Việc chờ" (what is waiting, and on whom).
 pub fn ratings_xlsx(
     rows: &[CadreRow],
     title: &str,
@@ -74,11 +75,7 @@ pub fn ratings_xlsx(
     let mut book = Workbook::new();
     let bold = Format::new().set_bold();
     let date = Format::new().set_num_format("dd/mm/yyyy");
-    let day = ExcelDateTime::from_ymd(
-        u16::try_from(as_of.year()).unwrap_or(1900),
-        u8::try_from(as_of.month()).unwrap_or(1),
-        u8::try_from(as_of.day()).unwrap_or(1),
-    )?;
+    let day = excel_day(as_of)?;
 
     let sheet = book.add_worksheet().set_name("Xếp loại")?;
     for (c, h) in (0u16..).zip(HEADER) {
@@ -107,7 +104,73 @@ pub fn ratings_xlsx(
         &bold,
         (&day, &date),
     )?;
+    open_items(
+        book.add_worksheet().set_name("Việc chờ")?,
+        rows,
+        &bold,
+        &date,
+    )?;
     book.save_to_buffer()
+}
+
+fn excel_day(d: NaiveDate) -> Result<ExcelDateTime, XlsxError> {
+    ExcelDateTime::from_ymd(
+        u16::try_from(d.year()).unwrap_or(1900),
+        u8::try_from(d.month()).unwrap_or(1),
+        u8::try_from(d.day()).unwrap_or(1),
+    )
+}
+
+/// Who a worklist line waits on, as the sheet's column says it.
+fn waits_on(p: Party) -> &'static str {
+    match p {
+        Party::Cadre => "Cán bộ",
+        Party::Host => "Cơ sở",
+        Party::DepartmentHead => "Lãnh đạo phòng, ban",
+        Party::Standing => "Thường trực",
+        Party::Hq => "Ban Tổ chức – Kiểm tra",
+    }
+}
+
+/// One row per open item of every cadre listed, in the table's order.
+fn open_items(
+    sheet: &mut Worksheet,
+    rows: &[CadreRow],
+    bold: &Format,
+    date: &Format,
+) -> Result<(), XlsxError> {
+    let header = [
+        "Mã cán bộ",
+        "Họ và tên",
+        "Phòng, ban",
+        "Chờ ai",
+        "Việc",
+        "Hạn",
+        "Quá hạn",
+    ];
+    for (c, h) in (0u16..).zip(header) {
+        sheet.write_string_with_format(0, c, h, bold)?;
+    }
+    let items = rows
+        .iter()
+        .flat_map(|row| row.line.open.iter().map(move |o| (&row.line, o)));
+    let mut r = 0u32;
+    for (line, o) in items {
+        r += 1;
+        sheet.write_string(r, 0, &line.code)?;
+        sheet.write_string(r, 1, &line.name)?;
+        sheet.write_string(r, 2, &line.department)?;
+        sheet.write_string(r, 3, waits_on(o.party))?;
+        sheet.write_string(r, 4, &o.text_vi)?;
+        if let Some(due) = o.due {
+            sheet.write_datetime_with_format(r, 5, excel_day(due)?, date)?;
+        }
+        sheet.write_string(r, 6, if o.overdue { "Có" } else { "" })?;
+    }
+    sheet.set_freeze_panes(1, 0)?;
+    sheet.autofilter(0, 0, r, 6)?;
+    sheet.autofit();
+    Ok(())
 }
 
 /// Seed 002 §3's figures: counts as numbers, shares as numbers with a % format.

@@ -16,7 +16,7 @@ use shared::directory::{Directory, Role};
 use shared::doc::{CadreCode, DocKey};
 use shared::dossier::Dossier;
 pub use shared::office::is_office;
-use shared::office::{RatingLine, RatingTable};
+use shared::office::{RatingLine, RatingTable, open_items};
 use shared::verdict::Verdict;
 use std::collections::BTreeMap;
 
@@ -84,16 +84,16 @@ pub async fn rate_province(
             }
         }
         let department = person.department.as_deref();
-        let rated = rate(
-            Some(dir),
-            code.as_str(),
-            year,
-            gathered.sources(department, Some(dir)),
-            as_of,
-        )
-        .map(|r| (r.assembled.dossier, r.verdict))
-        .map_err(|e| e.to_string());
-        let line = RatingLine::new(
+        let sources = gathered.sources(department, Some(dir));
+        let rated = rate(Some(dir), code.as_str(), year, sources, as_of);
+        let open = match (&rated, dir.policy_for(year)) {
+            (Ok(r), Some(policy)) => open_items(r, &sources, policy),
+            _ => Vec::new(),
+        };
+        let rated = rated
+            .map(|r| (r.assembled.dossier, r.verdict))
+            .map_err(|e| e.to_string());
+        let mut line = RatingLine::new(
             &person.code,
             &person.name,
             department
@@ -102,6 +102,7 @@ pub async fn rate_province(
             rated.as_ref().map(|(_, v)| v).map_err(Clone::clone),
             gathered.unreadable.len(),
         );
+        line.open = open;
         rows.push(CadreRow {
             line,
             rated: rated.ok(),

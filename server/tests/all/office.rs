@@ -5,11 +5,12 @@
 
 use anyhow::{Context, Result, ensure};
 use calamine::{Data, Reader, Xlsx};
+use shared::assemble::Party;
 use shared::assemble::{Sources, rate};
 use shared::doc::{CadreCode, DossierDoc, DossierKey};
 use shared::dossier::TripStatus;
 use shared::form::{TripForm, check_trip};
-use shared::office::HEADER as RATING_HEADER;
+use shared::office::{HEADER as RATING_HEADER, OpenKind, open_items};
 use shared::policy::Policy;
 
 use super::common::{World, world};
@@ -73,10 +74,19 @@ fn number(cell: &Data) -> Result<u32> {
 
 /// The "Xếp loại" sheet of a downloaded workbook.
 fn rating_sheet(body: &[u8]) -> Result<Vec<Vec<Data>>> {
-    let mut book = Xlsx::new(std::io::Cursor::new(body.to_vec()))?;
+    let book = Xlsx::new(std::io::Cursor::new(body.to_vec()))?;
     let names = book.sheet_names();
-    ensure!(names == ["Xếp loại", "Tổng hợp"], "sheets {names:?}");
-    let range = book.worksheet_range("Xếp loại")?;
+    ensure!(
+        names == ["Xếp loại", "Tổng hợp", "Việc chờ"],
+        "sheets {names:?}"
+    );
+    sheet(body, "Xếp loại")
+}
+
+/// The sheet `name` of a downloaded workbook.
+fn sheet(body: &[u8], name: &str) -> Result<Vec<Vec<Data>>> {
+    let mut book = Xlsx::new(std::io::Cursor::new(body.to_vec()))?;
+    let range = book.worksheet_range(name)?;
     Ok(range.rows().map(<[Data]>::to_vec).collect())
 }
 
@@ -131,18 +141,43 @@ async fn hq_downloads_the_rating_table_as_a_workbook() -> Result<()> {
     // The row says what the engine says about the same documents.
     let dir = w.directory.directory("KG").context("KG")?;
     let year = an.read()?;
-    let rated = rate(
-        Some(&dir),
-        "KG-0123",
-        YEAR,
-        Sources {
-            dossier: Some(&year),
-            directory: Some(&dir),
-            ..Sources::default()
-        },
-        as_of,
-    )?;
+    let sources = Sources {
+        dossier: Some(&year),
+        directory: Some(&dir),
+        ..Sources::default()
+    };
+    let rated = rate(Some(&dir), "KG-0123", YEAR, sources, as_of)?;
     let v = &rated.verdict;
+    let policy = dir.policy_for(YEAR).context("policy")?;
+    let open = open_items(&rated, &sources, policy);
+    // Neither period registered, both deadlines passed: overdue, on An (000 §IV Bước 1).
+    ensure!(
+        open.len() == 2
+            && open
+                .iter()
+                .all(|o| o.party == Party::Cadre && o.kind == OpenKind::RegistrationMissing),
+        "{open:?}"
+    );
+    let waiting = sheet(&answer.body, "Việc chờ")?;
+    let header: Vec<String> = waiting[0].iter().map(text).collect();
+    assert_eq!(
+        header[..5],
+        ["Mã cán bộ", "Họ và tên", "Phòng, ban", "Chờ ai", "Việc"]
+    );
+    let an_waits: Vec<_> = waiting[1..]
+        .iter()
+        .filter(|r| text(&r[0]) == "KG-0123")
+        .collect();
+    assert_eq!(an_waits.len(), open.len());
+    for (row, o) in an_waits.into_iter().zip(&open) {
+        assert_eq!(text(&row[3]), "Cán bộ");
+        assert_eq!(text(&row[4]), o.text_vi);
+        let Data::DateTime(due) = &row[5] else {
+            anyhow::bail!("the deadline is not a date: {:?}", row[5]);
+        };
+        assert_eq!(Some(due.as_datetime().context("a day")?.date()), o.due);
+        assert_eq!(text(&row[6]), "Có");
+    }
     assert_eq!(number(&an_row[4])?, v.days.counted);
     assert_eq!(number(&an_row[5])?, v.days.required);
     assert_eq!(number(&an_row[6])?, v.thematic.counted);

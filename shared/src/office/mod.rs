@@ -2,6 +2,10 @@
 //! page shows it and the .xlsx / CSV exports write it. The server makes it from
 //! verdicts; the page reads it as JSON (`GET /api/office/{year}/ratings.json`).
 
+mod open;
+
+pub use open::{OpenItem, OpenKind, open_items};
+
 use crate::directory::{Directory, Role};
 use crate::verdict::{Outlook, Verdict};
 use chrono::NaiveDate;
@@ -53,6 +57,9 @@ pub struct RatingLine {
     pub outlook: Option<Outlook>,
     /// The engine's one-line reason, or why the year cannot be rated.
     pub reason: String,
+    /// What is waiting in the year, and on whom.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub open: Vec<OpenItem>,
 }
 
 /// The counts a line shows.
@@ -102,6 +109,7 @@ impl RatingLine {
             rating: String::new(),
             outlook: None,
             reason: String::new(),
+            open: Vec::new(),
         };
         match verdict {
             Ok(v) => {
