@@ -82,6 +82,32 @@ impl Account {
 }
 
 impl Account {
+    /// The parties of the office the active person acts as (the directory's roles on this
+    /// device): whose worklists the office page opens first.
+    pub fn office_parties(&self) -> Vec<shared::assemble::Party> {
+        use shared::assemble::Party;
+        use shared::directory::Role;
+        let Some(person) = self.person() else {
+            return Vec::new();
+        };
+        self.directory.with(|d| {
+            d.as_ref()
+                .and_then(|d| d.person(&person.code))
+                .map(|p| {
+                    p.roles
+                        .iter()
+                        .filter_map(|r| match r {
+                            Role::DepartmentHead { .. } => Some(Party::DepartmentHead),
+                            Role::Hq => Some(Party::Hq),
+                            Role::Standing => Some(Party::Standing),
+                            _ => None,
+                        })
+                        .collect()
+                })
+                .unwrap_or_default()
+        })
+    }
+
     /// The units the active person confirms visits for (their host officer roles, as the
     /// directory on this device says): issue 11.
     pub fn host_units(&self) -> Vec<String> {

@@ -4,7 +4,8 @@
 //! list; HQ sends a written reminder and confirms the official rating. Each decision is
 //! written into its decider's own document and synced; the cadre's device then reads
 //! them with the same `assemble`, and HQ's frozen rating is the engine's verdict on those
-//! documents. Each role sees only the forms of the documents it may write.
+//! documents, which An's phone (a browser of its own) shows too. Each role sees only the
+//! forms of the documents it may write, and its worklist of what waits on it.
 
 use anyhow::{Context, Result, ensure};
 use e2e::sync_client::SyncClient;
@@ -20,7 +21,7 @@ const AN: TestPerson = TestPerson {
     code: "KG-0123",
     name: "Nguyễn Thị An",
     roles: "cadre",
-    password: None,
+    password: Some("mat-khau-cua-an"),
 };
 const DUC: TestPerson = TestPerson {
     code: "KG-0300",
@@ -167,9 +168,30 @@ async fn the_office_decides_on_a_cadre_year_and_the_cadres_device_reads_it() -> 
         "2468",
     )
     .await?;
-    b.client.goto(&page).await?;
+    // The head's worklist on the office's page: An's outline and registration wait on
+    // them; her name opens her year.
+    b.client.goto(&server.url("/van-phong")).await?;
+    b.wait_hydrated().await?;
+    let worklist = "[data-worklist=department][open]";
+    b.wait_text(worklist, "Chờ duyệt đề cương: Đoàn xã Vĩnh Hòa Hiệp")
+        .await?;
+    b.wait_text(
+        worklist,
+        "Chờ phòng, ban chuyển Ban Tổ chức – Kiểm tra: đăng ký",
+    )
+    .await?;
+    b.screenshot("office-2-viec-cho-truong-ban-1280").await?;
+    b.click(&format!(
+        "{worklist} li[data-cadre='{}'][data-subject='{TRIP}'] a",
+        AN.code
+    ))
+    .await?;
     b.wait_hydrated().await?;
     b.wait_text(&trip, "Mô hình thanh niên khởi nghiệp").await?;
+    ensure!(
+        b.client.current_url().await?.as_str() == page,
+        "the cadre's page"
+    );
     ensure!(count(b, "[data-form=reminder]").await? == 0, "HQ's form");
     ensure!(
         count(b, "[data-form=ruling]").await? == 0,
@@ -177,19 +199,29 @@ async fn the_office_decides_on_a_cadre_year_and_the_cadres_device_reads_it() -> 
     );
     b.set_value(&format!("#outline-{TRIP}"), "Đề cương rõ, khả thi.")
         .await?;
+    // A remark half-typed in another form survives the page's redraw after the outline
+    // is decided.
+    let remark = format!("#grade-remark-{TRIP}");
+    b.set_value(&remark, "Sản phẩm thiết thực").await?;
     b.click(&format!(
         "{trip} [data-form=outline] button:not(.secondary)"
     ))
     .await?;
     b.wait_text(&format!("{trip} ul.decisions"), "Đề cương: thông qua")
         .await?;
+    let kept = b
+        .client
+        .execute(
+            "return document.querySelector(arguments[0]).value;",
+            vec![serde_json::json!(remark)],
+        )
+        .await?;
+    assert_eq!(kept.as_str(), Some("Sản phẩm thiết thực"));
     b.set_value(&format!("#grade-score-{TRIP}"), "101").await?;
     b.click(&format!("{trip} [data-form=grade] button")).await?;
     b.wait_text(&format!("{trip} [data-form=grade]"), "từ 0 đến 100")
         .await?;
     b.set_value(&format!("#grade-score-{TRIP}"), "85").await?;
-    b.set_value(&format!("#grade-remark-{TRIP}"), "Sản phẩm thiết thực")
-        .await?;
     b.click(&format!("{trip} [data-form=grade] button")).await?;
     b.wait_text(&format!("{trip} ul.decisions"), "Đánh giá: 85/100")
         .await?;
@@ -282,6 +314,16 @@ async fn the_office_decides_on_a_cadre_year_and_the_cadres_device_reads_it() -> 
         .await?;
     b.screenshot("office-4-ho-so-ban-to-chuc-1280").await?;
     b.sync_now().await?;
+    // HQ's worklists: the period approved, nothing waits on the standing committee; those
+    // who never registered period 1 are overdue.
+    b.client.goto(&server.url("/van-phong")).await?;
+    b.wait_hydrated().await?;
+    b.wait_text("table.ratings", AN.name).await?;
+    b.wait_text("[data-worklist=overdue][open]", DUC.name)
+        .await?;
+    b.wait_text("[data-worklist=standing] summary", "(0)")
+        .await?;
+    b.screenshot("office-5-viec-cho-ban-to-chuc-1280").await?;
     browser.close().await?;
 
     // An's device: the approval, the reminder, and the official rating, which is the
@@ -322,6 +364,33 @@ async fn the_office_decides_on_a_cadre_year_and_the_cadres_device_reads_it() -> 
         "the dossier's heads: {:?}",
         official.sources
     );
+
+    // An's phone, in a browser of its own: after its sync, "Năm nay" shows the office's
+    // word, and its verdict is the official rating's, byte for byte.
+    let browser = Browser::start().await?;
+    let b = &browser;
+    b.phone_screen().await?;
+    b.enrol(
+        &server.url(""),
+        &AN,
+        AN.password.unwrap_or_default(),
+        "1357",
+    )
+    .await?;
+    b.client.goto(&server.url("/")).await?;
+    b.wait_hydrated().await?;
+    b.wait_text("[data-test=official]", "số 30-QĐ/TĐTN").await?;
+    b.wait_text("[data-test=reminders]", "bằng văn bản số 20-CV/TĐTN")
+        .await?;
+    assert_eq!(b.verdict_json().await?, official.verdict);
+    b.client
+        .execute(
+            "document.querySelector('[data-test=from-office]').scrollIntoView();",
+            vec![],
+        )
+        .await?;
+    b.screenshot("office-6-dien-thoai-can-bo-360").await?;
+    browser.close().await?;
     drop(server);
     Ok(())
 }

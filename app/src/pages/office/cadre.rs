@@ -11,7 +11,7 @@
 //! into the decider's own document on this device, then synced; the server checks the
 //! right to write it again (`shared::access`).
 
-use super::decide::Target;
+use super::decide::{Drafts, Target};
 use super::history::history_view;
 use super::sections::{hq_view, registrations_view, trips_view, waivers_view};
 use crate::account::use_account;
@@ -150,6 +150,7 @@ pub fn CadreYearPage() -> impl IntoView {
     let store = use_local_store();
     let account = use_account();
     let done = RwSignal::new(0u32);
+    Drafts::provide();
     let docs = LocalResource::new(move || {
         // Read again when sync brings a change (the store re-reads then) or after a
         // decision written here.

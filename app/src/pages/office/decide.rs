@@ -17,6 +17,7 @@ use shared::doc::party::{
 use shared::policy::Policy;
 use shared::sync::DocumentId;
 use shared::verdict::Verdict;
+use std::collections::HashMap;
 
 /// Where a decision goes: the document, its map and the entry (a period, a trip id, a
 /// rule id, an event id).
@@ -67,21 +68,68 @@ fn json<T: Serialize>(make: impl FnOnce(Taken) -> T) -> Result<serde_json::Value
     serde_json::to_value(make(taken()?)).map_err(|e| DecideError::Encode(e.to_string()))
 }
 
+/// What has been typed in the page's forms, by field id: kept by the page, so that a
+/// redraw (a sync bringing someone else's decision, a decision taken in another form)
+/// does not wipe a half-typed remark. A form's fields are forgotten once it is written.
+#[derive(Clone, Copy)]
+pub(super) struct Drafts(StoredValue<HashMap<String, String>>);
+
+impl Drafts {
+    /// The page's drafts, for its forms to find.
+    pub(super) fn provide() {
+        provide_context(Drafts(StoredValue::new(HashMap::new())));
+    }
+
+    fn get() -> Drafts {
+        use_context().unwrap_or_else(|| Drafts(StoredValue::new(HashMap::new())))
+    }
+
+    /// The field `id`: what was typed there before a redraw, kept as it changes.
+    fn field(self, id: &str) -> RwSignal<String> {
+        let typed = self
+            .0
+            .with_value(|m| m.get(id).cloned())
+            .unwrap_or_default();
+        let value = RwSignal::new(typed);
+        let id = id.to_owned();
+        Effect::new(move |_| {
+            let typed = value.get();
+            self.0.update_value(|m| {
+                m.insert(id.clone(), typed);
+            });
+        });
+        value
+    }
+
+    fn forget(self, ids: &[String]) {
+        self.0.update_value(|m| m.retain(|k, _| !ids.contains(k)));
+    }
+}
+
 /// One form's submission: the decision built from the fields (or what they lack),
 /// written, then `done` bumped so the page reads the documents again.
 type Decide = Action<(Target, Result<serde_json::Value, DecideError>), Result<(), DecideError>>;
 
-fn decide_action(done: RwSignal<u32>) -> Decide {
+/// The action of a form whose fields are `fields` (forgotten once it is written).
+fn decide_action(done: RwSignal<u32>, fields: Vec<String>) -> Decide {
+    let drafts = Drafts::get();
     Action::new_local(
         move |(target, value): &(Target, Result<serde_json::Value, DecideError>)| {
-            let (target, value) = (target.clone(), value.clone());
+            let (target, value, fields) = (target.clone(), value.clone(), fields.clone());
             async move {
                 write(target, value?).await?;
+                drafts.forget(&fields);
                 done.update(|n| *n += 1);
                 Ok(())
             }
         },
     )
+}
+
+/// The fields `ids` of one form, each with what was typed before a redraw.
+fn fields<const N: usize>(ids: [String; N]) -> ([RwSignal<String>; N], Vec<String>) {
+    let drafts = Drafts::get();
+    (ids.clone().map(|id| drafts.field(&id)), ids.to_vec())
 }
 
 /// The form's outcome under its buttons.
@@ -135,9 +183,9 @@ fn checked(
 /// Department head: forward a period's registration to TC-KT.
 #[component]
 pub fn ForwardForm(target: Target, today: NaiveDate, done: RwSignal<u32>) -> impl IntoView {
-    let remark = RwSignal::new(String::new());
-    let action = decide_action(done);
     let id = format!("forward-{}", target.subject);
+    let ([remark], ids) = fields([id.clone()]);
+    let action = decide_action(done, ids);
     view! {
         <div class="decide" data-form="forward">
             {text_input("Ý kiến (không bắt buộc)", id, remark)}
@@ -163,9 +211,9 @@ pub fn ForwardForm(target: Target, today: NaiveDate, done: RwSignal<u32>) -> imp
 /// Department head: approve or return a thematic trip's outline (đề cương).
 #[component]
 pub fn OutlineForm(target: Target, today: NaiveDate, done: RwSignal<u32>) -> impl IntoView {
-    let remark = RwSignal::new(String::new());
-    let action = decide_action(done);
     let id = format!("outline-{}", target.subject);
+    let ([remark], ids) = fields([id.clone()]);
+    let action = decide_action(done, ids);
     let button = move |verdict: OutlineVerdict, label: &'static str, class: &'static str| {
         let target = target.clone();
         view! {
@@ -209,12 +257,16 @@ pub fn GradeForm(
     today: NaiveDate,
     done: RwSignal<u32>,
 ) -> impl IntoView {
-    let score = RwSignal::new(String::new());
-    let purpose_met = RwSignal::new(true);
-    let remark = RwSignal::new(String::new());
-    let action = decide_action(done);
     let subject = target.subject.clone();
     let met_id = format!("grade-met-{subject}");
+    let ([score, not_met, remark], ids) = fields([
+        format!("grade-score-{subject}"),
+        met_id.clone(),
+        format!("grade-remark-{subject}"),
+    ]);
+    // Checked unless unticked: the field holds "0" then.
+    let purpose_met = move || not_met.get() != "0";
+    let action = decide_action(done, ids);
     let score_field = thematic.then(|| {
         text_input(
             "Điểm báo cáo chuyên đề (/100)",
@@ -229,8 +281,10 @@ pub fn GradeForm(
                 <input
                     type="checkbox"
                     id=met_id.clone()
-                    prop:checked=move || purpose_met.get()
-                    on:change:target=move |ev| purpose_met.set(ev.target().checked())
+                    prop:checked=purpose_met
+                    on:change:target=move |ev| {
+                        not_met.set(if ev.target().checked() { "" } else { "0" }.to_owned())
+                    }
                 />
                 <label for=met_id>"Đảm bảo mục đích, yêu cầu"</label>
             </div>
@@ -254,7 +308,7 @@ pub fn GradeForm(
                     let value = checked(problems, || {
                         json(|taken| Grade {
                             score,
-                            purpose_met: purpose_met.get_untracked(),
+                            purpose_met: not_met.get_untracked() != "0",
                             graded_on: today,
                             remark: remark.get_untracked().trim().to_owned(),
                             taken,
@@ -279,9 +333,9 @@ pub fn RulingForm(
     today: NaiveDate,
     done: RwSignal<u32>,
 ) -> impl IntoView {
-    let reference = RwSignal::new(String::new());
-    let action = decide_action(done);
     let id = format!("ruling-{}-{}", target.map, target.subject);
+    let ([reference], ids) = fields([id.clone()]);
+    let action = decide_action(done, ids);
     let button = move |ruling: Ruling, label: &'static str, class: &'static str| {
         let target = target.clone();
         view! {
@@ -333,9 +387,9 @@ pub fn RulingForm(
 /// Standing committee: a written waiver of a rule (the thematic minimum).
 #[component]
 pub fn WaiverForm(target: Target, today: NaiveDate, done: RwSignal<u32>) -> impl IntoView {
-    let reference = RwSignal::new(String::new());
-    let reason = RwSignal::new(String::new());
-    let action = decide_action(done);
+    let ([reference, reason], ids) =
+        fields(["waiver-reference".to_owned(), "waiver-reason".to_owned()]);
+    let action = decide_action(done, ids);
     view! {
         <div class="decide" data-form="waiver">
             {text_input("Số văn bản", "waiver-reference".to_owned(), reference)}
@@ -374,9 +428,11 @@ pub fn WaiverForm(target: Target, today: NaiveDate, done: RwSignal<u32>) -> impl
 /// fresh event id.
 #[component]
 pub fn ReminderForm(target: Target, today: NaiveDate, done: RwSignal<u32>) -> impl IntoView {
-    let message = RwSignal::new(String::new());
-    let reference = RwSignal::new(String::new());
-    let action = decide_action(done);
+    let ([message, reference], ids) = fields([
+        "reminder-message".to_owned(),
+        "reminder-reference".to_owned(),
+    ]);
+    let action = decide_action(done, ids);
     view! {
         <div class="decide" data-form="reminder">
             {text_input("Nội dung nhắc nhở", "reminder-message".to_owned(), message)}
@@ -433,12 +489,9 @@ fn event_id(prefix: &str) -> String {
 /// dates and reference.
 #[component]
 pub fn ExemptionForm(target: Target, policy: Policy, done: RwSignal<u32>) -> impl IntoView {
-    let reason = RwSignal::new(String::new());
-    let from = RwSignal::new(String::new());
-    let to = RwSignal::new(String::new());
-    let reference = RwSignal::new(String::new());
-    let note = RwSignal::new(String::new());
-    let action = decide_action(done);
+    let ([reason, from, to, reference, note], ids) =
+        fields(["reason", "from", "to", "reference", "note"].map(|f| format!("exemption-{f}")));
+    let action = decide_action(done, ids);
     let options = policy
         .exemptions
         .reasons
@@ -528,10 +581,12 @@ pub fn RatingForm(
     today: NaiveDate,
     done: RwSignal<u32>,
 ) -> impl IntoView {
-    let reference = RwSignal::new(String::new());
+    let ([reference], ids) = fields(["rating-reference".to_owned()]);
+    let drafts = Drafts::get();
     let label = verdict.rating_vi.to_string();
     let action = Action::new_local(move |_: &()| {
         let (mut target, verdict, sources) = (target.clone(), verdict.clone(), sources.clone());
+        let ids = ids.clone();
         let reference = reference.get_untracked().trim().to_owned();
         async move {
             let sources = heads_of(sources).await?;
@@ -549,6 +604,7 @@ pub fn RatingForm(
             })?;
             target.subject = event_id(&target.subject);
             write(target, value).await?;
+            drafts.forget(&ids);
             done.update(|n| *n += 1);
             Ok::<(), DecideError>(())
         }
@@ -574,7 +630,7 @@ pub fn RatingForm(
 /// entry written again, marked lifted, by whoever lifts it now.
 #[component]
 pub fn LiftButton(target: Target, record: ExemptionRecord, done: RwSignal<u32>) -> impl IntoView {
-    let action = decide_action(done);
+    let action = decide_action(done, Vec::new());
     view! {
         <div class="decide" data-form="lift">
             <button

@@ -14,6 +14,7 @@ mod decide;
 mod history;
 mod overview;
 mod sections;
+mod worklist;
 
 use crate::account::use_account;
 use crate::account::wire::AccountError;
@@ -139,7 +140,7 @@ pub fn OfficePage() -> impl IntoView {
         match table.get().flatten() {
             None => view! { <p class="muted">"Đang tải bảng xếp loại…"</p> }.into_any(),
             Some(Err(e)) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
-            Some(Ok(t)) => table_view(t, department, outlook).into_any(),
+            Some(Ok(t)) => table_view(t, department, outlook, account.office_parties()).into_any(),
         }
     };
 
@@ -188,6 +189,7 @@ fn table_view(
     t: RatingTable,
     department: RwSignal<String>,
     outlook: RwSignal<String>,
+    viewer: Vec<shared::assemble::Party>,
 ) -> impl IntoView {
     let mut departments: Vec<String> = t
         .lines
@@ -204,15 +206,28 @@ fn table_view(
         fmt_day(t.as_of)
     );
     let overview = t.summary.as_ref().map(overview::overview_view);
-    let lines = t.lines;
+    let lines = std::sync::Arc::new(t.lines);
     let year = t.year;
+    let in_department = {
+        let lines = lines.clone();
+        move || -> Vec<RatingLine> {
+            let d = department.get();
+            lines
+                .iter()
+                .filter(|l| d.is_empty() || l.department == d)
+                .cloned()
+                .collect()
+        }
+    };
+    let worklists = {
+        let in_department = in_department.clone();
+        move || worklist::worklists_view(&in_department(), year, &viewer)
+    };
     let shown = move || -> Vec<RatingLine> {
-        let (d, o) = (department.get(), outlook.get());
-        lines
-            .iter()
-            .filter(|l| d.is_empty() || l.department == d)
+        let o = outlook.get();
+        in_department()
+            .into_iter()
             .filter(|l| o.is_empty() || outlook_code(l.outlook) == o)
-            .cloned()
             .collect()
     };
     view! {
@@ -237,6 +252,7 @@ fn table_view(
                 </select>
             </label>
         </div>
+        {worklists}
         <p class="table-title" id="ratings-title">{title}</p>
         <div class="table-scroll">
             <table class="ratings" aria-labelledby="ratings-title">
@@ -250,6 +266,7 @@ fn table_view(
                         <th scope="col">"Xếp loại"</th>
                         <th scope="col">"Tiến độ"</th>
                         <th scope="col">"Lý do chính"</th>
+                        <th scope="col">"Việc chờ"</th>
                     </tr>
                 </thead>
                 <tbody>
@@ -257,7 +274,7 @@ fn table_view(
                         let rows = shown();
                         if rows.is_empty() {
                             return view! {
-                                <tr><td colspan="8" class="empty">"Không có cán bộ nào."</td></tr>
+                                <tr><td colspan="9" class="empty">"Không có cán bộ nào."</td></tr>
                             }
                             .into_any();
                         }
@@ -281,6 +298,13 @@ fn line_row(l: RatingLine, year: i32) -> impl IntoView {
         None => Default::default(),
     };
     let outlook = l.outlook_vi();
+    let open = l.open.len();
+    let overdue = l.open.iter().filter(|o| o.overdue).count();
+    let open_text = match (open, overdue) {
+        (0, _) => String::new(),
+        (n, 0) => n.to_string(),
+        (n, late) => format!("{n} ({late} quá hạn)"),
+    };
     let code = l.code.clone();
     let code_link = l.code.clone();
     view! {
@@ -296,6 +320,7 @@ fn line_row(l: RatingLine, year: i32) -> impl IntoView {
             <td>{l.rating}</td>
             <td data-outlook=outlook_code(l.outlook)>{outlook}</td>
             <td>{l.reason}</td>
+            <td class="number" data-open=open>{open_text}</td>
         </tr>
     }
 }
