@@ -8,11 +8,11 @@ use super::{OfficeError, is_office, rate_province};
 use crate::AppState;
 use crate::directory::api::Device;
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use shared::directory::Directory;
 use shared::verdict::fmt_day;
 use std::sync::Arc;
@@ -31,6 +31,10 @@ const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.
 pub enum ExportError {
     #[error("năm “{0}” không hợp lệ")]
     Year(String),
+    #[error(
+        "ngày “{0}” không dùng được: cần một ngày của năm {1} (dạng yyyy-mm-dd), không sau hôm nay"
+    )]
+    AsOf(String, i32),
     #[error("{0}")]
     Office(#[from] OfficeError),
     #[error("không tạo được tệp Excel: {0}")]
@@ -42,7 +46,7 @@ pub enum ExportError {
 impl IntoResponse for ExportError {
     fn into_response(self) -> Response {
         let status = match &self {
-            ExportError::Year(_) => StatusCode::BAD_REQUEST,
+            ExportError::Year(_) | ExportError::AsOf(..) => StatusCode::BAD_REQUEST,
             ExportError::Office(OfficeError::NotOffice) => StatusCode::FORBIDDEN,
             ExportError::Office(OfficeError::NoPolicy(_)) => StatusCode::NOT_FOUND,
             ExportError::Office(OfficeError::Store(_)) => StatusCode::SERVICE_UNAVAILABLE,
@@ -73,11 +77,32 @@ fn no_store(response: &mut Response) {
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
 }
 
+/// `?ngay=yyyy-mm-dd`: the table as of an earlier day of the year, e.g. 30/06 for the
+/// review at six months (sơ kết 6 tháng, 000 §VI.1: "định kỳ 2 lần/1 năm"); today without.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct AsOf {
+    ngay: Option<String>,
+}
+
+impl AsOf {
+    /// The day asked for, checked: in `year`, not after `today`.
+    fn day(&self, year: i32, today: NaiveDate) -> Result<NaiveDate, ExportError> {
+        let Some(text) = self.ngay.as_deref() else {
+            return Ok(today);
+        };
+        NaiveDate::parse_from_str(text, "%Y-%m-%d")
+            .ok()
+            .filter(|d| d.year() == year && *d <= today)
+            .ok_or_else(|| ExportError::AsOf(text.to_owned(), year))
+    }
+}
+
 /// The rows the device's person may see, the province's directory, the year, the day.
 async fn table(
     state: &AppState,
     device: &crate::directory::DeviceIdentity,
     year: &str,
+    as_of: &AsOf,
 ) -> Result<(Vec<super::CadreRow>, Arc<Directory>, i32, NaiveDate), ExportError> {
     let year: i32 = year
         .parse()
@@ -90,7 +115,8 @@ async fn table(
         .filter(|d| is_office(d, &device.person))
         .ok_or(OfficeError::NotOffice)?;
     // Only a clock beyond chrono's range (±262,000 years) has no day.
-    let as_of = crate::directory::day_of_ms(state.directory.now()).unwrap_or_default();
+    let today = crate::directory::day_of_ms(state.directory.now()).unwrap_or_default();
+    let as_of = as_of.day(year, today)?;
     let rows = rate_province(&state.store, &dir, Some(&device.person), year, as_of).await?;
     Ok((rows, dir, year, as_of))
 }
@@ -133,8 +159,9 @@ async fn xlsx(
     State(state): State<AppState>,
     Device(device): Device,
     Path(year): Path<String>,
+    Query(asked): Query<AsOf>,
 ) -> Result<Response, ExportError> {
-    let (rows, dir, year, as_of) = table(&state, &device, &year).await?;
+    let (rows, dir, year, as_of) = table(&state, &device, &year, &asked).await?;
     let body = ratings_xlsx(&rows, &title(&dir, year, as_of), as_of)?;
     Ok(attachment(body, XLSX, file_name(&dir, year) + ".xlsx"))
 }
@@ -144,8 +171,9 @@ async fn json(
     State(state): State<AppState>,
     Device(device): Device,
     Path(year): Path<String>,
+    Query(asked): Query<AsOf>,
 ) -> Result<Response, ExportError> {
-    let (rows, dir, year, as_of) = table(&state, &device, &year).await?;
+    let (rows, dir, year, as_of) = table(&state, &device, &year, &asked).await?;
     let mut response = axum::Json(super::table(&rows, &dir, year, as_of)).into_response();
     no_store(&mut response);
     Ok(response)
@@ -155,8 +183,9 @@ async fn csv(
     State(state): State<AppState>,
     Device(device): Device,
     Path(year): Path<String>,
+    Query(asked): Query<AsOf>,
 ) -> Result<Response, ExportError> {
-    let (rows, dir, year, as_of) = table(&state, &device, &year).await?;
+    let (rows, dir, year, as_of) = table(&state, &device, &year, &asked).await?;
     let body = ratings_csv(&rows, as_of)?;
     Ok(attachment(
         body,

@@ -305,3 +305,60 @@ async fn the_command_line_writes_the_table_hq_downloads() -> Result<()> {
     ensure!(String::from_utf8_lossy(&bad.stderr).contains("--out must end in .xlsx or .csv"));
     Ok(())
 }
+
+/// The review at six months (000 §VI.1: "sơ kết 6 tháng"): the same table as of 30/06,
+/// in the page's JSON and in the workbook; a day outside the year, or written otherwise,
+/// is refused with why.
+#[tokio::test]
+async fn the_six_month_review_is_the_table_as_of_30_june() -> Result<()> {
+    let w = world().await?;
+    let an = an_writes_her_year(&w).await?;
+    let token = &w.device("KG-0011").token;
+    let review = chrono::NaiveDate::from_ymd_opt(YEAR, 6, 30).context("date")?;
+    let json = w
+        .get("/api/office/2026/ratings.json?ngay=2026-06-30", Some(token))
+        .await?;
+    ensure!(
+        json.status == 200,
+        "{}",
+        String::from_utf8_lossy(&json.body)
+    );
+    let table: shared::office::RatingTable = serde_json::from_slice(&json.body)?;
+    assert_eq!(table.as_of, review);
+    let dir = w.directory.directory("KG").context("KG")?;
+    let year = an.read()?;
+    let sources = Sources {
+        dossier: Some(&year),
+        directory: Some(&dir),
+        ..Sources::default()
+    };
+    let rated = rate(Some(&dir), "KG-0123", YEAR, sources, review)?;
+    let an_line = table
+        .lines
+        .iter()
+        .find(|l| l.code == "KG-0123")
+        .context("An's line")?;
+    assert_eq!(an_line.rating, shared::office::rating_label(&rated.verdict));
+
+    let xlsx = w
+        .get(&format!("{XLSX_PATH}?ngay=2026-06-30"), Some(token))
+        .await?;
+    let rows = rating_sheet(&xlsx.body)?;
+    let Data::DateTime(day) = &rows[1][12] else {
+        anyhow::bail!("the day is not a date: {:?}", rows[1][12]);
+    };
+    assert_eq!(day.as_datetime().context("a day")?.date(), review);
+
+    for bad in ["2025-06-30", "30/06/2026"] {
+        let answer = w
+            .get(
+                &format!("/api/office/2026/ratings.json?ngay={bad}"),
+                Some(token),
+            )
+            .await?;
+        assert_eq!(answer.status, 400, "{bad}");
+        let body = String::from_utf8_lossy(&answer.body);
+        ensure!(body.contains("cần một ngày của năm 2026"), "{body}");
+    }
+    Ok(())
+}

@@ -25,12 +25,22 @@ use leptos_meta::Title;
 use shared::office::{RatingLine, RatingTable};
 use shared::verdict::{Outlook, fmt_day};
 
-/// The table of `year` as the server rates it now.
-async fn fetch_table(year: i32) -> Result<RatingTable, AccountError> {
+/// `?ngay=…` for a table as of `as_of` (a review's day), nothing for today's.
+#[cfg(feature = "hydrate")]
+fn as_of_query(as_of: &str) -> String {
+    if as_of.is_empty() {
+        String::new()
+    } else {
+        format!("?ngay={as_of}")
+    }
+}
+
+/// The table of `year` as the server rates it as of `as_of` (yyyy-mm-dd; empty: today).
+async fn fetch_table(year: i32, as_of: String) -> Result<RatingTable, AccountError> {
     #[cfg(feature = "hydrate")]
     {
         let token = crate::account::browser::token().ok_or(AccountError::SignedOut)?;
-        let path = format!("/api/office/{year}/ratings.json");
+        let path = format!("/api/office/{year}/ratings.json{}", as_of_query(&as_of));
         let answer = crate::account::api::call("GET", &path, Some(&token), None, None).await?;
         if !answer.ok() {
             return Err(crate::account::wire::api_error(
@@ -43,25 +53,48 @@ async fn fetch_table(year: i32) -> Result<RatingTable, AccountError> {
     }
     #[cfg(not(feature = "hydrate"))]
     {
-        let _ = year;
+        let _ = (year, as_of);
         Err(AccountError::SignedOut)
     }
 }
 
-/// Downloads the table of `year` as `ext` (xlsx or csv).
-async fn download(year: i32, ext: &'static str) -> Result<(), AccountError> {
+/// Downloads the table of `year` as of `as_of` as `ext` (xlsx or csv).
+async fn download(year: i32, as_of: String, ext: &'static str) -> Result<(), AccountError> {
     #[cfg(feature = "hydrate")]
     {
         let token = crate::account::browser::token().ok_or(AccountError::SignedOut)?;
-        let path = format!("/api/office/{year}/ratings.{ext}");
-        crate::account::api::download(&path, &token, &format!("xep-loai-di-co-so-{year}.{ext}"))
-            .await
+        let path = format!("/api/office/{year}/ratings.{ext}{}", as_of_query(&as_of));
+        let day = if as_of.is_empty() {
+            String::new()
+        } else {
+            format!("-{as_of}")
+        };
+        let file = format!("xep-loai-di-co-so-{year}{day}.{ext}");
+        crate::account::api::download(&path, &token, &file).await
     }
     #[cfg(not(feature = "hydrate"))]
     {
-        let _ = (year, ext);
+        let _ = (year, as_of, ext);
         Err(AccountError::SignedOut)
     }
+}
+
+/// The days a table can be made as of, besides today: the reviews at six months and at
+/// the year's end (000 §VI.1: "sơ kết 6 tháng và tổng kết công tác năm"), once passed.
+fn review_days(year: i32, today: chrono::NaiveDate) -> Vec<(String, String)> {
+    [(6, 30, "Sơ kết 6 tháng"), (12, 31, "Tổng kết năm")]
+        .into_iter()
+        .filter_map(|(m, d, label)| {
+            chrono::NaiveDate::from_ymd_opt(year, m, d).map(|day| (day, label))
+        })
+        .filter(|(day, _)| *day <= today)
+        .map(|(day, label)| {
+            (
+                day.format("%Y-%m-%d").to_string(),
+                format!("{label} ({})", fmt_day(day)),
+            )
+        })
+        .collect()
 }
 
 /// The outlook filter's choices, besides "Tất cả".
@@ -90,18 +123,28 @@ pub fn OfficePage() -> impl IntoView {
     let chosen = RwSignal::new(None::<i32>);
     let year = move || chosen.get().or_else(this_year);
     let allowed = move || online.get() && account.is_office();
+    // The day the table is made as of: empty for today, else a review's (yyyy-mm-dd).
+    let as_of = RwSignal::new(String::new());
     let table = LocalResource::new(move || {
-        let (y, allowed) = (year(), allowed());
+        let (y, allowed, as_of) = (year(), allowed(), as_of.get());
         async move {
             match y {
-                Some(y) if allowed => Some(fetch_table(y).await),
+                Some(y) if allowed => Some(fetch_table(y, as_of).await),
                 _ => None,
             }
         }
     });
     let department = RwSignal::new(String::new());
     let outlook = RwSignal::new(String::new());
-    let downloading = Action::new_local(move |&(y, ext): &(i32, &'static str)| download(y, ext));
+    let downloading = Action::new_local(move |&(y, ext): &(i32, &'static str)| {
+        download(y, as_of.get_untracked(), ext)
+    });
+    let reviews = move || {
+        let (Some(y), Some(today)) = (year(), store.today.get()) else {
+            return Vec::new();
+        };
+        review_days(y, today)
+    };
 
     let gate = move || match account.active.get() {
         Loaded::Ready(Some(_)) if !account.is_office() => Some(
@@ -124,7 +167,10 @@ pub fn OfficePage() -> impl IntoView {
                         type="button"
                         class="tab"
                         aria-pressed=move || (year() == Some(y)).to_string()
-                        on:click=move |_| chosen.set(Some(y))
+                        on:click=move |_| {
+                            chosen.set(Some(y));
+                            as_of.set(String::new());
+                        }
                     >
                         {format!("Năm {y}")}
                     </button>
@@ -148,6 +194,22 @@ pub fn OfficePage() -> impl IntoView {
         <Title text="Văn phòng – dicoso" />
         <h1>"Bảng xếp loại đi cơ sở"</h1>
         <div class="tabs" role="group" aria-label="Năm">{tabs}</div>
+        <label class="as-of">
+            "Tính đến"
+            <select
+                name="as_of"
+                prop:value=move || as_of.get()
+                on:change=move |ev| as_of.set(event_target_value(&ev))
+            >
+                <option value="">"Hôm nay"</option>
+                {move || {
+                    reviews()
+                        .into_iter()
+                        .map(|(value, label)| view! { <option value=value>{label}</option> })
+                        .collect_view()
+                }}
+            </select>
+        </label>
         {body}
         <div class="actions">
             <button
