@@ -10,6 +10,7 @@ use shared::assemble::{
 use shared::confirm::Degree;
 use shared::directory::Directory;
 use shared::doc::CadreCode;
+use shared::doc::party::Taken;
 use shared::office::{OpenItem, open_items};
 use std::collections::HashMap;
 
@@ -89,6 +90,9 @@ pub struct TripStates {
     pub confirmed_by: HashMap<String, (String, Degree)>,
     /// Confirmations that do not count, by trip id, each with why (Vietnamese).
     pub rejected: HashMap<String, Vec<String>>,
+    /// The department head's word on each trip (its outline, its report's grade), each
+    /// with who and when: "Đánh giá: 85/100, … (Trần Văn Đức, 15/03/2026)".
+    pub reviewed: HashMap<String, Vec<String>>,
 }
 
 /// [`TripStates`] from the same `assemble` the rating uses, without the engine.
@@ -104,13 +108,25 @@ pub fn trip_stages(
             continue;
         };
         let (cadre, _) = cadre_facts(directory, code.as_str(), year);
-        let assembled = assemble(
-            policy,
-            cadre,
-            year,
-            docs.sources(year, department(directory, code), directory),
-            today,
-        );
+        let sources = docs.sources(year, department(directory, code), directory);
+        if let Some(review) = sources.review {
+            let by = |t: &Taken| t.describe_vi(directory);
+            let outlines = review
+                .outlines
+                .iter()
+                .map(|e| (&e.subject, e.value.describe_vi(), by(&e.value.taken)));
+            let grades = review
+                .grades
+                .iter()
+                .map(|e| (&e.subject, e.value.describe_vi(), by(&e.value.taken)));
+            for (trip, what, who) in outlines.chain(grades) {
+                out.reviewed
+                    .entry(trip.clone())
+                    .or_default()
+                    .push(format!("{what} ({who})"));
+            }
+        }
+        let assembled = assemble(policy, cadre, year, sources, today);
         out.stages.extend(assembled.stages);
         for (trip, officer, degree) in assembled.confirmed_by {
             out.confirmed_by.insert(trip, (officer, degree));

@@ -176,6 +176,51 @@ pub struct RatingDecision {
     pub taken: Taken,
 }
 
+impl Taken {
+    /// "Trần Văn Đức, 15/03/2026": who took a decision (their name when `directory`
+    /// knows them, else their code) and the day in Vietnam.
+    pub fn describe_vi(&self, directory: Option<&crate::directory::Directory>) -> String {
+        let name = directory
+            .and_then(|d| d.person(&self.by))
+            .map_or(self.by.as_str(), |p| p.name.as_str());
+        let day = crate::assemble::vietnam_day(self.at);
+        format!("{name}, {}", crate::verdict::fmt_day(day))
+    }
+}
+
+/// ", “remark”", or nothing without one.
+fn quoted(remark: &str) -> String {
+    if remark.is_empty() {
+        String::new()
+    } else {
+        format!(", “{remark}”")
+    }
+}
+
+impl OutlineDecision {
+    /// "Đề cương: thông qua, “Rõ, khả thi”" (who and when are the page's to add).
+    pub fn describe_vi(&self) -> String {
+        let verdict = match self.verdict {
+            OutlineVerdict::Approved => "thông qua",
+            OutlineVerdict::Returned => "trả lại để sửa",
+        };
+        format!("Đề cương: {verdict}{}", quoted(&self.remark))
+    }
+}
+
+impl Grade {
+    /// "Đánh giá: 85/100, đảm bảo mục đích, yêu cầu, “Thiết thực”".
+    pub fn describe_vi(&self) -> String {
+        let score = self.score.map(|s| format!("{s}/100, ")).unwrap_or_default();
+        let met = if self.purpose_met {
+            "đảm bảo mục đích, yêu cầu"
+        } else {
+            "chưa đảm bảo mục đích, yêu cầu"
+        };
+        format!("Đánh giá: {score}{met}{}", quoted(&self.remark))
+    }
+}
+
 impl RatingDecision {
     /// The rating in words ("Xuất sắc"), or as written when this version does not know it.
     pub fn rating_vi(&self) -> String {

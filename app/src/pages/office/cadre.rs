@@ -21,12 +21,11 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 use shared::access::rights;
-use shared::assemble::{Rated, vietnam_day};
+use shared::assemble::Rated;
 use shared::directory::Directory;
 use shared::doc::party::Taken;
 use shared::doc::{CadreCode, CadreYear, DocKey, DocKind, DossierKey};
 use shared::sync::DocumentId;
-use shared::verdict::fmt_day;
 use std::sync::Arc;
 
 /// What every section needs: who looks, at whose year, as of when.
@@ -93,11 +92,7 @@ impl Ctx {
 
     /// "Name, dd/mm/yyyy" of a decision.
     pub(super) fn by(&self, taken: &Taken) -> String {
-        let name = self
-            .dir
-            .person(&taken.by)
-            .map_or(taken.by.clone(), |p| p.name.clone());
-        format!("{name}, {}", fmt_day(vietnam_day(taken.at)))
+        taken.describe_vi(Some(&self.dir))
     }
 
     /// Every document about the cadre-year the sync task should bring: the dossier and

@@ -207,30 +207,14 @@ fn trip_item(
     });
     let mut lines = Vec::new();
     if let Some(e) = find(&review.outlines, &id) {
-        let verdict = match e.value.verdict {
-            shared::doc::party::OutlineVerdict::Approved => "thông qua",
-            shared::doc::party::OutlineVerdict::Returned => "trả lại để sửa",
-        };
-        let remark = remark(&e.value.remark);
         lines.push(decided(
-            format!("Đề cương: {verdict}{remark} ({})", c.by(&e.value.taken)),
+            format!("{} ({})", e.value.describe_vi(), c.by(&e.value.taken)),
             e.conflicts.len(),
         ));
     }
     if let Some(e) = find(&review.grades, &id) {
-        let g = &e.value;
-        let score = g.score.map(|s| format!("{s}/100, ")).unwrap_or_default();
-        let met = if g.purpose_met {
-            "đảm bảo mục đích, yêu cầu"
-        } else {
-            "chưa đảm bảo mục đích, yêu cầu"
-        };
         lines.push(decided(
-            format!(
-                "Đánh giá: {score}{met}{} ({})",
-                remark(&g.remark),
-                c.by(&g.taken)
-            ),
+            format!("{} ({})", e.value.describe_vi(), c.by(&e.value.taken)),
             e.conflicts.len(),
         ));
     }

@@ -144,6 +144,19 @@ fn trip_view(
             </section>
         }
     });
+    let reviewed = states.with_untracked(|s| s.reviewed.get(&id).cloned().unwrap_or_default());
+    let reviewed = (!reviewed.is_empty()).then(|| {
+        let lines = reviewed
+            .into_iter()
+            .map(|l| view! { <li>{l}</li> })
+            .collect_view();
+        view! {
+            <section class="card" aria-labelledby="h-reviewed" data-test="reviewed">
+                <h2 id="h-reviewed">"Ý kiến của lãnh đạo phòng, ban"</h2>
+                <ul class="plain">{lines}</ul>
+            </section>
+        }
+    });
     let cancelled = t.status == TripStatus::Cancelled;
     let carried_out = matches!(t.status, TripStatus::Done | TripStatus::Incomplete);
     let has_report = t.report.is_some();
@@ -169,6 +182,7 @@ fn trip_view(
             </dl>
         </section>
         {report}
+        {reviewed}
         {(carried_out && !cancelled).then(|| view! { <ConfirmationSection record=record.clone() states=states /> })}
         <div class="actions">
             {(!cancelled).then(|| view! { <a class="button" href=format!("/chuyen-di/{id}/sua")>"Sửa"</a> })}
