@@ -1,21 +1,21 @@
-//! Issue 12, in real browsers against the real server: the office decides on a
-//! cadre-year's page. The department head approves the thematic outline, grades the
-//! report and forwards the registration; the standing committee approves the period's
-//! list; HQ sends a written reminder and confirms the official rating. Each decision is
-//! written into its decider's own document and synced; the cadre's device then reads
-//! them with the same `assemble`, and HQ's frozen rating is the engine's verdict on those
-//! documents, which An's phone (a browser of its own) shows too. Each role sees only the
-//! forms of the documents it may write, and its worklist of what waits on it.
+//! Issue 12, done means, in real browsers against the real server: four roles in four
+//! browser contexts. An records her year on her phone with no signal (a thematic trip
+//! with its outline, its report, period 1's registration), then syncs. The department
+//! head, from his worklist, approves the outline, grades the report and forwards the
+//! registration; the standing committee approves the period's list; HQ sends a written
+//! reminder, records and lifts an exemption, and confirms the official rating. Each
+//! decision is written into its decider's own document and synced; after each, An's
+//! phone syncs and shows it, with the verdict of the same `assemble` + `evaluate`, and
+//! HQ's frozen rating is byte for byte the phone's verdict. Each role sees only the forms
+//! of the documents it may write (the server refuses the others: `server/tests/all/
+//! access.rs`), and its worklist of what waits on it.
 
 use anyhow::{Context, Result, ensure};
-use e2e::sync_client::SyncClient;
 use e2e::{Browser, Server, TestPerson, current_year, free_port, set_up_province_in, site_dir};
-use shared::assemble::{Gathered, rate, verdict_json};
+use serde_json::Value;
+use shared::assemble::{Gathered, rate};
 use shared::directory::Directory;
-use shared::doc::{CadreCode, DocKey, DossierDoc, DossierKey};
-use shared::dossier::TripStatus;
-use shared::form::{ReportForm, TripForm, check_report, check_trip};
-use shared::policy::Policy;
+use shared::doc::{CadreCode, DocKey};
 
 const AN: TestPerson = TestPerson {
     code: "KG-0123",
@@ -29,71 +29,144 @@ const DUC: TestPerson = TestPerson {
     roles: "cadre;department-head:ban-phong-trao",
     password: Some("mat-khau-cua-duc"),
 };
+const TAM: TestPerson = TestPerson {
+    code: "KG-0001",
+    name: "Lê Minh Tâm",
+    roles: "cadre;standing",
+    password: Some("mat-khau-cua-tam"),
+};
 const HANH: TestPerson = TestPerson {
     code: "KG-0011",
     name: "Võ Thị Hạnh",
-    roles: "cadre;hq;standing",
+    roles: "cadre;hq",
     password: Some("mat-khau-cua-hanh"),
 };
 const DEPARTMENT: (&str, &str) = ("ban-phong-trao", "Ban Phong trào");
-const TRIP: &str = "trip-0";
+const HOST: &str = "Đoàn xã Vĩnh Hòa Hiệp";
 
-fn day(md: &str) -> Result<chrono::NaiveDate> {
-    Ok(chrono::NaiveDate::parse_from_str(
-        &e2e::this_year(md),
-        "%Y-%m-%d",
-    )?)
+/// A date of the test's year, as typed (dd/mm/yyyy).
+fn d(day_month: &str) -> String {
+    format!("{day_month}/{}", current_year())
 }
 
-/// An's phone syncs her year: a thematic trip in March with its outline and report, in
-/// the registration of period 1 sent in January.
-async fn an_writes_her_year(device: &server::testing::Device, port: u16) -> Result<()> {
-    let year = current_year();
-    let key = DossierKey {
-        cadre: CadreCode::parse(AN.code)?,
-        year,
-    };
-    let policy = Policy::preset("kien-giang-2023").context("preset")?;
-    let mut doc = DossierDoc::new(&key, device.actor.clone());
-    let today = day("06-30")?;
-    let form = TripForm {
-        start: e2e::this_year("03-02"),
-        end: e2e::this_year("03-06"),
-        host_name: "Đoàn xã Vĩnh Hòa Hiệp".into(),
-        host_level: "co-so".into(),
-        content_type: "3.1".into(),
-        topic: "Thanh niên khởi nghiệp".into(),
-        thematic: true,
-        status: TripStatus::Done,
-        outline_title: "Mô hình thanh niên khởi nghiệp".into(),
-        outline_text: "Khảo sát, tập huấn, hỗ trợ vốn.".into(),
-        ..TripForm::default()
-    };
-    let (checked, record) = check_trip(&form, &policy, &[], None, TRIP, today);
-    let record = record.with_context(|| format!("a valid trip: {checked:?}"))?;
-    doc.put_trip(&record, 1_780_000_000_000)?;
-    let report = ReportForm {
-        submitted_on: e2e::this_year("03-10"),
-        result: "Thành lập tổ hợp tác thanh niên".into(),
-        product: "Mô hình tổ hợp tác".into(),
-        ..ReportForm::default()
-    };
-    let (checked, record) = check_report(&report, &record, today);
-    let record = record.with_context(|| format!("a valid report: {checked:?}"))?;
-    doc.put_trip(&record, 1_780_000_000_001)?;
-    doc.submit_registration(
-        "dang-ky-1",
-        "1",
-        &[TRIP.to_owned()],
-        day("01-20")?,
-        1_780_000_000_002,
-    )?;
-    let mut client = SyncClient::connect_as(&format!("ws://127.0.0.1:{port}/sync"), device).await?;
-    let id = key.document_id();
-    client.insert_document(id, doc.automerge().clone());
-    client.wait_synced(id).await?;
-    client.close().await;
-    Ok(())
+/// A browser of its own for `person`, enrolled, on a desk's screen.
+async fn office_browser(server: &Server, person: &TestPerson) -> Result<Browser> {
+    let b = Browser::start().await?;
+    b.desk_screen().await?;
+    b.enrol(
+        &server.url(""),
+        person,
+        person.password.unwrap_or_default(),
+        "2468",
+    )
+    .await?;
+    Ok(b)
+}
+
+/// The phone's verdict on Năm nay, parsed.
+async fn verdict(b: &Browser) -> Result<Value> {
+    let here = b.client.execute("return location.pathname", vec![]).await?;
+    if here != "/" {
+        b.click("nav a[href='/']").await?;
+        b.wait_until("Năm nay", "return location.pathname === '/'")
+            .await?;
+    }
+    Ok(serde_json::from_str(&b.verdict_json().await?)?)
+}
+
+/// An's phone syncs, then waits until its verdict satisfies `moved`.
+async fn an_syncs_until(b: &Browser, what: &str, moved: impl Fn(&Value) -> bool) -> Result<Value> {
+    b.sync_now().await?;
+    let started = std::time::Instant::now();
+    loop {
+        let v = verdict(b).await?;
+        if moved(&v) {
+            return Ok(v);
+        }
+        ensure!(
+            started.elapsed() < std::time::Duration::from_secs(30),
+            "An's phone never showed {what}: {v:#}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+}
+
+/// An, on her phone with no signal: the thematic trip of March with its outline, its
+/// report, and period 1's registration (late: due 19/12 of last year); then signal, and
+/// sync. Returns the trip's id.
+async fn an_records_her_year(b: &Browser, server: &Server) -> Result<String> {
+    b.phone_screen().await?;
+    b.client.goto(&server.url("/")).await?;
+    b.wait_hydrated().await?;
+    b.wait_service_worker().await?;
+    b.enrol(
+        &server.url(""),
+        &AN,
+        AN.password.unwrap_or_default(),
+        "1357",
+    )
+    .await?;
+    b.set_network(false).await?;
+    b.wait_text("header .badge", "Ngoại tuyến").await?;
+
+    b.open_trip_form().await?;
+    b.set_value("input[name=start]", &d("02/03")).await?;
+    b.set_value("input[name=end]", &d("06/03")).await?;
+    b.set_value("input[name=host_unit]", HOST).await?;
+    b.set_value("select[name=host_level]", "co-so").await?;
+    b.set_value("select[name=content_type]", "3.1").await?;
+    b.set_value("input[name=topic]", "Thanh niên khởi nghiệp")
+        .await?;
+    b.set_value("select[name=status]", "done").await?;
+    b.set_value(
+        "input[name=outline_title]",
+        "Mô hình thanh niên khởi nghiệp",
+    )
+    .await?;
+    b.set_value(
+        "textarea[name=outline_text]",
+        "Khảo sát, tập huấn, hỗ trợ vốn.",
+    )
+    .await?;
+    b.click("form.trip-form button[type=submit]").await?;
+    b.wait_text("main", "Đã lưu chuyến đi trên máy.").await?;
+    b.wait_text("ul.trips", HOST).await?;
+    let trip = b
+        .client
+        .execute(
+            "return document.querySelector('li.trip').dataset.tripId;",
+            vec![],
+        )
+        .await?
+        .as_str()
+        .context("the trip's id")?
+        .to_owned();
+
+    b.client
+        .goto(&server.url(&format!("/chuyen-di/{trip}/bao-cao")))
+        .await?;
+    b.wait_hydrated().await?;
+    b.wait_until(
+        "the report form",
+        "return document.querySelector('form.report-form textarea[name=product]') !== null",
+    )
+    .await?;
+    b.set_value("textarea[name=result]", "Thành lập tổ hợp tác thanh niên")
+        .await?;
+    b.set_value("textarea[name=product]", "Mô hình tổ hợp tác")
+        .await?;
+    b.click("form.report-form button[type=submit]").await?;
+    b.wait_text("main", "Đã lưu báo cáo trên máy.").await?;
+
+    b.click("nav a[href='/dang-ky']").await?;
+    b.wait_text("[data-period='1']", "Đã quá hạn").await?;
+    b.click("[data-period='1'] button.send").await?;
+    b.wait_text("[data-period='1'] .status", "Đăng ký muộn")
+        .await?;
+
+    b.set_network(true).await?;
+    b.sync_now().await?;
+    Ok(trip)
 }
 
 async fn directory(data: &std::path::Path) -> Result<std::sync::Arc<Directory>> {
@@ -117,7 +190,9 @@ async fn an_reads(device: &server::testing::Device, port: u16) -> Result<Gathere
         Some(DEPARTMENT.0),
         std::iter::empty::<&str>(),
     ));
-    let mut client = SyncClient::connect_as(&format!("ws://127.0.0.1:{port}/sync"), device).await?;
+    let mut client =
+        e2e::sync_client::SyncClient::connect_as(&format!("ws://127.0.0.1:{port}/sync"), device)
+            .await?;
     let mut gathered = Gathered::default();
     for key in keys {
         let Ok(doc) = client.fetch(key.document_id()).await else {
@@ -147,33 +222,30 @@ async fn count(b: &Browser, css: &str) -> Result<u64> {
 #[tokio::test]
 async fn the_office_decides_on_a_cadre_year_and_the_cadres_device_reads_it() -> Result<()> {
     let data = tempfile::tempdir()?;
-    set_up_province_in(data.path(), &[AN, DUC, HANH], Some(DEPARTMENT))?;
-    let phone = e2e::enrol_device(data.path(), AN.code).await?;
+    set_up_province_in(data.path(), &[AN, DUC, TAM, HANH], Some(DEPARTMENT))?;
     let port = free_port()?;
     let server = Server::start(&site_dir(), data.path(), port)?;
-    an_writes_her_year(&phone, port).await?;
     let year = current_year();
+
+    // An's phone: her year, recorded with no signal, then synced.
+    let phone = Browser::start().await?;
+    let trip_id = an_records_her_year(&phone, &server).await?;
+    let v0 = verdict(&phone).await?;
+    assert_eq!(v0["process"]["registrations"][0]["status"], "late");
+    assert_eq!(v0["process"]["registrations"][0]["decision"], "pending");
+
     let page = server.url(&format!("/van-phong/{}/{year}", AN.code));
-    let trip = format!("li.trip[data-trip='{TRIP}']");
+    let trip = format!("li.trip[data-trip='{trip_id}']");
     let period = "li.period[data-period='1']";
 
-    // The department head: outline, grade, forwarding; nothing of the others' forms.
-    let browser = Browser::start().await?;
+    // The department head, from his worklist: outline, grade, forwarding; none of the
+    // others' forms.
+    let browser = office_browser(&server, &DUC).await?;
     let b = &browser;
-    b.desk_screen().await?;
-    b.enrol(
-        &server.url(""),
-        &DUC,
-        DUC.password.unwrap_or_default(),
-        "2468",
-    )
-    .await?;
-    // The head's worklist on the office's page: An's outline and registration wait on
-    // them; her name opens her year.
     b.client.goto(&server.url("/van-phong")).await?;
     b.wait_hydrated().await?;
     let worklist = "[data-worklist=department][open]";
-    b.wait_text(worklist, "Chờ duyệt đề cương: Đoàn xã Vĩnh Hòa Hiệp")
+    b.wait_text(worklist, &format!("Chờ duyệt đề cương: {HOST}"))
         .await?;
     b.wait_text(
         worklist,
@@ -182,7 +254,7 @@ async fn the_office_decides_on_a_cadre_year_and_the_cadres_device_reads_it() -> 
     .await?;
     b.screenshot("office-2-viec-cho-truong-ban-1280").await?;
     b.click(&format!(
-        "{worklist} li[data-cadre='{}'][data-subject='{TRIP}'] a",
+        "{worklist} li[data-cadre='{}'][data-subject='{trip_id}'] a",
         AN.code
     ))
     .await?;
@@ -197,11 +269,11 @@ async fn the_office_decides_on_a_cadre_year_and_the_cadres_device_reads_it() -> 
         count(b, "[data-form=ruling]").await? == 0,
         "the standing committee's form"
     );
-    b.set_value(&format!("#outline-{TRIP}"), "Đề cương rõ, khả thi.")
+    b.set_value(&format!("#outline-{trip_id}"), "Đề cương rõ, khả thi.")
         .await?;
     // A remark half-typed in another form survives the page's redraw after the outline
     // is decided.
-    let remark = format!("#grade-remark-{TRIP}");
+    let remark = format!("#grade-remark-{trip_id}");
     b.set_value(&remark, "Sản phẩm thiết thực").await?;
     b.click(&format!(
         "{trip} [data-form=outline] button:not(.secondary)"
@@ -217,11 +289,13 @@ async fn the_office_decides_on_a_cadre_year_and_the_cadres_device_reads_it() -> 
         )
         .await?;
     assert_eq!(kept.as_str(), Some("Sản phẩm thiết thực"));
-    b.set_value(&format!("#grade-score-{TRIP}"), "101").await?;
+    b.set_value(&format!("#grade-score-{trip_id}"), "101")
+        .await?;
     b.click(&format!("{trip} [data-form=grade] button")).await?;
     b.wait_text(&format!("{trip} [data-form=grade]"), "từ 0 đến 100")
         .await?;
-    b.set_value(&format!("#grade-score-{TRIP}"), "85").await?;
+    b.set_value(&format!("#grade-score-{trip_id}"), "85")
+        .await?;
     b.click(&format!("{trip} [data-form=grade] button")).await?;
     b.wait_text(&format!("{trip} ul.decisions"), "Đánh giá: 85/100")
         .await?;
@@ -238,44 +312,52 @@ async fn the_office_decides_on_a_cadre_year_and_the_cadres_device_reads_it() -> 
     b.sync_now().await?;
     browser.close().await?;
 
-    // An's device reads the head's decisions with the engine: outline approved, graded.
-    let seen = an_reads(&phone, port).await?;
-    let directory = directory(data.path()).await?;
-    let rated = rate(
-        Some(&directory),
-        AN.code,
-        year,
-        seen.sources(Some(DEPARTMENT.0), Some(&directory)),
-        day("06-30")?,
-    )?;
-    let trip_seen = rated
-        .assembled
-        .dossier
-        .trips
-        .iter()
-        .find(|t| t.id.as_deref() == Some(TRIP))
-        .context("the trip")?;
-    ensure!(trip_seen.outline_approved, "{trip_seen:?}");
-    let report = trip_seen.report.as_ref().context("the report")?;
-    assert_eq!(report.score, Some(85));
-    assert_eq!(report.purpose_met, Some(true));
+    // An's phone, after its sync: the outline approved and the report graded, on the
+    // trip's page (the verdict does not move yet: the host has not confirmed the trip).
+    phone.sync_now().await?;
+    phone
+        .client
+        .goto(&server.url(&format!("/chuyen-di/{trip_id}")))
+        .await?;
+    phone.wait_hydrated().await?;
+    phone
+        .wait_text(
+            "[data-test=reviewed]",
+            "Đề cương: thông qua, “Đề cương rõ, khả thi.”",
+        )
+        .await?;
+    phone
+        .wait_text(
+            "[data-test=reviewed]",
+            "Đánh giá: 85/100, đảm bảo mục đích, yêu cầu, “Sản phẩm thiết thực” (Trần Văn Đức",
+        )
+        .await?;
+    phone
+        .client
+        .execute(
+            "document.querySelector('[data-test=reviewed]').scrollIntoView();",
+            vec![],
+        )
+        .await?;
+    phone
+        .screenshot("office-4-chuyen-di-tren-dien-thoai-360")
+        .await?;
 
-    // HQ, also of the standing committee: approves the period, reminds in writing,
-    // confirms the rating; a department head's form is not theirs.
-    let browser = Browser::start().await?;
+    // The standing committee approves period 1's list; the head's forms are not theirs.
+    let browser = office_browser(&server, &TAM).await?;
     let b = &browser;
-    b.desk_screen().await?;
-    b.enrol(
-        &server.url(""),
-        &HANH,
-        HANH.password.unwrap_or_default(),
-        "2468",
+    b.client.goto(&server.url("/van-phong")).await?;
+    b.wait_hydrated().await?;
+    b.wait_text(
+        "[data-worklist=standing][open]",
+        "Chờ Thường trực phê duyệt: đăng ký",
     )
     .await?;
     b.client.goto(&page).await?;
     b.wait_hydrated().await?;
     b.wait_text(&trip, "Đánh giá: 85/100").await?;
     ensure!(count(b, "[data-form=grade]").await? == 0, "the head's form");
+    ensure!(count(b, "[data-form=reminder]").await? == 0, "HQ's form");
     b.click(&format!(
         "{period} [data-form=ruling] button:not(.secondary)"
     ))
@@ -288,6 +370,28 @@ async fn the_office_decides_on_a_cadre_year_and_the_cadres_device_reads_it() -> 
     ))
     .await?;
     b.wait_text(period, "Thường trực phê duyệt").await?;
+    b.screenshot("office-5-ho-so-thuong-truc-1280").await?;
+    b.sync_now().await?;
+    browser.close().await?;
+
+    // An's phone: period 1 approved, so her trip is approved.
+    an_syncs_until(&phone, "the approval", |v| {
+        v["process"]["registrations"][0]["decision"] == "approved"
+    })
+    .await?;
+
+    // HQ: reminds in writing, records an exemption by mistake and lifts it, confirms the
+    // rating; the others' forms are not theirs.
+    let browser = office_browser(&server, &HANH).await?;
+    let b = &browser;
+    b.client.goto(&page).await?;
+    b.wait_hydrated().await?;
+    b.wait_text(period, "Thường trực phê duyệt").await?;
+    ensure!(count(b, "[data-form=grade]").await? == 0, "the head's form");
+    ensure!(
+        count(b, "[data-form=ruling]").await? == 0,
+        "the standing committee's form"
+    );
     b.set_value("#reminder-message", "Đồng chí đăng ký chuyến đi đợt 2.")
         .await?;
     b.set_value("#reminder-reference", "20-CV/TĐTN").await?;
@@ -297,10 +401,8 @@ async fn the_office_decides_on_a_cadre_year_and_the_cadres_device_reads_it() -> 
     // An exemption recorded by mistake, then lifted: listed as lifted, and no longer
     // counting (the rating below is the engine's on documents that hold both).
     b.set_value("#exemption-reason", "thai-san").await?;
-    b.set_value("#exemption-from", &format!("01/07/{year}"))
-        .await?;
-    b.set_value("#exemption-to", &format!("31/12/{year}"))
-        .await?;
+    b.set_value("#exemption-from", &d("01/07")).await?;
+    b.set_value("#exemption-to", &d("31/12")).await?;
     b.set_value("#exemption-reference", "45-QĐ/TĐTN").await?;
     b.click("[data-form=exemption] button").await?;
     b.wait_text("[data-test=exemptions]", "Nghỉ chế độ thai sản")
@@ -312,10 +414,10 @@ async fn the_office_decides_on_a_cadre_year_and_the_cadres_device_reads_it() -> 
     b.click("[data-form=rating] button").await?;
     b.wait_text("[data-test=official]", "số 30-QĐ/TĐTN).")
         .await?;
-    b.screenshot("office-4-ho-so-ban-to-chuc-1280").await?;
+    b.screenshot("office-6-ho-so-ban-to-chuc-1280").await?;
     b.sync_now().await?;
-    // HQ's worklists: the period approved, nothing waits on the standing committee; those
-    // who never registered period 1 are overdue.
+    // HQ's worklists: nothing waits on the standing committee; those who never
+    // registered period 1 are overdue.
     b.client.goto(&server.url("/van-phong")).await?;
     b.wait_hydrated().await?;
     b.wait_text("table.ratings", AN.name).await?;
@@ -323,20 +425,40 @@ async fn the_office_decides_on_a_cadre_year_and_the_cadres_device_reads_it() -> 
         .await?;
     b.wait_text("[data-worklist=standing] summary", "(0)")
         .await?;
-    b.screenshot("office-5-viec-cho-ban-to-chuc-1280").await?;
+    b.screenshot("office-7-viec-cho-ban-to-chuc-1280").await?;
+    // Last year's review at six months (000 §VI.1): the table as of 30/06.
+    let last = year - 1;
+    b.click(".tabs button.tab:first-child").await?;
+    b.wait_text("#ratings-title", &format!("năm {last}"))
+        .await?;
+    b.set_value("select[name=as_of]", &format!("{last}-06-30"))
+        .await?;
+    b.wait_text("#ratings-title", &format!("tính đến ngày 30/06/{last}"))
+        .await?;
     browser.close().await?;
 
-    // An's device: the approval, the reminder, and the official rating, which is the
-    // engine's verdict on the documents it was decided on.
-    let seen = an_reads(&phone, port).await?;
+    // An's phone: the reminder and the official rating; the rating holds, byte for byte,
+    // the verdict the phone computes from the same documents.
+    phone.sync_now().await?;
+    verdict(&phone).await?;
+    phone
+        .wait_text("[data-test=official]", "số 30-QĐ/TĐTN")
+        .await?;
+    phone
+        .wait_text("[data-test=reminders]", "bằng văn bản số 20-CV/TĐTN")
+        .await?;
+    let device = e2e::enrol_device(data.path(), AN.code).await?;
+    let seen = an_reads(&device, port).await?;
     let hq = seen.hq.as_ref().context("HQ's record")?;
-    let reminder = &hq.reminders.first().context("the reminder")?.value;
-    assert_eq!(reminder.reference.as_deref(), Some("20-CV/TĐTN"));
-    assert_eq!(reminder.taken.by, HANH.code);
-    let exemption = &hq.exemptions.first().context("the exemption")?.value;
-    ensure!(exemption.lifted, "{exemption:?}");
     let official = &hq.ratings.first().context("the rating")?.value;
     assert_eq!(official.reference, "30-QĐ/TĐTN");
+    assert_eq!(official.taken.by, HANH.code);
+    let reminder = &hq.reminders.first().context("the reminder")?.value;
+    assert_eq!(reminder.reference.as_deref(), Some("20-CV/TĐTN"));
+    let exemption = &hq.exemptions.first().context("the exemption")?.value;
+    ensure!(exemption.lifted, "{exemption:?}");
+    assert_eq!(phone.verdict_json().await?, official.verdict);
+    let directory = directory(data.path()).await?;
     let rated = rate(
         Some(&directory),
         AN.code,
@@ -344,15 +466,10 @@ async fn the_office_decides_on_a_cadre_year_and_the_cadres_device_reads_it() -> 
         seen.sources(Some(DEPARTMENT.0), Some(&directory)),
         official.decided_on,
     )?;
-    assert_eq!(official.verdict, verdict_json(&rated.verdict));
-    let registration = rated
-        .assembled
-        .dossier
-        .registrations
-        .iter()
-        .find(|r| r.period == "1")
-        .context("period 1")?;
-    ensure!(registration.approved_on.is_some(), "{registration:?}");
+    assert_eq!(
+        official.verdict,
+        shared::assemble::verdict_json(&rated.verdict)
+    );
     let dossier = DocKey::dossier(CadreCode::parse(AN.code)?, year)
         .document_id()
         .to_string();
@@ -364,33 +481,15 @@ async fn the_office_decides_on_a_cadre_year_and_the_cadres_device_reads_it() -> 
         "the dossier's heads: {:?}",
         official.sources
     );
-
-    // An's phone, in a browser of its own: after its sync, "Năm nay" shows the office's
-    // word, and its verdict is the official rating's, byte for byte.
-    let browser = Browser::start().await?;
-    let b = &browser;
-    b.phone_screen().await?;
-    b.enrol(
-        &server.url(""),
-        &AN,
-        AN.password.unwrap_or_default(),
-        "1357",
-    )
-    .await?;
-    b.client.goto(&server.url("/")).await?;
-    b.wait_hydrated().await?;
-    b.wait_text("[data-test=official]", "số 30-QĐ/TĐTN").await?;
-    b.wait_text("[data-test=reminders]", "bằng văn bản số 20-CV/TĐTN")
-        .await?;
-    assert_eq!(b.verdict_json().await?, official.verdict);
-    b.client
+    phone
+        .client
         .execute(
             "document.querySelector('[data-test=from-office]').scrollIntoView();",
             vec![],
         )
         .await?;
-    b.screenshot("office-6-dien-thoai-can-bo-360").await?;
-    browser.close().await?;
+    phone.screenshot("office-8-dien-thoai-can-bo-360").await?;
+    phone.close().await?;
     drop(server);
     Ok(())
 }
