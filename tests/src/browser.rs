@@ -423,6 +423,34 @@ impl Browser {
         .await
     }
 
+    /// Saves this browser's downloads in `dir` (CDP), as a person's Downloads folder.
+    pub async fn save_downloads_in(&self, dir: &Path) -> Result<()> {
+        let path = dir.to_str().context("a download folder in UTF-8")?;
+        self.cdp(
+            "Browser.setDownloadBehavior",
+            json!({ "behavior": "allow", "downloadPath": path }),
+        )
+        .await
+    }
+
+    /// The file `name` in `dir` once its download has finished.
+    pub async fn downloaded(&self, dir: &Path, name: &str) -> Result<Vec<u8>> {
+        let file = dir.join(name);
+        let started = Instant::now();
+        loop {
+            let partial = std::fs::read_dir(dir)?
+                .flatten()
+                .any(|e| e.file_name().to_string_lossy().ends_with(".crdownload"));
+            if file.exists() && !partial {
+                return Ok(std::fs::read(&file)?);
+            }
+            if started.elapsed() > Duration::from_secs(30) {
+                bail!("{} was not downloaded", file.display());
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     /// Slows the CPU down `rate` times (CDP), as on a cheap phone; 1 turns it off.
     pub async fn cpu_throttle(&self, rate: f64) -> Result<()> {
         self.cdp("Emulation.setCPUThrottlingRate", json!({ "rate": rate }))

@@ -11,6 +11,7 @@
 //! access.rs`), and its worklist of what waits on it.
 
 use anyhow::{Context, Result, ensure};
+use calamine::{Data, Reader, Xlsx};
 use e2e::{Browser, Server, TestPerson, current_year, free_port, set_up_province_in, site_dir};
 use serde_json::Value;
 use shared::assemble::{Gathered, rate};
@@ -426,6 +427,13 @@ async fn the_office_decides_on_a_cadre_year_and_the_cadres_device_reads_it() -> 
     b.wait_text("[data-worklist=standing] summary", "(0)")
         .await?;
     b.screenshot("office-7-viec-cho-ban-to-chuc-1280").await?;
+    // The table as a workbook, downloaded as a person would (read at the end).
+    let downloads = tempfile::tempdir()?;
+    b.save_downloads_in(downloads.path()).await?;
+    b.click("main .actions > button:first-child").await?;
+    let workbook = b
+        .downloaded(downloads.path(), &format!("xep-loai-di-co-so-{year}.xlsx"))
+        .await?;
     // Last year's review at six months (000 §VI.1): the table as of 30/06.
     let last = year - 1;
     b.click(".tabs button.tab:first-child").await?;
@@ -469,6 +477,22 @@ async fn the_office_decides_on_a_cadre_year_and_the_cadres_device_reads_it() -> 
     assert_eq!(
         official.verdict,
         shared::assemble::verdict_json(&rated.verdict)
+    );
+    // HQ's workbook says what the engine says about An's year.
+    let mut book = Xlsx::new(std::io::Cursor::new(workbook))?;
+    assert_eq!(book.sheet_names(), ["Xếp loại", "Tổng hợp", "Việc chờ"]);
+    let sheet = book.worksheet_range("Xếp loại")?;
+    let row = sheet
+        .rows()
+        .find(|r| matches!(r.get(1), Some(Data::String(c)) if c == AN.code))
+        .context("An's row")?;
+    assert_eq!(row[2].to_string(), AN.name);
+    assert_eq!(row[3].to_string(), DEPARTMENT.1);
+    assert_eq!(row[4], Data::Float(f64::from(rated.verdict.days.counted)));
+    assert_eq!(row[5], Data::Float(f64::from(rated.verdict.days.required)));
+    assert_eq!(
+        row[9].to_string(),
+        shared::office::rating_label(&rated.verdict)
     );
     let dossier = DocKey::dossier(CadreCode::parse(AN.code)?, year)
         .document_id()
