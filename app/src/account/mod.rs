@@ -87,45 +87,33 @@ impl Account {
     pub fn office_parties(&self) -> Vec<shared::assemble::Party> {
         use shared::assemble::Party;
         use shared::directory::Role;
-        let Some(person) = self.person() else {
-            return Vec::new();
-        };
-        self.directory.with(|d| {
-            d.as_ref()
-                .and_then(|d| d.person(&person.code))
-                .map(|p| {
-                    p.roles
-                        .iter()
-                        .filter_map(|r| match r {
-                            Role::DepartmentHead { .. } => Some(Party::DepartmentHead),
-                            Role::Hq => Some(Party::Hq),
-                            Role::Standing => Some(Party::Standing),
-                            _ => None,
-                        })
-                        .collect()
-                })
-                .unwrap_or_default()
+        self.roles_picked(|r| match r {
+            Role::DepartmentHead { .. } => Some(Party::DepartmentHead),
+            Role::Hq => Some(Party::Hq),
+            Role::Standing => Some(Party::Standing),
+            _ => None,
         })
     }
 
     /// The units the active person confirms visits for (their host officer roles, as the
     /// directory on this device says): issue 11.
     pub fn host_units(&self) -> Vec<String> {
+        self.roles_picked(|r| match r {
+            shared::directory::Role::HostOfficer { unit } => Some(unit.clone()),
+            _ => None,
+        })
+    }
+
+    /// What `pick` takes from each of the active person's roles, as the directory on
+    /// this device says.
+    fn roles_picked<T>(&self, pick: impl Fn(&shared::directory::Role) -> Option<T>) -> Vec<T> {
         let Some(person) = self.person() else {
             return Vec::new();
         };
         self.directory.with(|d| {
             d.as_ref()
                 .and_then(|d| d.person(&person.code))
-                .map(|p| {
-                    p.roles
-                        .iter()
-                        .filter_map(|r| match r {
-                            shared::directory::Role::HostOfficer { unit } => Some(unit.clone()),
-                            _ => None,
-                        })
-                        .collect()
-                })
+                .map(|p| p.roles.iter().filter_map(&pick).collect())
                 .unwrap_or_default()
         })
     }

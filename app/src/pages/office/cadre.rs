@@ -11,7 +11,8 @@
 //! into the decider's own document on this device, then synced; the server checks the
 //! right to write it again (`shared::access`).
 
-use super::decide::{Drafts, Target};
+use super::decide::Target;
+use super::drafts::Drafts;
 use super::history::history_view;
 use super::sections::{hq_view, registrations_view, trips_view, waivers_view};
 use crate::account::use_account;

@@ -4,6 +4,7 @@
 //! person whose role writes that document (`shared::access::rights`, the server's rule);
 //! deciding again replaces the earlier decision, and so settles a conflict.
 
+use super::drafts::{Drafts, fields};
 use crate::local::LocalError;
 use chrono::NaiveDate;
 use leptos::prelude::*;
@@ -17,7 +18,6 @@ use shared::doc::party::{
 use shared::policy::Policy;
 use shared::sync::DocumentId;
 use shared::verdict::Verdict;
-use std::collections::HashMap;
 
 /// Where a decision goes: the document, its map and the entry (a period, a trip id, a
 /// rule id, an event id).
@@ -68,44 +68,6 @@ fn json<T: Serialize>(make: impl FnOnce(Taken) -> T) -> Result<serde_json::Value
     serde_json::to_value(make(taken()?)).map_err(|e| DecideError::Encode(e.to_string()))
 }
 
-/// What has been typed in the page's forms, by field id: kept by the page, so that a
-/// redraw (a sync bringing someone else's decision, a decision taken in another form)
-/// does not wipe a half-typed remark. A form's fields are forgotten once it is written.
-#[derive(Clone, Copy)]
-pub(super) struct Drafts(StoredValue<HashMap<String, String>>);
-
-impl Drafts {
-    /// The page's drafts, for its forms to find.
-    pub(super) fn provide() {
-        provide_context(Drafts(StoredValue::new(HashMap::new())));
-    }
-
-    fn get() -> Drafts {
-        use_context().unwrap_or_else(|| Drafts(StoredValue::new(HashMap::new())))
-    }
-
-    /// The field `id`: what was typed there before a redraw, kept as it changes.
-    fn field(self, id: &str) -> RwSignal<String> {
-        let typed = self
-            .0
-            .with_value(|m| m.get(id).cloned())
-            .unwrap_or_default();
-        let value = RwSignal::new(typed);
-        let id = id.to_owned();
-        Effect::new(move |_| {
-            let typed = value.get();
-            self.0.update_value(|m| {
-                m.insert(id.clone(), typed);
-            });
-        });
-        value
-    }
-
-    fn forget(self, ids: &[String]) {
-        self.0.update_value(|m| m.retain(|k, _| !ids.contains(k)));
-    }
-}
-
 /// One form's submission: the decision built from the fields (or what they lack),
 /// written, then `done` bumped so the page reads the documents again.
 type Decide = Action<(Target, Result<serde_json::Value, DecideError>), Result<(), DecideError>>;
@@ -124,12 +86,6 @@ fn decide_action(done: RwSignal<u32>, fields: Vec<String>) -> Decide {
             }
         },
     )
-}
-
-/// The fields `ids` of one form, each with what was typed before a redraw.
-fn fields<const N: usize>(ids: [String; N]) -> ([RwSignal<String>; N], Vec<String>) {
-    let drafts = Drafts::get();
-    (ids.clone().map(|id| drafts.field(&id)), ids.to_vec())
 }
 
 /// The form's outcome under its buttons.

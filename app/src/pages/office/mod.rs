@@ -11,6 +11,7 @@
 
 pub mod cadre;
 mod decide;
+mod drafts;
 mod history;
 mod overview;
 mod sections;
