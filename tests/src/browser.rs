@@ -187,6 +187,30 @@ impl Browser {
         self.wait_person(person.code).await
     }
 
+    /// A phone's first visit, online: opens the app at `base` (its service worker
+    /// installs and takes the page, so the app starts offline from then on), then enrols
+    /// `person` with their password and `pin`.
+    pub async fn install_and_enrol(
+        &self,
+        base: &str,
+        person: &TestPerson,
+        pin: &str,
+    ) -> Result<()> {
+        self.client.goto(&format!("{base}/")).await?;
+        self.wait_hydrated().await?;
+        self.wait_service_worker().await?;
+        // The first page has created the profiles' database and read it (nobody is
+        // enrolled yet): leaving it earlier once left the login page waiting 30 s on
+        // that database.
+        self.wait_until(
+            "the first page to read this device's profiles",
+            "return document.querySelector('header .badge').dataset.link === 'SignedOut'",
+        )
+        .await?;
+        self.enrol(base, person, person.password.unwrap_or_default(), pin)
+            .await
+    }
+
     /// Enrols with a one-time code, as when the admin's QR code opens
     /// `/dang-nhap#ma=<code>`.
     pub async fn enrol_with_code(

@@ -179,18 +179,9 @@ async fn ui_benchmarks() -> Result<()> {
     let browser = Browser::start().await?;
     let b = &browser;
     b.phone_screen().await?;
-    b.client.goto(&server.url("/")).await?;
-    b.wait_hydrated().await?;
-    b.wait_service_worker().await?;
     // Enrolled with the real date (the server checks the signature's time), then the
     // phone's date is fixed.
-    b.enrol(
-        &server.url(""),
-        &CADRE,
-        CADRE.password.unwrap_or_default(),
-        "2468",
-    )
-    .await?;
+    b.install_and_enrol(&server.url(""), &CADRE, "2468").await?;
     b.fake_today(&format!("{}-11-15", current_year())).await?;
     b.client.refresh().await?;
     b.wait_person(CADRE.code).await?;

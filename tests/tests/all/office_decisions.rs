@@ -97,16 +97,7 @@ async fn an_syncs_until(b: &Browser, what: &str, moved: impl Fn(&Value) -> bool)
 /// sync. Returns the trip's id.
 async fn an_records_her_year(b: &Browser, server: &Server) -> Result<String> {
     b.phone_screen().await?;
-    b.client.goto(&server.url("/")).await?;
-    b.wait_hydrated().await?;
-    b.wait_service_worker().await?;
-    b.enrol(
-        &server.url(""),
-        &AN,
-        AN.password.unwrap_or_default(),
-        "1357",
-    )
-    .await?;
+    b.install_and_enrol(&server.url(""), &AN, "1357").await?;
     b.set_network(false).await?;
     b.wait_text("header .badge", "Ngoại tuyến").await?;
 

@@ -204,16 +204,7 @@ async fn a_cadres_year_on_the_phone_offline_rated_as_the_server_rates_it() -> Re
     // First visit online: the app installs its service worker and the cadre enrols
     // (with the real date: the server refuses an enrolment signed months away from
     // its clock); the phone's date is fixed from the next page on.
-    b.client.goto(&server.url("/")).await?;
-    b.wait_hydrated().await?;
-    b.wait_service_worker().await?;
-    b.enrol(
-        &server.url(""),
-        &CADRE,
-        CADRE.password.unwrap_or_default(),
-        "2468",
-    )
-    .await?;
+    b.install_and_enrol(&server.url(""), &CADRE, "2468").await?;
     b.fake_today(&this_year(TODAY)).await?;
     b.client.refresh().await?;
     b.wait_person(CADRE.code).await?;
