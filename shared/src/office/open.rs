@@ -34,7 +34,7 @@ pub enum OpenKind {
     ConfirmationAwaited,
     /// A carried-out trip without its report.
     ReportMissing,
-    /// A report waiting for the department head's grade.
+    /// A report waiting for the department head's grade (confirmed by the host or not).
     ReportToGrade,
 }
 
@@ -225,7 +225,12 @@ fn trips(rated: &Rated, sources: &Sources<'_>) -> Vec<OpenItem> {
                 )
             });
         }
-        if stage == Some(TripStage::AwaitingGrade) {
+        // The head may grade a report before the host confirms the trip.
+        let ungraded = t
+            .report
+            .as_ref()
+            .is_some_and(|r| r.purpose_met.is_none() && r.score.is_none());
+        if live && ungraded {
             items.push(item(
                 Party::DepartmentHead,
                 OpenKind::ReportToGrade,

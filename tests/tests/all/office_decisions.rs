@@ -239,6 +239,8 @@ async fn the_office_decides_on_a_cadre_year_and_the_cadres_device_reads_it() -> 
     let worklist = "[data-worklist=department][open]";
     b.wait_text(worklist, &format!("Chờ duyệt đề cương: {HOST}"))
         .await?;
+    b.wait_text(worklist, &format!("Chờ đánh giá báo cáo: {HOST}"))
+        .await?;
     b.wait_text(
         worklist,
         "Chờ phòng, ban chuyển Ban Tổ chức – Kiểm tra: đăng ký",

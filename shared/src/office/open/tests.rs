@@ -50,6 +50,13 @@ fn reported(mut r: TripRecord) -> TripRecord {
     r
 }
 
+fn graded(mut r: TripRecord) -> TripRecord {
+    if let Some(report) = r.trip.report.as_mut() {
+        report.purpose_met = Some(true);
+    }
+    r
+}
+
 /// An's 2027 as of 15/07: period 1 sent on time with four trips, period 2 (due before
 /// 20/06) never sent, one trip planned outside any registration, one assigned.
 fn an_2027() -> CadreYear {
@@ -70,12 +77,12 @@ fn an_2027() -> CadreYear {
                 TripStatus::Done,
             ))),
             trip("t-no-report", "2027-04-06", "2027-04-08", TripStatus::Done),
-            reported(trip(
+            graded(reported(trip(
                 "t-graded",
                 "2027-02-02",
                 "2027-02-04",
                 TripStatus::Done,
-            )),
+            ))),
             trip(
                 "t-cancelled",
                 "2027-04-20",
@@ -164,12 +171,15 @@ fn each_open_item_names_whose_move_it_is() {
         unconfirmed("t-graded"),
         (DepartmentHead, OutlineToDecide, "t-outline".into(), false),
         unconfirmed("t-outline"),
+        // A report may be graded before the host confirms the trip.
+        (DepartmentHead, ReportToGrade, "t-outline".into(), false),
         unconfirmed("t-no-report"),
         // Its deadline (before 30/06) has passed, but the trip is not approved yet: the
         // engine does not hold the report against the cadre (000 §IV Bước 4).
         (Cadre, ReportMissing, "t-no-report".into(), false),
         (Standing, TripToRule, "t-assigned".into(), false),
         unconfirmed("t-assigned"),
+        (DepartmentHead, ReportToGrade, "t-assigned".into(), false),
         (Cadre, TripToRegister, "t-unlisted".into(), false),
     ];
     let got = open(Some("Ban Phong trào"), None, None);
@@ -220,7 +230,7 @@ fn each_open_item_names_whose_move_it_is() {
     };
     let mut approved = forwarded;
     approved.remove(0);
-    approved[5].3 = true;
+    approved[6].3 = true;
     assert_eq!(
         open(Some("Ban Phong trào"), Some(&review), Some(&standing)),
         approved
