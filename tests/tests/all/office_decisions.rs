@@ -247,6 +247,9 @@ async fn the_office_decides_on_a_cadre_year_and_the_cadres_device_reads_it() -> 
     )
     .await?;
     b.screenshot("office-2-viec-cho-truong-ban-1280").await?;
+    b.phone_screen().await?;
+    b.screenshot("office-2-viec-cho-truong-ban-360").await?;
+    b.desk_screen().await?;
     b.click(&format!(
         "{worklist} li[data-cadre='{}'][data-subject='{trip_id}'] a",
         AN.code
@@ -365,6 +368,8 @@ async fn the_office_decides_on_a_cadre_year_and_the_cadres_device_reads_it() -> 
     .await?;
     b.wait_text(period, "Thường trực phê duyệt").await?;
     b.screenshot("office-5-ho-so-thuong-truc-1280").await?;
+    b.phone_screen().await?;
+    b.screenshot("office-5-ho-so-thuong-truc-360").await?;
     b.sync_now().await?;
     browser.close().await?;
 
@@ -409,6 +414,9 @@ async fn the_office_decides_on_a_cadre_year_and_the_cadres_device_reads_it() -> 
     b.wait_text("[data-test=official]", "số 30-QĐ/TĐTN).")
         .await?;
     b.screenshot("office-6-ho-so-ban-to-chuc-1280").await?;
+    b.phone_screen().await?;
+    b.screenshot("office-6-ho-so-ban-to-chuc-360").await?;
+    b.desk_screen().await?;
     b.sync_now().await?;
     // HQ's worklists: nothing waits on the standing committee; those who never
     // registered period 1 are overdue.
@@ -420,6 +428,11 @@ async fn the_office_decides_on_a_cadre_year_and_the_cadres_device_reads_it() -> 
     b.wait_text("[data-worklist=standing] summary", "(0)")
         .await?;
     b.screenshot("office-7-viec-cho-ban-to-chuc-1280").await?;
+    b.phone_screen().await?;
+    b.screenshot("office-7-viec-cho-ban-to-chuc-360").await?;
+    let problems = b.audit().await?;
+    ensure!(problems.is_empty(), "audit of /van-phong: {problems:?}");
+    b.desk_screen().await?;
     // The table as a workbook, downloaded as a person would (read at the end).
     let downloads = tempfile::tempdir()?;
     b.save_downloads_in(downloads.path()).await?;
