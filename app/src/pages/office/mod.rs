@@ -269,26 +269,23 @@ fn table_view(
         fmt_day(t.as_of)
     );
     let overview = t.summary.as_ref().map(overview::overview_view);
-    let lines = std::sync::Arc::new(t.lines);
+    let lines = t.lines;
     let year = t.year;
-    let in_department = {
-        let lines = lines.clone();
-        move || -> Vec<RatingLine> {
-            let d = department.get();
-            lines
-                .iter()
-                .filter(|l| d.is_empty() || l.department == d)
-                .cloned()
-                .collect()
-        }
-    };
-    let worklists = {
-        let in_department = in_department.clone();
-        move || worklist::worklists_view(&in_department(), year, &viewer)
-    };
+    // Filtered once per choice of department, for the worklists and the table alike.
+    let in_department = Memo::new(move |_| -> Vec<RatingLine> {
+        let d = department.get();
+        lines
+            .iter()
+            .filter(|l| d.is_empty() || l.department == d)
+            .cloned()
+            .collect()
+    });
+    let worklists =
+        move || in_department.with(|lines| worklist::worklists_view(lines, year, &viewer));
     let shown = move || -> Vec<RatingLine> {
         let o = outlook.get();
-        in_department()
+        in_department
+            .get()
             .into_iter()
             .filter(|l| o.is_empty() || outlook_code(l.outlook) == o)
             .collect()
