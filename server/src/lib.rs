@@ -268,7 +268,9 @@ struct Health {
     status: &'static str,
     build: String,
     database: &'static str,
-    /// `null` if the sync hub does not answer promptly (it is busy or has stopped).
+    /// `null` if the sync router does not answer promptly (it is stuck or has stopped).
+    /// The figures do not wait on the documents' actors, so one busy document does not
+    /// hide them.
     sync: Option<sync::SyncStats>,
     /// The hub's liveness and the store's last write error: 503 if stuck or failing.
     hub: sync::SyncHealth,
@@ -285,7 +287,7 @@ async fn health(State(state): State<AppState>) -> Response {
     let sync = if hub.stuck {
         None
     } else {
-        tokio::time::timeout(HEALTH_SYNC_PATIENCE, state.sync.stats())
+        tokio::time::timeout(HEALTH_SYNC_PATIENCE, state.sync.snapshot())
             .await
             .ok()
             .flatten()

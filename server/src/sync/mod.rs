@@ -149,6 +149,9 @@ enum Event {
     },
     Stats {
         reply: oneshot::Sender<SyncStats>,
+        /// Only once every actor has handled what it was sent before (tests); else the
+        /// figures as they are (health, which must answer under load).
+        settled: bool,
     },
 }
 
@@ -268,8 +271,21 @@ impl SyncService {
     /// What the hub holds, once it has handled the events sent before; `None` if it has
     /// stopped.
     pub async fn stats(&self) -> Option<SyncStats> {
+        self.ask_stats(true).await
+    }
+
+    /// What the hub holds as it stands, without waiting on any document's actor: what
+    /// `/api/health` shows, so a busy document cannot make it time out.
+    pub async fn snapshot(&self) -> Option<SyncStats> {
+        self.ask_stats(false).await
+    }
+
+    async fn ask_stats(&self, settled: bool) -> Option<SyncStats> {
         let (reply, answer) = oneshot::channel();
-        self.events.send(Event::Stats { reply }).await.ok()?;
+        self.events
+            .send(Event::Stats { reply, settled })
+            .await
+            .ok()?;
         answer.await.ok()
     }
 }

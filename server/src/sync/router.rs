@@ -122,7 +122,7 @@ impl<S: DocumentStore, R: ServerRules> Router<S, R> {
             Event::Refused { connection, reason } => self.refuse(connection, reason, "refused"),
             Event::Limit { connection, reason } => self.over_limit(connection, &reason),
             Event::Closed { connection } => self.drop_connection(connection, Ending::Gone),
-            Event::Stats { reply } => self.stats(reply),
+            Event::Stats { reply, settled } => self.stats(reply, settled),
         }
     }
 
@@ -414,16 +414,18 @@ impl<S: DocumentStore, R: ServerRules> Router<S, R> {
         }
     }
 
-    /// The figures, once every actor has handled what it was sent before.
-    fn stats(&mut self, reply: oneshot::Sender<SyncStats>) {
+    /// The figures; when `settled`, once every actor has handled what it was sent before.
+    fn stats(&mut self, reply: oneshot::Sender<SyncStats>, settled: bool) {
         let connections = self.links.len();
         let mut barriers = Vec::with_capacity(self.actors.len());
         let mut gauges = Vec::with_capacity(self.actors.len());
         for actor in self.actors.values_mut() {
-            let (done, waited) = oneshot::channel();
-            if actor.inbox.send(DocEvent::Barrier(done)).is_ok() {
-                actor.sent += 1;
-                barriers.push(waited);
+            if settled {
+                let (done, waited) = oneshot::channel();
+                if actor.inbox.send(DocEvent::Barrier(done)).is_ok() {
+                    actor.sent += 1;
+                    barriers.push(waited);
+                }
             }
             gauges.push(actor.gauge.clone());
         }
