@@ -5,12 +5,13 @@
 
 use anyhow::{Context, Result, ensure};
 use calamine::{Data, Reader, Xlsx};
+use chrono::NaiveDate;
 use shared::assemble::Party;
-use shared::assemble::{Sources, rate};
+use shared::assemble::{Rated, Sources, rate};
 use shared::doc::{CadreCode, DossierDoc, DossierKey};
 use shared::dossier::TripStatus;
 use shared::form::{TripForm, check_trip};
-use shared::office::{HEADER as RATING_HEADER, OpenKind, open_items};
+use shared::office::{HEADER as RATING_HEADER, OpenItem, OpenKind, open_items};
 use shared::policy::Policy;
 
 use super::common::{World, world};
@@ -55,6 +56,22 @@ async fn an_writes_her_year(w: &World) -> Result<DossierDoc> {
     client.wait_synced(id).await?;
     client.close().await;
     Ok(doc)
+}
+
+/// What the engine says of An's year as of `as_of`, from her dossier and the directory
+/// (nobody else wrote about her), and what waits on whom.
+fn an_rated(w: &World, an: &DossierDoc, as_of: NaiveDate) -> Result<(Rated, Vec<OpenItem>)> {
+    let dir = w.directory.directory("KG").context("KG")?;
+    let year = an.read()?;
+    let sources = Sources {
+        dossier: Some(&year),
+        directory: Some(&dir),
+        ..Sources::default()
+    };
+    let rated = rate(Some(&dir), "KG-0123", YEAR, sources, as_of)?;
+    let policy = dir.policy_for(YEAR).context("policy")?;
+    let open = open_items(&rated, &sources, policy);
+    Ok((rated, open))
 }
 
 fn text(cell: &Data) -> String {
@@ -139,17 +156,8 @@ async fn hq_downloads_the_rating_table_as_a_workbook() -> Result<()> {
     let as_of = day.as_datetime().context("a day")?.date();
 
     // The row says what the engine says about the same documents.
-    let dir = w.directory.directory("KG").context("KG")?;
-    let year = an.read()?;
-    let sources = Sources {
-        dossier: Some(&year),
-        directory: Some(&dir),
-        ..Sources::default()
-    };
-    let rated = rate(Some(&dir), "KG-0123", YEAR, sources, as_of)?;
+    let (rated, open) = an_rated(&w, &an, as_of)?;
     let v = &rated.verdict;
-    let policy = dir.policy_for(YEAR).context("policy")?;
-    let open = open_items(&rated, &sources, policy);
     // Neither period registered, both deadlines passed: overdue, on An (000 §IV Bước 1).
     ensure!(
         open.len() == 2
@@ -325,14 +333,7 @@ async fn the_six_month_review_is_the_table_as_of_30_june() -> Result<()> {
     );
     let table: shared::office::RatingTable = serde_json::from_slice(&json.body)?;
     assert_eq!(table.as_of, review);
-    let dir = w.directory.directory("KG").context("KG")?;
-    let year = an.read()?;
-    let sources = Sources {
-        dossier: Some(&year),
-        directory: Some(&dir),
-        ..Sources::default()
-    };
-    let rated = rate(Some(&dir), "KG-0123", YEAR, sources, review)?;
+    let (rated, _) = an_rated(&w, &an, review)?;
     let an_line = table
         .lines
         .iter()
