@@ -2,13 +2,15 @@
 //! (one device), and what a user does with it: enrol, fill forms, tap, wait for text,
 //! sync now, take screenshots, audit a page.
 
-use crate::{TestPerson, camera, free_port, wait_for_port};
+use crate::{camera, free_port, wait_for_port};
 use anyhow::{Context, Result, bail};
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+
+mod login;
 
 /// Headless Chromium with a fresh profile: one device.
 pub struct Browser {
@@ -86,11 +88,7 @@ impl Browser {
     /// A PNG screenshot of the element `css`, scrolled to the middle of the screen first
     /// (as a person shows a code to a camera: clear of the header and the navigation bar).
     pub async fn element_png(&self, css: &str) -> Result<Vec<u8>> {
-        let script = format!(
-            "const e = document.querySelector({css}); if (e) e.scrollIntoView({{block: 'center'}}); return e !== null;",
-            css = json!(css),
-        );
-        self.client.execute(&script, vec![]).await?;
+        self.scroll_to(css).await?;
         let element = self.client.find(Locator::Css(css)).await?;
         Ok(element.screenshot().await?)
     }
@@ -163,129 +161,6 @@ impl Browser {
         );
         self.client.execute(&script, vec![]).await?;
         Ok(())
-    }
-
-    /// Enrols this browser for a person on the login page (`base` is the server's URL)
-    /// with a username and password and a new PIN; returns once the app is back on its
-    /// first page with that person's profile open.
-    pub async fn enrol(
-        &self,
-        base: &str,
-        person: &TestPerson,
-        password: &str,
-        pin: &str,
-    ) -> Result<()> {
-        self.client.goto(&format!("{base}/dang-nhap")).await?;
-        self.wait_hydrated().await?;
-        self.fill_login(&[
-            ("input[name=username]", &person.username()),
-            ("input[name=password]", password),
-            ("input[name=pin]", pin),
-            ("input[name=pin_again]", pin),
-        ])
-        .await?;
-        self.wait_person(person.code).await
-    }
-
-    /// A phone's first visit, online: opens the app at `base` (its service worker
-    /// installs and takes the page, so the app starts offline from then on), then enrols
-    /// `person` with their password and `pin`.
-    pub async fn install_and_enrol(
-        &self,
-        base: &str,
-        person: &TestPerson,
-        pin: &str,
-    ) -> Result<()> {
-        self.client.goto(&format!("{base}/")).await?;
-        self.wait_hydrated().await?;
-        self.wait_service_worker().await?;
-        // The first page has created the profiles' database and read it (nobody is
-        // enrolled yet): leaving it earlier once left the login page waiting 30 s on
-        // that database.
-        self.wait_until(
-            "the first page to read this device's profiles",
-            "return document.querySelector('header .badge').dataset.link === 'SignedOut'",
-        )
-        .await?;
-        self.enrol(base, person, person.password.unwrap_or_default(), pin)
-            .await
-    }
-
-    /// Enrols with a one-time code, as when the admin's QR code opens
-    /// `/dang-nhap#ma=<code>`.
-    pub async fn enrol_with_code(
-        &self,
-        base: &str,
-        person: &TestPerson,
-        code: &str,
-        pin: &str,
-    ) -> Result<()> {
-        self.client
-            .goto(&format!("{base}/dang-nhap#ma={code}"))
-            .await?;
-        self.wait_hydrated().await?;
-        let filled = format!(
-            "const e = document.querySelector('input[name=code]'); return e && e.value === {};",
-            json!(code)
-        );
-        self.wait_until("the code from the URL", &filled).await?;
-        self.fill_login(&[("input[name=pin]", pin), ("input[name=pin_again]", pin)])
-            .await?;
-        self.wait_person(person.code).await
-    }
-
-    /// Fills the login form's fields and submits it.
-    pub async fn fill_login(&self, fields: &[(&str, &str)]) -> Result<()> {
-        for (css, value) in fields {
-            self.set_value(css, value).await?;
-        }
-        self.click("form.login button[type=submit]").await
-    }
-
-    /// Waits until the page is hydrated with `code`'s profile open.
-    pub async fn wait_person(&self, code: &str) -> Result<()> {
-        let script = format!(
-            "const s = document.querySelector('details.profiles summary');
-             return document.querySelector('main[data-hydrated=\"true\"]') !== null
-                 && s !== null && s.dataset.person === {};",
-            json!(code)
-        );
-        self.wait_until(&format!("{code}'s profile"), &script)
-            .await
-            .map(|_| ())
-    }
-
-    /// Opens another person's profile from the header's menu with `pin`; returns the
-    /// error shown, if any (then the page stays as it was).
-    pub async fn switch_profile(&self, code: &str, pin: &str) -> Result<Option<String>> {
-        self.client
-            .execute(
-                "document.querySelector('details.profiles').open = true; return true;",
-                vec![],
-            )
-            .await?;
-        self.client
-            .find(Locator::Css(&format!("button[data-profile=\"{code}\"]")))
-            .await?
-            .click()
-            .await?;
-        self.set_value("form.switch input[name=switch_pin]", pin)
-            .await?;
-        self.client
-            .find(Locator::Css("form.switch button[type=submit]"))
-            .await?
-            .click()
-            .await?;
-        let script = format!(
-            "const e = document.querySelector('form.switch .error');
-             if (e) return {{error: e.innerText}};
-             const s = document.querySelector('details.profiles summary');
-             return document.querySelector('main[data-hydrated=\"true\"]') !== null
-                 && s && s.dataset.person === {} ? {{ok: true}} : null;",
-            json!(code)
-        );
-        let outcome = self.wait_until("the profile switch", &script).await?;
-        Ok(outcome["error"].as_str().map(str::to_owned))
     }
 
     /// As when the user switches back to the app: the page is shown again, and the app
@@ -387,12 +262,18 @@ impl Browser {
     /// Clicks the first element matching `css`, scrolled to the middle of the screen
     /// first (as a thumb would: the navigation bar covers the bottom of the screen).
     pub async fn click(&self, css: &str) -> Result<()> {
+        self.scroll_to(css).await?;
+        self.client.find(Locator::Css(css)).await?.click().await?;
+        Ok(())
+    }
+
+    /// Scrolls the first element matching `css` (if any) to the middle of the screen.
+    pub async fn scroll_to(&self, css: &str) -> Result<()> {
         let script = format!(
             "const e = document.querySelector({css}); if (e) e.scrollIntoView({{block: 'center'}}); return true;",
             css = json!(css),
         );
         self.client.execute(&script, vec![]).await?;
-        self.client.find(Locator::Css(css)).await?.click().await?;
         Ok(())
     }
 

@@ -157,12 +157,7 @@ async fn hq_reads_the_provinces_rating_table_on_the_office_page() -> Result<()> 
         overview.contains("Chuyến đi chuyên đề theo quý"),
         "{overview}"
     );
-    b.client
-        .execute(
-            "document.querySelector('[data-test=overview]').scrollIntoView(); return true;",
-            vec![],
-        )
-        .await?;
+    b.scroll_to("[data-test=overview]").await?;
     b.screenshot("office-tong-hop").await?;
     let problems = b.audit().await?;
     ensure!(problems.is_empty(), "audit: {problems:?}");
@@ -282,12 +277,7 @@ async fn hqs_reminders_and_exemption_reach_the_cadres_phone() -> Result<()> {
         !days.contains("còn thiếu"),
         "an exempt year has no shortfall: {days}"
     );
-    b.client
-        .execute(
-            "document.querySelector('[data-test=from-office]').scrollIntoView(); return true;",
-            vec![],
-        )
-        .await?;
+    b.scroll_to("[data-test=from-office]").await?;
     b.screenshot("office-2-nhac-nho-tren-dien-thoai").await?;
     browser.close().await?;
     drop(server);

@@ -329,13 +329,7 @@ async fn the_office_decides_on_a_cadre_year_and_the_cadres_device_reads_it() -> 
             "Đánh giá: 85/100, đảm bảo mục đích, yêu cầu, “Sản phẩm thiết thực” (Trần Văn Đức",
         )
         .await?;
-    phone
-        .client
-        .execute(
-            "document.querySelector('[data-test=reviewed]').scrollIntoView();",
-            vec![],
-        )
-        .await?;
+    phone.scroll_to("[data-test=reviewed]").await?;
     phone
         .screenshot("office-4-chuyen-di-tren-dien-thoai-360")
         .await?;
@@ -511,13 +505,7 @@ async fn the_office_decides_on_a_cadre_year_and_the_cadres_device_reads_it() -> 
         "the dossier's heads: {:?}",
         official.sources
     );
-    phone
-        .client
-        .execute(
-            "document.querySelector('[data-test=from-office]').scrollIntoView();",
-            vec![],
-        )
-        .await?;
+    phone.scroll_to("[data-test=from-office]").await?;
     phone.screenshot("office-8-dien-thoai-can-bo-360").await?;
     phone.close().await?;
     drop(server);

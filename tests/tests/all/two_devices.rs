@@ -96,6 +96,9 @@ async fn two_devices_edit_the_same_dossier_offline_and_both_end_with_both_edits(
     phone.client.refresh().await?;
     phone.wait_hydrated().await?;
     phone.wait_text("ul.trips", "Đoàn xã Vĩnh Hòa").await?;
+    // Chromium 148 drops the emulated offline state on reload (`navigator.onLine` comes
+    // back true while requests still fail); a phone without signal stays offline.
+    phone.set_network(false).await?;
     phone.wait_text("header .badge", "Ngoại tuyến").await?;
     assert_eq!(
         phone.wait_unsynced(1).await?,
