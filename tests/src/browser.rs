@@ -8,6 +8,7 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 mod login;
@@ -17,6 +18,8 @@ pub struct Browser {
     pub client: Client,
     driver: Child,
     _profile: tempfile::TempDir,
+    /// Whether [`Browser::set_network`] last cut the network.
+    offline: AtomicBool,
 }
 
 impl Browser {
@@ -82,6 +85,7 @@ impl Browser {
             client,
             driver,
             _profile: profile,
+            offline: AtomicBool::new(false),
         })
     }
 
@@ -267,13 +271,16 @@ impl Browser {
         Ok(())
     }
 
-    /// Scrolls the first element matching `css` (if any) to the middle of the screen.
+    /// Scrolls the first element matching `css` to the middle of the screen; an error if
+    /// there is none.
     pub async fn scroll_to(&self, css: &str) -> Result<()> {
         let script = format!(
-            "const e = document.querySelector({css}); if (e) e.scrollIntoView({{block: 'center'}}); return true;",
+            "const e = document.querySelector({css}); if (e) e.scrollIntoView({{block: 'center'}}); return e !== null;",
             css = json!(css),
         );
-        self.client.execute(&script, vec![]).await?;
+        if self.client.execute(&script, vec![]).await? != json!(true) {
+            bail!("no element {css} on the page");
+        }
         Ok(())
     }
 
@@ -444,6 +451,18 @@ impl Browser {
                 params,
             })
             .await?;
+        self.offline.store(!online, Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// Reloads the page as a person pulling it down does; a device without signal stays
+    /// without it (Chromium 148 and later drop the emulated offline state on reload:
+    /// `navigator.onLine` comes back true while requests still fail).
+    pub async fn reload(&self) -> Result<()> {
+        self.client.refresh().await?;
+        if self.offline.load(Ordering::Relaxed) {
+            self.set_network(false).await?;
+        }
         Ok(())
     }
 

@@ -183,7 +183,7 @@ async fn ui_benchmarks() -> Result<()> {
     // phone's date is fixed.
     b.install_and_enrol(&server.url(""), &CADRE, "2468").await?;
     b.fake_today(&format!("{}-11-15", current_year())).await?;
-    b.client.refresh().await?;
+    b.reload().await?;
     b.wait_person(CADRE.code).await?;
     b.wait_until(
         "the year to arrive",
@@ -198,7 +198,7 @@ async fn ui_benchmarks() -> Result<()> {
     let start_steps = start_steps();
     let mut steps: Vec<Vec<f64>> = vec![Vec::new(); start_steps.len()];
     for _ in 0..RUNS {
-        b.client.refresh().await?;
+        b.reload().await?;
         starts.push(
             number(
                 b,

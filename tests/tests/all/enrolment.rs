@@ -158,7 +158,7 @@ async fn a_cadre_enrols_works_offline_and_syncs_and_a_second_person_sees_none_of
     .await?;
     b.wait_text("ul.trips", "Chi đoàn ấp Tân Lập").await?;
     b.wait_unsynced(1).await?;
-    b.client.refresh().await?;
+    b.reload().await?;
     b.wait_person(AN.code).await?;
     b.wait_text("ul.trips", "Đoàn xã Vĩnh Hòa").await?;
     b.wait_text("ul.trips", "Chi đoàn ấp Tân Lập").await?;
@@ -291,7 +291,7 @@ async fn a_device_set_up_before_accounts_keeps_its_dossier_when_its_cadre_logs_i
     ensure!(written == json!("ok"), "legacy database: {written}");
 
     // Before the login the app says whose data is waiting; after, it is theirs.
-    b.client.refresh().await?;
+    b.reload().await?;
     b.wait_hydrated().await?;
     b.wait_text(".setup", "mã cán bộ KG-0123").await?;
     b.enrol(

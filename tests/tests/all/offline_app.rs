@@ -97,13 +97,13 @@ async fn a_trip_is_kept_on_the_device_through_reloads_and_with_the_server_down()
         Vec::<serde_json::Value>::new(),
         "installable"
     );
-    b.client.refresh().await?;
+    b.reload().await?;
     b.wait_hydrated().await?;
     b.wait_text("ul.trips", "Đoàn xã Vĩnh Hòa").await?;
 
     // The server dies. The app still starts, from the service worker, with the data.
     server.kill();
-    b.client.refresh().await?;
+    b.reload().await?;
     b.wait_hydrated().await?;
     b.wait_text("ul.trips", "Đoàn xã Vĩnh Hòa").await?;
     b.wait_text("header .badge", "Mất kết nối máy chủ").await?;
@@ -219,7 +219,7 @@ async fn a_new_build_replaces_the_old_assets_and_still_starts_offline() -> Resul
     // Deploy build B on the same origin.
     server.kill();
     let server = Server::start(&site_b, data.path(), port)?;
-    b.client.refresh().await?;
+    b.reload().await?;
     b.wait_hydrated().await?;
     let marker = "return getComputedStyle(document.documentElement).getPropertyValue('--build-marker').trim()";
     assert_eq!(b.client.execute(marker, vec![]).await?, "\"B\"");
@@ -240,7 +240,7 @@ async fn a_new_build_replaces_the_old_assets_and_still_starts_offline() -> Resul
 
     // Offline again: build B starts from the cache, its own assets only, data intact.
     drop(server);
-    b.client.refresh().await?;
+    b.reload().await?;
     b.wait_hydrated().await?;
     b.wait_text("ul.trips", "Đoàn phường 2").await?;
     assert_eq!(b.client.execute(marker, vec![]).await?, "\"B\"");

@@ -93,12 +93,9 @@ async fn two_devices_edit_the_same_dossier_offline_and_both_end_with_both_edits(
     phone.screenshot("two-devices-phone-offline").await?;
 
     // Reloaded while still offline, the phone still knows what the server lacks.
-    phone.client.refresh().await?;
+    phone.reload().await?;
     phone.wait_hydrated().await?;
     phone.wait_text("ul.trips", "Đoàn xã Vĩnh Hòa").await?;
-    // Chromium 148 drops the emulated offline state on reload (`navigator.onLine` comes
-    // back true while requests still fail); a phone without signal stays offline.
-    phone.set_network(false).await?;
     phone.wait_text("header .badge", "Ngoại tuyến").await?;
     assert_eq!(
         phone.wait_unsynced(1).await?,
@@ -143,7 +140,7 @@ async fn two_devices_edit_the_same_dossier_offline_and_both_end_with_both_edits(
     // The server goes away; each device still starts with both trips.
     server.kill();
     for device in [&phone, &tablet] {
-        device.client.refresh().await?;
+        device.reload().await?;
         device.wait_hydrated().await?;
         device.wait_text("ul.trips", "Đoàn xã Vĩnh Hòa").await?;
         device.wait_text("ul.trips", "Chi đoàn ấp Tân Lập").await?;

@@ -206,13 +206,13 @@ async fn a_cadres_year_on_the_phone_offline_rated_as_the_server_rates_it() -> Re
     // its clock); the phone's date is fixed from the next page on.
     b.install_and_enrol(&server.url(""), &CADRE, "2468").await?;
     b.fake_today(&this_year(TODAY)).await?;
-    b.client.refresh().await?;
+    b.reload().await?;
     b.wait_person(CADRE.code).await?;
     b.wait_text("header .sync-detail", "Đã đồng bộ lúc").await?;
 
     // The server stops; everything below happens offline.
     server.kill();
-    b.client.refresh().await?;
+    b.reload().await?;
     b.wait_hydrated().await?;
     b.wait_text("header .badge", "Mất kết nối máy chủ").await?;
     let v0 = verdict(b).await?;
@@ -462,7 +462,7 @@ async fn a_cadres_year_on_the_phone_offline_rated_as_the_server_rates_it() -> Re
     // Reload, still offline: everything is still there, rated the same.
     area(b, "/").await?;
     let before = b.verdict_json().await?;
-    b.client.refresh().await?;
+    b.reload().await?;
     b.wait_hydrated().await?;
     assert_eq!(b.verdict_json().await?, before);
     area(b, "/chuyen-di").await?;
