@@ -4,7 +4,6 @@
 use super::Browser;
 use crate::TestPerson;
 use anyhow::Result;
-use fantoccini::Locator;
 use serde_json::json;
 
 impl Browser {
@@ -107,18 +106,11 @@ impl Browser {
                 vec![],
             )
             .await?;
-        self.client
-            .find(Locator::Css(&format!("button[data-profile=\"{code}\"]")))
-            .await?
-            .click()
+        self.click(&format!("button[data-profile=\"{code}\"]"))
             .await?;
         self.set_value("form.switch input[name=switch_pin]", pin)
             .await?;
-        self.client
-            .find(Locator::Css("form.switch button[type=submit]"))
-            .await?
-            .click()
-            .await?;
+        self.click("form.switch button[type=submit]").await?;
         let script = format!(
             "const e = document.querySelector('form.switch .error');
              if (e) return {{error: e.innerText}};
