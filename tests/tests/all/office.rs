@@ -187,7 +187,25 @@ async fn hq_reads_the_provinces_rating_table_on_the_office_page() -> Result<()> 
             !shown.is_empty() && shown.iter().all(|o| *o == outlook),
             "{shown:?}"
         );
+        b.set_value("select[name=outlook]", "").await?;
     }
+
+    // Choosing An's department keeps her and only her department's lines.
+    let departments_shown = "return Array.from(document.querySelectorAll('table.ratings tbody tr[data-cadre]')).map(r => [r.dataset.cadre, r.querySelector('td:nth-child(2)').innerText]);";
+    let before: Vec<(String, String)> =
+        serde_json::from_value(b.client.execute(departments_shown, vec![]).await?)?;
+    let department = b.text(&format!("{row} td:nth-child(2)")).await?;
+    b.set_value("select[name=department]", &department).await?;
+    let after: Vec<(String, String)> =
+        serde_json::from_value(b.client.execute(departments_shown, vec![]).await?)?;
+    let expected: Vec<_> = before
+        .into_iter()
+        .filter(|(_, d)| *d == department)
+        .collect();
+    ensure!(
+        after == expected && after.iter().any(|(code, _)| code == AN.code),
+        "{department}: {after:?}"
+    );
     browser.close().await?;
     drop(server);
     Ok(())

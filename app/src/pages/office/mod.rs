@@ -284,11 +284,13 @@ fn table_view(
         move || in_department.with(|lines| worklist::worklists_view(lines, year, &viewer));
     let shown = move || -> Vec<RatingLine> {
         let o = outlook.get();
-        in_department
-            .get()
-            .into_iter()
-            .filter(|l| o.is_empty() || outlook_code(l.outlook) == o)
-            .collect()
+        in_department.with(|lines| {
+            lines
+                .iter()
+                .filter(|l| o.is_empty() || outlook_code(l.outlook) == o)
+                .cloned()
+                .collect()
+        })
     };
     view! {
         <div class="filters">
