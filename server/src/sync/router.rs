@@ -417,33 +417,34 @@ impl<S: DocumentStore, R: ServerRules> Router<S, R> {
     /// The figures; when `settled`, once every actor has handled what it was sent before.
     fn stats(&mut self, reply: oneshot::Sender<SyncStats>, settled: bool) {
         let connections = self.links.len();
-        let mut barriers = Vec::with_capacity(self.actors.len());
-        let mut gauges = Vec::with_capacity(self.actors.len());
-        for actor in self.actors.values_mut() {
-            if settled {
-                let (done, waited) = oneshot::channel();
-                if actor.inbox.send(DocEvent::Barrier(done)).is_ok() {
-                    actor.sent += 1;
-                    barriers.push(waited);
-                }
-            }
-            gauges.push(actor.gauge.clone());
-        }
+        let gauges: Vec<Arc<Gauge>> = self.actors.values().map(|a| a.gauge.clone()).collect();
         let shared = self.shared.clone();
+        let figures = move || SyncStats {
+            connections,
+            documents_loaded: gauges
+                .iter()
+                .filter(|g| g.resident.load(Ordering::Relaxed) > 0)
+                .count(),
+            documents_followed: gauges.len(),
+            documents_memory: shared.resident.load(Ordering::Relaxed),
+        };
+        if !settled {
+            let _ = reply.send(figures());
+            return;
+        }
+        let mut barriers = Vec::with_capacity(self.actors.len());
+        for actor in self.actors.values_mut() {
+            let (done, waited) = oneshot::channel();
+            if actor.inbox.send(DocEvent::Barrier(done)).is_ok() {
+                actor.sent += 1;
+                barriers.push(waited);
+            }
+        }
         tokio::spawn(async move {
             for barrier in barriers {
                 let _ = barrier.await;
             }
-            let stats = SyncStats {
-                connections,
-                documents_loaded: gauges
-                    .iter()
-                    .filter(|g| g.resident.load(Ordering::Relaxed) > 0)
-                    .count(),
-                documents_followed: gauges.len(),
-                documents_memory: shared.resident.load(Ordering::Relaxed),
-            };
-            let _ = reply.send(stats);
+            let _ = reply.send(figures());
         });
     }
 }
