@@ -47,17 +47,12 @@ pub(super) struct Peer {
     pub(super) link: Link,
 }
 
-/// What the router sends a document's actor. Small (the message is boxed): a channel
-/// allocates room for 32 events at a time, and thousands of actors each have one.
+/// What the router sends a document's actor. One word and a tag: a channel allocates room
+/// for 32 events at a time, and thousands of actors each have one.
 pub(super) enum DocEvent {
     /// A message about the document, from a connection (the actor learns of a connection
-    /// from its first message); `cost` is what it counts against the actor's inbox.
-    Message {
-        connection: ConnectionId,
-        peer: Arc<Peer>,
-        message: Box<Message>,
-        cost: usize,
-    },
+    /// from its first message).
+    Message(Box<Routed>),
     Closed {
         connection: ConnectionId,
     },
@@ -68,10 +63,22 @@ pub(super) enum DocEvent {
     Barrier(oneshot::Sender<()>),
 }
 
+// Kept so: every idle actor's inbox holds a block of 32 of them.
+const _: () = assert!(std::mem::size_of::<DocEvent>() <= 16);
+
+/// A message routed to a document's actor; `cost` is what it counts against the actor's
+/// inbox.
+pub(super) struct Routed {
+    pub(super) connection: ConnectionId,
+    pub(super) peer: Arc<Peer>,
+    pub(super) message: Message,
+    pub(super) cost: usize,
+}
+
 impl DocEvent {
     pub(super) fn cost(&self) -> usize {
         match self {
-            DocEvent::Message { cost, .. } => *cost,
+            DocEvent::Message(routed) => routed.cost,
             _ => 0,
         }
     }
@@ -233,18 +240,19 @@ impl<S: DocumentStore, R: ServerRules> DocShell<S, R> {
 
     async fn handle(&mut self, event: DocEvent) {
         match event {
-            DocEvent::Message {
-                connection,
-                peer,
-                message,
-                ..
-            } => {
+            DocEvent::Message(routed) => {
+                let Routed {
+                    connection,
+                    peer,
+                    message,
+                    ..
+                } = *routed;
                 if !self.hub.has_connection(connection) {
                     let (identity, remote) = (peer.identity.clone(), peer.remote.clone());
                     self.peers.insert(connection, peer);
                     self.hub.accept_joined(connection, identity, remote);
                 }
-                cpu(|| self.hub.handle_message(connection, *message));
+                cpu(|| self.hub.handle_message(connection, message));
                 self.execute(Some(connection)).await;
             }
             DocEvent::Closed { connection } => {

@@ -163,12 +163,12 @@ impl<S: DocumentStore, R: ServerRules> Router<S, R> {
                 return self.over_limit(connection, &reason);
             }
         }
-        let event = DocEvent::Message {
+        let event = DocEvent::Message(Box::new(document::Routed {
             connection,
             peer,
-            message: Box::new(message),
+            message,
             cost,
-        };
+        }));
         self.talked.entry(connection).or_default().insert(document);
         self.clock += 1;
         let now = self.clock;

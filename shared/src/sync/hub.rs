@@ -195,7 +195,9 @@ struct Connection<I> {
     /// Clients offer every document they hold; servers only answer what peers ask about.
     announces: bool,
     phase: Phase,
-    documents: BTreeMap<DocumentId, PeerDocument>,
+    /// Boxed, as are the connections: a server's document actor holds one document and
+    /// few connections, and a B-tree leaf holds room for eleven entries inline.
+    documents: BTreeMap<DocumentId, Box<PeerDocument>>,
 }
 
 impl<I> Connection<I> {
@@ -240,7 +242,7 @@ pub struct SyncHub<A: Access> {
     me: PeerId,
     metadata: PeerMetadata,
     access: A,
-    connections: BTreeMap<ConnectionId, Connection<A::Identity>>,
+    connections: BTreeMap<ConnectionId, Box<Connection<A::Identity>>>,
     documents: BTreeMap<DocumentId, Slot>,
     /// Loaded documents that may have lost their last follower, for
     /// [`evict_idle`](Self::evict_idle) to check instead of scanning everything. Always a
@@ -282,12 +284,12 @@ impl<A: Access> SyncHub<A> {
     pub fn connect(&mut self, connection: ConnectionId, identity: A::Identity) {
         self.connections.insert(
             connection,
-            Connection {
+            Box::new(Connection {
                 identity,
                 announces: true,
                 phase: Phase::AwaitingPeer,
                 documents: BTreeMap::new(),
-            },
+            }),
         );
         let join = Message::Join {
             sender_id: self.me.clone(),
@@ -301,12 +303,12 @@ impl<A: Access> SyncHub<A> {
     pub fn accept(&mut self, connection: ConnectionId, identity: A::Identity) {
         self.connections.insert(
             connection,
-            Connection {
+            Box::new(Connection {
                 identity,
                 announces: false,
                 phase: Phase::AwaitingJoin,
                 documents: BTreeMap::new(),
-            },
+            }),
         );
     }
 
@@ -320,12 +322,12 @@ impl<A: Access> SyncHub<A> {
     ) {
         self.connections.insert(
             connection,
-            Connection {
+            Box::new(Connection {
                 identity,
                 announces: false,
                 phase: Phase::Ready(remote),
                 documents: BTreeMap::new(),
-            },
+            }),
         );
     }
 
@@ -673,7 +675,7 @@ impl<A: Access> SyncHub<A> {
     /// those documents. A server calls it so that memory holds the documents of the
     /// connected peers only, not every document ever seen.
     pub fn evict_idle(&mut self) -> Vec<DocumentId> {
-        if self.connections.values().any(Connection::announces_later) {
+        if self.connections.values().any(|c| c.announces_later()) {
             return Vec::new(); // they stay candidates until that handshake is over
         }
         let candidates = std::mem::take(&mut self.maybe_idle);
