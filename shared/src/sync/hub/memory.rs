@@ -1,0 +1,129 @@
+//! What the hub keeps in memory: which documents are followed, and dropping those that
+//! are not (or that the shell must free, or forget after a failed write).
+
+use std::collections::BTreeSet;
+
+use super::{Access, Action, ConnectionId, DocumentId, ProtocolError, Slot, SyncHub};
+
+impl<A: Access> SyncHub<A> {
+    /// Documents in memory, loaded or loading.
+    pub fn loaded_count(&self) -> usize {
+        self.documents.len()
+    }
+
+    /// Does a connection follow `document`? One does if it has a sync state for it, or if
+    /// it announces (we are its client) and has not finished the handshake yet: it will
+    /// offer every document we hold then.
+    pub(super) fn is_followed(&self, document: &DocumentId) -> bool {
+        self.connections
+            .values()
+            .any(|c| c.documents.contains_key(document) || c.announces_later())
+    }
+
+    /// Does any connection follow `document` (see [`is_followed`](Self::is_followed))? A
+    /// server's document actor lives while its document is loaded or followed.
+    pub fn followed(&self, document: &DocumentId) -> bool {
+        self.is_followed(document)
+    }
+
+    /// Drops a loaded document from memory even though connections follow it, keeping
+    /// their sync states: a server under its memory budget. The next message about it
+    /// loads it again (`Action::Load`), then syncs as if it had stayed: every follower's
+    /// state still says what that peer has, and storage holds everything memory did.
+    /// Returns whether it was dropped (not if loading, or unknown).
+    ///
+    /// As with [`unload`](Self::unload), call it only once every `Persist` queued so far
+    /// has been executed.
+    pub fn hibernate(&mut self, document: &DocumentId) -> bool {
+        if !matches!(self.documents.get(document), Some(Slot::Ready(_))) {
+            return false;
+        }
+        self.documents.remove(document);
+        self.maybe_idle.remove(document);
+        true
+    }
+
+    /// Loaded documents no connection follows: [`unload`](Self::unload) would drop them.
+    /// Scans everything; shells call [`evict_idle`](Self::evict_idle) instead.
+    pub fn idle_documents(&self) -> Vec<DocumentId> {
+        self.documents
+            .iter()
+            .filter(|(id, slot)| matches!(slot, Slot::Ready(_)) && !self.is_followed(id))
+            .map(|(id, _)| *id)
+            .collect()
+    }
+
+    /// Drops a loaded document from memory if no connection follows it; a later message
+    /// about it loads it again (`Action::Load`). Returns whether it was dropped.
+    ///
+    /// Nothing is lost: every change applied here was queued as `Action::Persist` before
+    /// any later `Load` of it, and the shell executes actions in order. A client hub's
+    /// server connection follows every document (it offers them all), so a client only
+    /// unloads while offline, or documents the server has no sync state for; whether a
+    /// document is open in the UI is the client shell's business.
+    pub fn unload(&mut self, document: &DocumentId) -> bool {
+        if !matches!(self.documents.get(document), Some(Slot::Ready(_)))
+            || self.is_followed(document)
+        {
+            return false;
+        }
+        self.documents.remove(document);
+        self.maybe_idle.remove(document);
+        true
+    }
+
+    /// Unloads every document that has lost its last follower since the last call (a
+    /// connection closed, a peer said `doc-unavailable`, a load finished after its peers
+    /// left), and returns them. Cheap enough to call after every input: it looks only at
+    /// those documents. A server calls it so that memory holds the documents of the
+    /// connected peers only, not every document ever seen.
+    pub fn evict_idle(&mut self) -> Vec<DocumentId> {
+        if self.connections.values().any(|c| c.announces_later()) {
+            return Vec::new(); // they stay candidates until that handshake is over
+        }
+        let candidates = std::mem::take(&mut self.maybe_idle);
+        candidates
+            .into_iter()
+            .filter(|document| self.unload(document))
+            .collect()
+    }
+
+    /// Drops a document from memory, with every connection's sync state for it, and
+    /// closes the connections that followed it (had a sync state, or a message waiting for
+    /// its load): queued frames to them and queued `Persist`/`Load` of the document are
+    /// withdrawn, and `Close { reason: Forgotten }` is queued for each. Returns those
+    /// connections.
+    ///
+    /// For when memory may be ahead of storage (a `Persist` failed) or storage cannot be
+    /// read: those peers' sync states say we hold what they sent, so they would never
+    /// send it again on this connection; on a new one they sync afresh against what
+    /// storage really holds. Call it while draining actions: the withdrawn frames were
+    /// queued after the failed `Persist` and may tell of changes that are not stored.
+    pub fn forget(&mut self, document: &DocumentId) -> Vec<ConnectionId> {
+        let mut followers = BTreeSet::new();
+        if let Some(Slot::Loading(pending)) = self.documents.remove(document) {
+            followers.extend(pending.iter().map(|p| p.connection));
+        }
+        self.maybe_idle.remove(document);
+        for (id, conn) in &mut self.connections {
+            if conn.documents.remove(document).is_some() {
+                followers.insert(*id);
+            }
+        }
+        // A waiting peer may have gone already; its last frames (an `error`) stay queued.
+        followers.retain(|c| self.connections.contains_key(c));
+        self.actions.retain(|action| match action {
+            Action::Send { connection, .. } => !followers.contains(connection),
+            Action::Persist { document: d, .. } | Action::Load { document: d } => d != document,
+            _ => true,
+        });
+        for &connection in &followers {
+            self.drop_connection(connection);
+            self.actions.push_back(Action::Close {
+                connection,
+                reason: ProtocolError::Forgotten(*document),
+            });
+        }
+        followers.into_iter().collect()
+    }
+}
