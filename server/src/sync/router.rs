@@ -10,7 +10,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use shared::sync::{Action, ConnectionId, DocumentId, Message, PeerId, PeerMetadata, SyncHub};
 use tokio::sync::{mpsc, oneshot};
@@ -417,21 +417,13 @@ impl<S: DocumentStore, R: ServerRules> Router<S, R> {
     /// The figures; when `settled`, once every actor has handled what it was sent before.
     fn stats(&mut self, reply: oneshot::Sender<SyncStats>, settled: bool) {
         let connections = self.links.len();
-        let gauges: Vec<Arc<Gauge>> = self.actors.values().map(|a| a.gauge.clone()).collect();
-        let shared = self.shared.clone();
-        let figures = move || SyncStats {
-            connections,
-            documents_loaded: gauges
-                .iter()
-                .filter(|g| g.resident.load(Ordering::Relaxed) > 0)
-                .count(),
-            documents_followed: gauges.len(),
-            documents_memory: shared.resident.load(Ordering::Relaxed),
-        };
         if !settled {
-            let _ = reply.send(figures());
+            let gauges = self.actors.values().map(|a| &*a.gauge);
+            let _ = reply.send(figures(connections, gauges, &self.shared.resident));
             return;
         }
+        let gauges: Vec<Arc<Gauge>> = self.actors.values().map(|a| a.gauge.clone()).collect();
+        let shared = self.shared.clone();
         let mut barriers = Vec::with_capacity(self.actors.len());
         for actor in self.actors.values_mut() {
             let (done, waited) = oneshot::channel();
@@ -444,8 +436,26 @@ impl<S: DocumentStore, R: ServerRules> Router<S, R> {
             for barrier in barriers {
                 let _ = barrier.await;
             }
-            let _ = reply.send(figures());
+            let gauges = gauges.iter().map(|g| &**g);
+            let _ = reply.send(figures(connections, gauges, &shared.resident));
         });
+    }
+}
+
+/// The figures as the actors' gauges stand.
+fn figures<'a>(
+    connections: usize,
+    gauges: impl ExactSizeIterator<Item = &'a Gauge>,
+    resident: &AtomicUsize,
+) -> SyncStats {
+    let documents_followed = gauges.len();
+    SyncStats {
+        connections,
+        documents_loaded: gauges
+            .filter(|g| g.resident.load(Ordering::Relaxed) > 0)
+            .count(),
+        documents_followed,
+        documents_memory: resident.load(Ordering::Relaxed),
     }
 }
 
