@@ -21,7 +21,8 @@ use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 
 use crate::sync_fixture::{
-    Fixture, Options, Socket, error_then_close, join_frame, put_blob, refusal, serve, test_limits,
+    Fixture, Options, Socket, error_then_close, join_frame, noise, put_blob, refusal, serve,
+    test_limits,
 };
 
 #[tokio::test]
@@ -189,6 +190,33 @@ async fn a_change_or_a_document_past_its_size_limit_is_refused_and_not_stored() 
     let mut other = f.connect().await?;
     let fine = other.create(|doc| put_text(doc, "note", "vẫn đồng bộ"))?;
     other.wait_synced(fine).await?;
+    Ok(())
+}
+
+/// Issue 10: each socket reads into a small buffer (`WS_READ_BUFFER`, 8 KiB), so a change
+/// of a megabyte (a first sync of a dossier with its evidence) arrives in many reads: it
+/// must still be applied and stored whole.
+#[tokio::test]
+async fn issue_10_a_change_far_larger_than_the_socket_read_buffer_is_stored_whole() -> Result<()> {
+    const LEN: usize = 1 << 20;
+    let f = serve(Options::default()).await?;
+    let mut client = f.connect().await?;
+    let id = client.create(|doc| put_blob(doc, "evidence", LEN, 7))?;
+    client.wait_synced(id).await?;
+    let stored = f.store.load(&id.to_string()).await?.context("stored")?;
+    let doc = AutoCommit::load(&stored.bytes)?;
+    let kept = match automerge::ReadDoc::get(&doc, automerge::ROOT, "evidence")? {
+        Some((automerge::Value::Scalar(value), _)) => match value.as_ref() {
+            automerge::ScalarValue::Bytes(bytes) => bytes.clone(),
+            other => bail!("not bytes: {other:?}"),
+        },
+        other => bail!("no evidence: {other:?}"),
+    };
+    ensure!(
+        kept == noise(LEN, 7),
+        "{} bytes kept, not the ones sent",
+        kept.len()
+    );
     Ok(())
 }
 
