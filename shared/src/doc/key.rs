@@ -275,12 +275,7 @@ impl DocKey {
     /// made with `actor`.
     pub fn genesis(&self, actor: ActorId) -> AutoCommit {
         let mut doc = self.genesis_doc();
-        if self.kind == DocKind::CadreDossier
-            && let Some(upgrade) = self.upgrade_change()
-        {
-            // The upgrade depends only on the genesis, which `doc` holds: cannot fail.
-            let _ = doc.apply_changes([upgrade]);
-        }
+        self.upgrade_in_place(&mut doc);
         doc.set_actor(actor);
         doc
     }
@@ -313,29 +308,44 @@ impl DocKey {
         doc
     }
 
-    /// The cadre dossier's upgrade from schema 1 to 2 (`registrations`, `meetings` and
-    /// `confirmations`):
-    /// its only dependency is the genesis change, so every device makes the same bytes.
-    pub fn upgrade_change(&self) -> Option<Change> {
+    /// Makes the cadre dossier's upgrade from schema 1 to 2 (`registrations`, `meetings`
+    /// and `confirmations`) on `doc`, which holds the genesis change alone: its only
+    /// dependency is that change, so every device makes the same bytes. Other kinds are
+    /// born at schema 2: nothing to do.
+    fn upgrade_in_place(&self, doc: &mut AutoCommit) {
         if self.kind != DocKind::CadreDossier {
-            return None;
+            return;
         }
-        let mut doc = self.genesis_doc();
-        let genesis = doc.get_heads();
         doc.set_actor(ActorId::from(UPGRADE_ACTOR));
         let _ = doc.put(ROOT, "schema", 2u64);
         let _ = doc.put_object(ROOT, "registrations", ObjType::Map);
         let _ = doc.put_object(ROOT, "meetings", ObjType::Map);
         let _ = doc.put_object(ROOT, "confirmations", ObjType::Map);
         doc.commit_with(CommitOptions::default().with_time(0));
+    }
+
+    /// The cadre dossier's upgrade from schema 1 to 2, as a change to apply to a schema-1
+    /// dossier.
+    pub fn upgrade_change(&self) -> Option<Change> {
+        if self.kind != DocKind::CadreDossier {
+            return None;
+        }
+        let mut doc = self.genesis_doc();
+        let genesis = doc.get_heads();
+        self.upgrade_in_place(&mut doc);
         doc.get_changes(&genesis).into_iter().next()
     }
 
     /// Hashes of the changes only [`genesis`](Self::genesis) may write: the genesis and,
-    /// for a dossier, the upgrade.
+    /// for a dossier, the upgrade. (Each commit on a linear history is the one head.)
     pub fn first_changes(&self) -> Vec<ChangeHash> {
-        let mut doc = self.genesis(ActorId::from(GENESIS_ACTOR));
-        doc.get_changes(&[]).iter().map(Change::hash).collect()
+        let mut doc = self.genesis_doc();
+        let mut hashes = doc.get_heads();
+        if self.kind == DocKind::CadreDossier {
+            self.upgrade_in_place(&mut doc);
+            hashes.extend(doc.get_heads());
+        }
+        hashes
     }
 }
 

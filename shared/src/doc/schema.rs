@@ -57,22 +57,29 @@ pub fn check_update(
             key.year
         )));
     }
-    let first = key.first_changes();
-    let genesis = first.first().copied().ok_or(SchemaError::MissingGenesis)?;
-    if after.get_change_by_hash(&genesis).is_none() {
-        return Err(SchemaError::MissingGenesis);
-    }
     let before_heads = before.get_heads();
     let mut authors = BTreeSet::new();
+    // Made only when a change claims a first change's actor (a new document's do): the
+    // first changes cost a document of their own, and most updates carry none.
+    let mut first = None;
     for change in after.get_changes(&before_heads) {
         let actor = change.actor_id();
         let bytes = actor.to_bytes();
         if bytes == GENESIS_ACTOR || bytes == UPGRADE_ACTOR {
+            let first = first.get_or_insert_with(|| key.first_changes());
             if !first.contains(&change.hash()) {
                 return Err(SchemaError::ForgedGenesis);
             }
         } else {
             authors.insert(actor.clone());
+        }
+    }
+    // A non-empty `before` passed this check (the server keeps nothing else), so it holds
+    // the genesis and `after` too; a new document must bring it.
+    if before_heads.is_empty() {
+        let genesis = first.as_ref().and_then(|f| f.first());
+        if genesis.is_none_or(|g| after.get_change_by_hash(g).is_none()) {
+            return Err(SchemaError::MissingGenesis);
         }
     }
     check_root(&key, after)?;
@@ -176,35 +183,40 @@ fn check_entries(
             }
         }
     }
-    let party_was: BTreeSet<String> = if empty_before {
-        BTreeSet::new()
-    } else {
-        party::read(before, key.kind)
-            .unreadable
-            .into_iter()
-            .collect()
-    };
-    if let Some(entry) = party::read(after, key.kind)
-        .unreadable
-        .into_iter()
-        .find(|e| !party_was.contains(e))
-    {
-        return Err(SchemaError::Unreadable(entry));
+    // `before` is read only if `after` has unreadable entries: those it already had
+    // are let be (an older app's entries), the new ones refused.
+    let party_now = party::read(after, key.kind).unreadable;
+    if !party_now.is_empty() {
+        let was = if empty_before {
+            Vec::new()
+        } else {
+            party::read(before, key.kind).unreadable
+        };
+        newly_unreadable(party_now, was)?;
     }
     if key.kind == DocKind::CadreDossier {
-        let was: BTreeSet<String> = if empty_before {
-            BTreeSet::new()
-        } else {
-            dossier::read(before)
-                .map(|y| y.unreadable.into_iter().collect())
-                .unwrap_or_default()
-        };
         let now = dossier::read(after).map_err(|_| SchemaError::Unreadable(String::new()))?;
-        if let Some(entry) = now.unreadable.into_iter().find(|e| !was.contains(e)) {
-            return Err(SchemaError::Unreadable(entry));
+        if !now.unreadable.is_empty() {
+            let was = if empty_before {
+                Vec::new()
+            } else {
+                dossier::read(before)
+                    .map(|y| y.unreadable)
+                    .unwrap_or_default()
+            };
+            newly_unreadable(now.unreadable, was)?;
         }
     }
     Ok(())
+}
+
+/// Refuses the first entry unreadable `now` that was not so before.
+fn newly_unreadable(now: Vec<String>, was: Vec<String>) -> Result<(), SchemaError> {
+    let was: BTreeSet<String> = was.into_iter().collect();
+    match now.into_iter().find(|e| !was.contains(e)) {
+        Some(entry) => Err(SchemaError::Unreadable(entry)),
+        None => Ok(()),
+    }
 }
 
 #[cfg(test)]

@@ -169,6 +169,23 @@ fn a_dossier_not_born_of_its_genesis_is_refused() {
     assert!(check_update(&id, &mut AutoCommit::new(), &mut fake).is_err());
 }
 
+/// Issue 10: the first changes are looked up only when a change claims their actors; on
+/// a dossier the server holds, such a change is still refused.
+#[test]
+fn a_later_change_in_the_genesis_actors_name_is_refused() {
+    let id = key("KG-0123").document_id();
+    let mut before = with_trip();
+    for actor in [GENESIS_ACTOR, UPGRADE_ACTOR] {
+        let mut after = before.fork().with_actor(ActorId::from(actor));
+        after.put(ROOT, "schema", 3u64).expect("put");
+        after.commit_with(CommitOptions::default().with_time(0));
+        assert_eq!(
+            check_update(&id, &mut before, &mut after).map(|_| ()),
+            Err(SchemaError::ForgedGenesis)
+        );
+    }
+}
+
 #[test]
 fn authors_are_reported_without_the_genesis() {
     let id = key("KG-0123").document_id();
