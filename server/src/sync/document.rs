@@ -100,14 +100,15 @@ pub(super) fn inbox_cost(frame_len: usize) -> usize {
 }
 
 /// The memory a loaded document is estimated to take, from its stored size: measured
-/// with `dicoso bench-sync` (a dossier of one trip, 1–2 KB stored, costs about 40 KiB
-/// loaded: automerge's op set, change graph and indexes, the actor's hub and sync states)
-/// and ten times its compressed, columnar size for larger ones.
+/// with `dicoso bench-sync` (5000 dossiers of one trip, under 1 KB stored each, grew the
+/// server by about 13 KiB a document: automerge's op set, change graph and indexes, the
+/// actor's task, inbox, hub and sync states) and ten times its compressed, columnar size
+/// for larger ones.
 pub(super) fn resident_estimate(stored: u64) -> usize {
     usize::try_from(stored)
         .unwrap_or(usize::MAX / 16)
         .saturating_mul(10)
-        .saturating_add(32 * 1024)
+        .saturating_add(4 * 1024)
 }
 
 /// What an actor tells the router.
@@ -126,11 +127,21 @@ pub(super) enum Note {
     },
 }
 
-/// Runs `work` (CPU-heavy automerge work) without holding up the async workers: on a
-/// multi-threaded runtime the worker hands its other tasks over first. (A single-threaded
-/// runtime, as in tests, runs it in place.)
-pub(super) fn cpu<T>(work: impl FnOnce() -> T) -> T {
+/// Automerge work on fewer bytes than this (the document's stored size and the message)
+/// runs in place on the async worker: a phone's change to a dossier takes well under a
+/// millisecond there, while handing the worker over costs two thread switches and a
+/// thread's allocator arena (a tenth of the server's CPU went to those switches under
+/// `bench-sync`).
+const INLINE_WORK_BYTES: u64 = 16 * 1024;
+
+/// Runs `work`, automerge work on about `bytes` bytes of document and message. Heavy work
+/// does not hold up the async workers: on a multi-threaded runtime the worker hands its
+/// other tasks over first. (A single-threaded runtime, as in tests, runs it in place.)
+pub(super) fn cpu<T>(bytes: u64, work: impl FnOnce() -> T) -> T {
     use tokio::runtime::{Handle, RuntimeFlavor};
+    if bytes < INLINE_WORK_BYTES {
+        return work();
+    }
     match Handle::try_current() {
         Ok(handle) if handle.runtime_flavor() == RuntimeFlavor::MultiThread => {
             tokio::task::block_in_place(work)
@@ -245,14 +256,15 @@ impl<S: DocumentStore, R: ServerRules> DocShell<S, R> {
                     connection,
                     peer,
                     message,
-                    ..
+                    cost,
                 } = *routed;
                 if !self.hub.has_connection(connection) {
                     let (identity, remote) = (peer.identity.clone(), peer.remote.clone());
                     self.peers.insert(connection, peer);
                     self.hub.accept_joined(connection, identity, remote);
                 }
-                cpu(|| self.hub.handle_message(connection, message));
+                let bytes = self.size + self.compacted + cost as u64;
+                cpu(bytes, || self.hub.handle_message(connection, message));
                 self.execute(Some(connection)).await;
             }
             DocEvent::Closed { connection } => {
@@ -354,7 +366,7 @@ impl<S: DocumentStore, R: ServerRules> DocShell<S, R> {
                                 Some((doc, last_seq, size)) => (Some(doc), last_seq, size),
                                 None => (None, -1, 0),
                             };
-                            cpu(|| self.hub.loaded(document, doc));
+                            cpu(size, || self.hub.loaded(document, doc));
                             if self.hub.document(&document).is_some() {
                                 self.last_seq = Some(last_seq);
                                 self.size = size;
@@ -417,7 +429,7 @@ impl<S: DocumentStore, R: ServerRules> DocShell<S, R> {
         let (Some(through), Some(doc)) = (self.last_seq, self.hub.document_mut(&document)) else {
             return;
         };
-        let full = cpu(|| doc.save());
+        let full = cpu(self.size + self.compacted, || doc.save());
         let size = full.len() as u64;
         // On failure the chunks stay as they were (one transaction): nothing to undo.
         match self

@@ -105,9 +105,9 @@ impl Default for SyncConfig {
     fn default() -> Self {
         SyncConfig {
             compact_above: 64,
-            // Several thousand dossiers (bench-sync 100x50, 5000 documents, is estimated at
-            // about 220 MiB and does not reach it): a tighter budget makes documents in
-            // use leave memory and load again, costing CPU (issue 10's measurements).
+            // Some ten thousand dossiers of a few trips (bench-sync 100x50, 5000
+            // documents, is estimated at about 65 MiB): a tighter budget makes documents
+            // in use leave memory and load again, costing CPU (issue 10's measurements).
             memory_budget: 256 * 1024 * 1024,
         }
     }
@@ -335,11 +335,13 @@ async fn load(
     match store.load(&document.to_string()).await? {
         Some(stored) => {
             let size = stored.bytes.len() as u64;
-            Ok(Some((
-                AutoCommit::load(&stored.bytes)?,
-                stored.last_seq,
-                size,
-            )))
+            // Kept as a clone: loading leaves automerge's columns room to grow, which a
+            // clone drops (a dossier of one trip: 17 KiB loaded, 9 KiB cloned).
+            let doc = document::cpu(size, || {
+                let loaded = AutoCommit::load(&stored.bytes)?;
+                Ok::<_, LoadError>(loaded.clone())
+            })?;
+            Ok(Some((doc, stored.last_seq, size)))
         }
         None => Ok(None),
     }
