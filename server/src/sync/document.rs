@@ -128,11 +128,13 @@ pub(super) enum Note {
 }
 
 /// Automerge work on fewer bytes than this (the document's stored size and the message)
-/// runs in place on the async worker: a phone's change to a dossier takes well under a
-/// millisecond there, while handing the worker over costs two thread switches and a
-/// thread's allocator arena (a tenth of the server's CPU went to those switches under
-/// `bench-sync`).
-const INLINE_WORK_BYTES: u64 = 16 * 1024;
+/// runs in place on the async worker: a phone's change to a dossier of a few trips (under
+/// 1 KB stored) takes well under a millisecond there, while handing the worker over costs
+/// two thread switches and a thread's allocator arena (a tenth of the server's CPU went
+/// to those switches under `bench-sync`). Cost follows operations more than compressed
+/// bytes: a year of 60 trips is about 5 KB stored and takes some 10 ms to update, so it
+/// gets a thread of its own.
+const INLINE_WORK_BYTES: u64 = 2 * 1024;
 
 /// Runs `work`, automerge work on about `bytes` bytes of document and message. Heavy work
 /// does not hold up the async workers: on a multi-threaded runtime the worker hands its
