@@ -232,12 +232,18 @@ impl<S: DocumentStore, R: ServerRules> DocShell<S, R> {
         self.shared.health.document_idle(&self.document);
     }
 
+    /// The stored bytes memory holds of the document: its stored size, and what
+    /// compaction took off it (automerge keeps the whole history).
+    fn held(&self) -> u64 {
+        self.size + self.compacted
+    }
+
     /// Updates the estimate of what its document takes in memory, here and in all.
     fn measure(&mut self) {
         let now = if self.hub.loaded_count() == 0 {
             0
         } else {
-            resident_estimate(self.size + self.compacted)
+            resident_estimate(self.held())
         };
         let before = self.gauge.resident.swap(now, Ordering::Relaxed);
         if now >= before {
@@ -265,7 +271,7 @@ impl<S: DocumentStore, R: ServerRules> DocShell<S, R> {
                     self.peers.insert(connection, peer);
                     self.hub.accept_joined(connection, identity, remote);
                 }
-                let bytes = self.size + self.compacted + cost as u64;
+                let bytes = self.held() + cost as u64;
                 cpu(bytes, || self.hub.handle_message(connection, message));
                 self.execute(Some(connection)).await;
             }
@@ -428,10 +434,11 @@ impl<S: DocumentStore, R: ServerRules> DocShell<S, R> {
     /// Replaces the document's chunks with one full save of what memory holds.
     async fn compact(&mut self) {
         let document = self.document;
+        let held = self.held();
         let (Some(through), Some(doc)) = (self.last_seq, self.hub.document_mut(&document)) else {
             return;
         };
-        let full = cpu(self.size + self.compacted, || doc.save());
+        let full = cpu(held, || doc.save());
         let size = full.len() as u64;
         // On failure the chunks stay as they were (one transaction): nothing to undo.
         match self

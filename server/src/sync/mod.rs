@@ -335,11 +335,8 @@ async fn load(
     match store.load(&document.to_string()).await? {
         Some(stored) => {
             let size = stored.bytes.len() as u64;
-            // Kept as a clone: loading leaves automerge's columns room to grow, which a
-            // clone drops (a dossier of one trip: 17 KiB loaded, 9 KiB cloned).
             let doc = document::cpu(size, || {
-                let loaded = AutoCommit::load(&stored.bytes)?;
-                Ok::<_, LoadError>(loaded.clone())
+                AutoCommit::load(&stored.bytes).map(|d| shared::sync::without_slack(&d))
             })?;
             Ok(Some((doc, stored.last_seq, size)))
         }

@@ -58,6 +58,7 @@ pub fn check_update(
         )));
     }
     let before_heads = before.get_heads();
+    let empty_before = before_heads.is_empty();
     let mut authors = BTreeSet::new();
     // Made only when a change claims a first change's actor (a new document's do): the
     // first changes cost a document of their own, and most updates carry none.
@@ -76,7 +77,7 @@ pub fn check_update(
     }
     // A non-empty `before` passed this check (the server keeps nothing else), so it holds
     // the genesis and `after` too; a new document must bring it.
-    if before_heads.is_empty() {
+    if empty_before {
         let genesis = first.as_ref().and_then(|f| f.first());
         if genesis.is_none_or(|g| after.get_change_by_hash(g).is_none()) {
             return Err(SchemaError::MissingGenesis);
@@ -84,7 +85,6 @@ pub fn check_update(
     }
     check_root(&key, after)?;
     check_objects(before, after)?;
-    let empty_before = before_heads.is_empty();
     check_entries(&key, empty_before, before, after)?;
     Ok(Checked { key, authors })
 }
@@ -183,36 +183,37 @@ fn check_entries(
             }
         }
     }
-    // `before` is read only if `after` has unreadable entries: those it already had
-    // are let be (an older app's entries), the new ones refused.
-    let party_now = party::read(after, key.kind).unreadable;
-    if !party_now.is_empty() {
-        let was = if empty_before {
-            Vec::new()
-        } else {
-            party::read(before, key.kind).unreadable
-        };
-        newly_unreadable(party_now, was)?;
-    }
+    newly_unreadable(
+        party::read(after, key.kind).unreadable,
+        empty_before,
+        || party::read(before, key.kind).unreadable,
+    )?;
     if key.kind == DocKind::CadreDossier {
         let now = dossier::read(after).map_err(|_| SchemaError::Unreadable(String::new()))?;
-        if !now.unreadable.is_empty() {
-            let was = if empty_before {
-                Vec::new()
-            } else {
-                dossier::read(before)
-                    .map(|y| y.unreadable)
-                    .unwrap_or_default()
-            };
-            newly_unreadable(now.unreadable, was)?;
-        }
+        newly_unreadable(now.unreadable, empty_before, || {
+            dossier::read(before)
+                .map(|y| y.unreadable)
+                .unwrap_or_default()
+        })?;
     }
     Ok(())
 }
 
-/// Refuses the first entry unreadable `now` that was not so before.
-fn newly_unreadable(now: Vec<String>, was: Vec<String>) -> Result<(), SchemaError> {
-    let was: BTreeSet<String> = was.into_iter().collect();
+/// Refuses the first entry unreadable `now` that was not so before. What was unreadable
+/// before (an older app's entries) is let be; `before` is read only if there is one.
+fn newly_unreadable(
+    now: Vec<String>,
+    empty_before: bool,
+    was: impl FnOnce() -> Vec<String>,
+) -> Result<(), SchemaError> {
+    if now.is_empty() {
+        return Ok(());
+    }
+    let was: BTreeSet<String> = if empty_before {
+        BTreeSet::new()
+    } else {
+        was().into_iter().collect()
+    };
     match now.into_iter().find(|e| !was.contains(e)) {
         Some(entry) => Err(SchemaError::Unreadable(entry)),
         None => Ok(()),

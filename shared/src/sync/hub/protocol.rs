@@ -91,11 +91,13 @@ impl<A: Access> SyncHub<A> {
                     };
                     match verdict {
                         Ok(()) => {
-                            // A clone, not the copy itself: applying left the copy's
-                            // columns room to grow, which a clone drops (a dossier of one
-                            // trip: 18 KiB applied, 12 KiB cloned; a server holds
-                            // thousands).
-                            **doc = AutoCommit::clone(&copy);
+                            // Unchanged heads may still hide changes waiting for their
+                            // dependencies: the copy is kept either way.
+                            **doc = if changed {
+                                super::without_slack(&copy)
+                            } else {
+                                copy
+                            };
                             peer.state = state;
                             Ok(changed)
                         }
