@@ -271,17 +271,17 @@ impl Browser {
         Ok(())
     }
 
-    /// Scrolls the first element matching `css` to the middle of the screen; an error if
-    /// there is none.
+    /// Scrolls the first element matching `css` to the middle of the screen, once the
+    /// page shows it (as a person waits for a button still loading); an error if it never
+    /// does.
     pub async fn scroll_to(&self, css: &str) -> Result<()> {
         let script = format!(
             "const e = document.querySelector({css}); if (e) e.scrollIntoView({{block: 'center'}}); return e !== null;",
             css = json!(css),
         );
-        if self.client.execute(&script, vec![]).await? != json!(true) {
-            bail!("no element {css} on the page");
-        }
-        Ok(())
+        self.wait_until(&format!("an element {css} on the page"), &script)
+            .await
+            .map(|_| ())
     }
 
     /// Ticks or clears a checkbox as a user would (firing `change`).
