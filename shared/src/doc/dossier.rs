@@ -482,6 +482,33 @@ pub fn read(doc: &AutoCommit) -> Result<CadreYear, DocError> {
     Reader { doc }.read()
 }
 
+/// How [`read`] would list the entry `id` of the map `map` among the unreadable
+/// (`trips/t1`, `trips/t1/confirmation_asked_on`…), or `None` if it reads it (or there is
+/// no such entry). One entry alone: what the server's check of a change to it needs,
+/// where reading the whole year again would cost a lookup per field of every trip.
+pub fn entry_unreadable(doc: &AutoCommit, map: &str, id: &str) -> Option<String> {
+    let r = Reader { doc };
+    let parent = r.map(map).ok()?;
+    doc.get(&parent, id).ok()??;
+    let obj = r.entry(&parent, id);
+    let readable = match map {
+        "trips" => {
+            let obj = obj.filter(|o| r.read_trip(o, id).is_some());
+            let Some(obj) = obj else {
+                return Some(format!("trips/{id}"));
+            };
+            return r
+                .read_request(&obj)
+                .is_none()
+                .then(|| format!("trips/{id}/confirmation_asked_on"));
+        }
+        "registrations" => obj.and_then(|o| r.read_submission(&o, id)).is_some(),
+        "meetings" => obj.and_then(|o| r.read_meeting(&o, id)).is_some(),
+        _ => true,
+    };
+    (!readable).then(|| format!("{map}/{id}"))
+}
+
 /// The trips of a dossier kept before documents carried a key (the browser's version-1
 /// store, issue 4), to move into the cadre's documents of their years.
 pub fn keyless_trips(bytes: &[u8]) -> Result<Vec<TripRecord>, DocError> {

@@ -326,24 +326,48 @@ pub fn read(doc: &AutoCommit, kind: DocKind) -> PartyView {
             continue;
         };
         for subject in doc.keys(&obj) {
-            let values: Vec<String> = doc
-                .get_all(&obj, subject.as_str())
-                .unwrap_or_default()
-                .into_iter()
-                .filter_map(|(v, _)| match v {
-                    Value::Scalar(s) => match s.as_ref() {
-                        ScalarValue::Str(t) => Some(t.to_string()),
-                        _ => None,
-                    },
-                    _ => None,
-                })
-                .collect();
+            let values = strings_at(doc, &obj, &subject);
             if !view.push(slot, &subject, &values) {
                 view.unreadable.push(format!("{map}/{subject}"));
             }
         }
     }
     view
+}
+
+/// How [`read`] would list the entry `subject` of `kind`'s scalar map `map` among the
+/// unreadable (`grades/t1`), or `None` if it reads it, there is no such entry, or `map`
+/// does not hold scalar entries. One entry alone: for the server's check of a change to it.
+pub fn entry_unreadable(
+    doc: &AutoCommit,
+    kind: DocKind,
+    map: &str,
+    subject: &str,
+) -> Option<String> {
+    let slot = map_kind(kind, map)?;
+    let Ok(Some((Value::Object(ObjType::Map), obj))) = doc.get(ROOT, map) else {
+        return None;
+    };
+    let values = strings_at(doc, &obj, subject);
+    if values.is_empty() && doc.get(&obj, subject).ok()?.is_none() {
+        return None;
+    }
+    (!PartyView::default().push(slot, subject, &values)).then(|| format!("{map}/{subject}"))
+}
+
+/// The string values at `obj[subject]` (concurrent ones too); anything else is left out.
+fn strings_at(doc: &AutoCommit, obj: &automerge::ObjId, subject: &str) -> Vec<String> {
+    doc.get_all(obj, subject)
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|(v, _)| match v {
+            Value::Scalar(s) => match s.as_ref() {
+                ScalarValue::Str(t) => Some(t.to_string()),
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect()
 }
 
 fn parse_all<T: for<'de> Deserialize<'de>>(values: &[String]) -> Option<Vec<T>> {

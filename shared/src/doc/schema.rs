@@ -48,6 +48,26 @@ pub fn check_update(
     before: &mut AutoCommit,
     after: &mut AutoCommit,
 ) -> Result<Checked, SchemaError> {
+    check(id, before, after, Scope::Written)
+}
+
+/// Where the rules are checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Scope {
+    /// At the keys the new changes write to ([`increment`]), when the document is held
+    /// already and they write neither at the root nor in a sequence; else everywhere.
+    Written,
+    /// Everywhere: what the tests compare the other with.
+    #[cfg_attr(not(test), allow(dead_code))]
+    Whole,
+}
+
+fn check(
+    id: &DocumentId,
+    before: &mut AutoCommit,
+    after: &mut AutoCommit,
+    scope: Scope,
+) -> Result<Checked, SchemaError> {
     let key = DocKey::of(after).ok_or(SchemaError::NoKey)?;
     if &key.document_id() != id {
         return Err(SchemaError::WrongId(format!(
@@ -63,7 +83,8 @@ pub fn check_update(
     // Made only when a change claims a first change's actor (a new document's do): the
     // first changes cost a document of their own, and most updates carry none.
     let mut first = None;
-    for change in after.get_changes(&before_heads) {
+    let changes = after.get_changes(&before_heads);
+    for change in &changes {
         let actor = change.actor_id();
         let bytes = actor.to_bytes();
         if bytes == GENESIS_ACTOR || bytes == UPGRADE_ACTOR {
@@ -84,8 +105,17 @@ pub fn check_update(
         }
     }
     check_root(&key, after)?;
-    check_objects(before, after)?;
-    check_entries(&key, empty_before, before, after)?;
+    let written = match scope {
+        Scope::Written if !empty_before => increment::written(&changes),
+        _ => None,
+    };
+    match written {
+        Some(written) => increment::check(&key, before, after, &written)?,
+        None => {
+            check_objects(before, after)?;
+            check_entries(&key, empty_before, before, after)?;
+        }
+    }
     Ok(Checked { key, authors })
 }
 
@@ -172,12 +202,7 @@ fn check_entries(
         if let Ok(Some((Value::Object(ObjType::Map), obj))) = after.get(ROOT, *map) {
             for entry in after.keys(&obj) {
                 let values = after.get_all(&obj, entry.as_str()).unwrap_or_default();
-                let ok = values.iter().all(|(v, _)| match v {
-                    Value::Object(ObjType::Map) => !scalar,
-                    Value::Scalar(s) => scalar && matches!(s.as_ref(), ScalarValue::Str(_)),
-                    _ => false,
-                });
-                if !ok {
+                if !values.iter().all(|(v, _)| entry_allowed(v, scalar)) {
                     return Err(SchemaError::WrongType(format!("/{map}/{entry}")));
                 }
             }
@@ -197,6 +222,16 @@ fn check_entries(
         })?;
     }
     Ok(())
+}
+
+/// Is `value` what an entry of a top-level map may be: a map, or where the map holds
+/// decisions or signed confirmations (`scalar`), a string?
+fn entry_allowed(value: &Value, scalar: bool) -> bool {
+    match value {
+        Value::Object(ObjType::Map) => !scalar,
+        Value::Scalar(s) => scalar && matches!(s.as_ref(), ScalarValue::Str(_)),
+        _ => false,
+    }
 }
 
 /// Refuses the first entry unreadable `now` that was not so before. What was unreadable
@@ -220,5 +255,6 @@ fn newly_unreadable(
     }
 }
 
+mod increment;
 #[cfg(test)]
 mod tests;

@@ -136,9 +136,130 @@ fn schema_rules_table() {
         let mut after = base.fork().with_actor(ActorId::from(*b"device-b-0000000"));
         edit(&mut after);
         after.commit_with(CommitOptions::default().with_time(1));
-        let got = check_update(&id, &mut before, &mut after).map(|_| ());
-        assert_eq!(&got, expected, "{name}");
+        for scope in [Scope::Written, Scope::Whole] {
+            let got = check(&id, &mut before, &mut after, scope).map(|_| ());
+            assert_eq!(&got, expected, "{name} ({scope:?})");
+        }
     }
+}
+
+/// Issue 10: an update to a held document is checked where its changes write; what two
+/// devices wrote concurrently is judged as the whole check judges it.
+#[test]
+fn concurrent_edits_are_judged_where_they_write() {
+    let id = key("KG-0123").document_id();
+    let rows: &[(&str, Edit, Edit, Result<(), SchemaError>)] = &[
+        (
+            "two devices edit different fields",
+            |d| put_field(d, &["trips", "t1"], "topic", "Chủ đề A"),
+            |d| put_field(d, &["trips", "t1"], "notes", "Ghi chú B"),
+            Ok(()),
+        ),
+        (
+            "two devices edit one field: the document keeps both, a person resolves it",
+            |d| put_field(d, &["trips", "t1"], "topic", "Chủ đề A"),
+            |d| put_field(d, &["trips", "t1"], "topic", "Chủ đề B"),
+            Ok(()),
+        ),
+        (
+            "two devices add a trip under one id",
+            |d| {
+                let trips = obj(d, &["trips"]);
+                d.put_object(&trips, "t2", ObjType::Map).expect("put");
+            },
+            |d| {
+                let trips = obj(d, &["trips"]);
+                d.put_object(&trips, "t2", ObjType::Map).expect("put");
+            },
+            Err(SchemaError::Conflict("/trips/t2".into())),
+        ),
+        (
+            "one device edits a trip, the other adds an unreadable meeting",
+            |d| put_field(d, &["trips", "t1"], "topic", "Chủ đề A"),
+            |d| {
+                let meetings = obj(d, &["meetings"]);
+                let m = d.put_object(&meetings, "m1", ObjType::Map).expect("put");
+                d.put(&m, "date", "hôm qua").expect("put");
+            },
+            Err(SchemaError::Unreadable("meetings/m1".into())),
+        ),
+        (
+            "a list inside a trip",
+            |_| {},
+            |d| {
+                let t = obj(d, &["trips", "t1"]);
+                d.put_object(&t, "members", ObjType::List).expect("put");
+            },
+            Err(SchemaError::WrongType("/trips/t1/members".into())),
+        ),
+    ];
+    for (name, edit_a, edit_b, expected) in rows {
+        let mut before = with_trip();
+        let mut a = before
+            .fork()
+            .with_actor(ActorId::from(*b"device-b-0000000"));
+        edit_a(&mut a);
+        a.commit_with(CommitOptions::default().with_time(1));
+        let mut b = before
+            .fork()
+            .with_actor(ActorId::from(*b"device-c-0000000"));
+        edit_b(&mut b);
+        b.commit_with(CommitOptions::default().with_time(1));
+        a.merge(&mut b).expect("merge");
+        for scope in [Scope::Written, Scope::Whole] {
+            let got = check(&id, &mut before, &mut a, scope).map(|_| ());
+            assert_eq!(&got, expected, "{name} ({scope:?})");
+        }
+    }
+}
+
+/// Issue 10: an entry an older app left unreadable may stay so while other fields of it
+/// change; turned unreadable in another way, it is refused.
+#[test]
+fn an_entry_unreadable_before_may_stay_so() {
+    let id = key("KG-0123").document_id();
+    let mut before = with_trip();
+    before
+        .put(obj(&before, &["trips", "t1"]), "start", "đầu tháng")
+        .expect("put");
+    before.commit_with(CommitOptions::default().with_time(1));
+    let rows: &[(&str, Edit, Result<(), SchemaError>)] = &[
+        (
+            "another field of it edited",
+            |d| put_field(d, &["trips", "t1"], "topic", "Chủ đề"),
+            Ok(()),
+        ),
+        (
+            "its date mended",
+            |d| put_field(d, &["trips", "t1"], "start", "2027-03-02"),
+            Ok(()),
+        ),
+        (
+            "a readable trip broken beside it",
+            |d| {
+                let trips = obj(d, &["trips"]);
+                let t = d.put_object(&trips, "t2", ObjType::Map).expect("put");
+                d.put(&t, "status", "maybe").expect("put");
+            },
+            Err(SchemaError::Unreadable("trips/t2".into())),
+        ),
+    ];
+    for (name, edit, expected) in rows {
+        let mut after = before
+            .fork()
+            .with_actor(ActorId::from(*b"device-b-0000000"));
+        edit(&mut after);
+        after.commit_with(CommitOptions::default().with_time(2));
+        for scope in [Scope::Written, Scope::Whole] {
+            let got = check(&id, &mut before, &mut after, scope).map(|_| ());
+            assert_eq!(&got, expected, "{name} ({scope:?})");
+        }
+    }
+}
+
+fn put_field(doc: &mut AutoCommit, path: &[&str], field: &str, value: &str) {
+    let at = obj(doc, path);
+    doc.put(&at, field, value).expect("put");
 }
 
 /// Issue 8: a document that does not start with the key's genesis is refused, whoever
@@ -245,7 +366,12 @@ fn party_documents_hold_readable_decisions() {
     let mut merged = b.automerge().clone();
     merged.merge(&mut c.automerge().clone()).expect("merge");
     let mut before = a.automerge().clone();
-    assert!(check_update(&id, &mut before, &mut merged).is_ok());
+    for scope in [Scope::Written, Scope::Whole] {
+        assert!(
+            check(&id, &mut before, &mut merged, scope).is_ok(),
+            "{scope:?}"
+        );
+    }
     let view = crate::doc::party::read(&merged, DocKind::DepartmentReview);
     assert_eq!(view.grades.len(), 1);
     assert_eq!(view.grades[0].conflicts.len(), 1);
@@ -275,10 +401,12 @@ fn party_documents_hold_readable_decisions() {
             .with_actor(ActorId::from(*b"head-phone-00004"));
         edit(&mut after);
         after.commit();
-        assert_eq!(
-            check_update(&id, &mut before, &mut after).map(|_| ()),
-            Err(expected.clone()),
-            "{name}"
-        );
+        for scope in [Scope::Written, Scope::Whole] {
+            assert_eq!(
+                check(&id, &mut before, &mut after, scope).map(|_| ()),
+                Err(expected.clone()),
+                "{name} ({scope:?})"
+            );
+        }
     }
 }
