@@ -48,6 +48,20 @@ pub trait DocumentStore: Send + Sync + 'static {
         created: &crate::sync::Created,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
+    /// A new document's index row and its first chunk, both or neither; durable when this
+    /// resolves. A store that can puts both in one transaction (the SQLite store, in the
+    /// group commit: no fsync of its own per new document).
+    fn append_first_chunk(
+        &self,
+        created: &crate::sync::Created,
+        data: Vec<u8>,
+    ) -> impl Future<Output = Result<Appended, StoreError>> + Send {
+        async move {
+            self.index_document(created).await?;
+            self.append_chunk(&created.document.to_string(), data).await
+        }
+    }
+
     /// After a failed write: make writing work again if it can (reopen what must be
     /// reopened) and prove it with a write; the sync hub calls it with backoff until it
     /// succeeds. A store that needs nothing of the kind answers `Ok` (the default).
@@ -223,7 +237,7 @@ impl Store {
     /// Appends a chunk to a document; durable when this returns. Chunks appended at the
     /// same time (from many documents) share one transaction: one fsync.
     pub async fn append_chunk(&self, doc_id: &str, data: Vec<u8>) -> Result<Appended, StoreError> {
-        appends::append(&self.conn, &self.appends, doc_id, data).await
+        appends::append(&self.conn, &self.appends, doc_id, data, None).await
     }
 
     /// Every chunk of a document, concatenated in order (a valid Automerge byte stream).
@@ -276,32 +290,23 @@ impl Store {
     /// Records a new document's key (idempotent).
     pub async fn index_document(&self, created: &crate::sync::Created) -> Result<(), StoreError> {
         let c = created.clone();
-        self.with(move |conn| {
-            let now = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_millis() as i64);
-            let province = if c.key.province.is_empty() {
-                c.province.clone()
-            } else {
-                c.key.province.clone()
-            };
-            conn.execute(
-                "INSERT OR IGNORE INTO documents
-                   (doc_id, kind, province, scope, cadre, year, created_at, created_by)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                params![
-                    c.document.to_string(),
-                    c.key.kind.as_str(),
-                    province,
-                    c.key.scope,
-                    c.key.cadre.as_str(),
-                    c.key.year,
-                    now,
-                    c.device_id,
-                ],
-            )?;
-            Ok(())
-        })
+        self.with(move |conn| insert_index(conn, &c)).await
+    }
+
+    /// A new document's index row and first chunk, in the next group commit.
+    pub async fn append_first_chunk(
+        &self,
+        created: &crate::sync::Created,
+        data: Vec<u8>,
+    ) -> Result<Appended, StoreError> {
+        let doc_id = created.document.to_string();
+        appends::append(
+            &self.conn,
+            &self.appends,
+            &doc_id,
+            data,
+            Some(created.clone()),
+        )
         .await
     }
 
@@ -402,12 +407,48 @@ impl DocumentStore for Store {
         Store::index_document(self, created)
     }
 
+    fn append_first_chunk(
+        &self,
+        created: &crate::sync::Created,
+        data: Vec<u8>,
+    ) -> impl Future<Output = Result<Appended, StoreError>> + Send {
+        Store::append_first_chunk(self, created, data)
+    }
+
     fn recover(&self) -> impl Future<Output = Result<(), StoreError>> + Send {
         Store::recover(self)
     }
 }
 
 /// Opens the database in WAL mode, synchronous = FULL, migrated.
+/// The index row of a new document (what it is, who made it); kept if already there.
+fn insert_index(conn: &Connection, c: &crate::sync::Created) -> Result<(), StoreError> {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64);
+    let province = if c.key.province.is_empty() {
+        &c.province
+    } else {
+        &c.key.province
+    };
+    conn.prepare_cached(
+        "INSERT OR IGNORE INTO documents
+           (doc_id, kind, province, scope, cadre, year, created_at, created_by)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?
+    .execute(params![
+        c.document.to_string(),
+        c.key.kind.as_str(),
+        province,
+        c.key.scope,
+        c.key.cadre.as_str(),
+        c.key.year,
+        now,
+        c.device_id,
+    ])?;
+    Ok(())
+}
+
 fn connect(path: &Path) -> Result<Connection, StoreError> {
     let mut conn = Connection::open(path)?;
     conn.pragma_update(None, "journal_mode", "WAL")?;

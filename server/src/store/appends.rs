@@ -21,6 +21,8 @@ pub(super) struct Appends {
 struct Append {
     doc_id: String,
     data: Vec<u8>,
+    /// A new document's index row, written in the same transaction as its first chunk.
+    index: Option<crate::sync::Created>,
     done: tokio::sync::oneshot::Sender<Result<Appended, StoreError>>,
 }
 
@@ -80,6 +82,9 @@ fn append_batch(c: &mut Connection, batch: &[Append]) -> Result<Vec<Appended>, S
         let mut insert =
             tx.prepare_cached("INSERT INTO chunks (doc_id, seq, data) VALUES (?1, ?2, ?3)")?;
         for append in batch {
+            if let Some(created) = &append.index {
+                super::insert_index(&tx, created)?;
+            }
             let (max, count): (Option<i64>, u64) =
                 last.query_row([&append.doc_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
             let seq = max.map_or(0, |s| s + 1);
@@ -101,6 +106,7 @@ pub(super) async fn append(
     appends: &Arc<Appends>,
     doc_id: &str,
     data: Vec<u8>,
+    index: Option<crate::sync::Created>,
 ) -> Result<Appended, StoreError> {
     use std::sync::atomic::Ordering;
     let (done, answer) = tokio::sync::oneshot::channel();
@@ -111,6 +117,7 @@ pub(super) async fn append(
         .push(Append {
             doc_id: doc_id.to_owned(),
             data,
+            index,
             done,
         });
     let start = appends

@@ -16,6 +16,7 @@ use std::sync::{Arc, Mutex};
 use shared::sync::{Action, ConnectionId, DocumentId, Message, PeerId, PeerMetadata, SyncHub};
 use tokio::sync::{mpsc, oneshot};
 
+use super::access::Created;
 use super::connection::Link;
 use super::{
     LimitExceeded, ServerRules, SyncConfig, SyncIdentity, SyncLimits, health, limits, load,
@@ -299,23 +300,18 @@ impl<S: DocumentStore, R: ServerRules> DocShell<S, R> {
         let _ = self.notes.send(Note::Close { connection });
     }
 
-    /// Writes the index row of the document if it came into being; if that fails it is
-    /// forgotten (its chunks would be unreadable by anyone).
-    async fn index_created(&mut self) {
-        for created in self.hub.access().take_created_of(&self.document) {
-            if let Err(error) = self.shared.store.index_document(&created).await {
-                tracing::error!(document = %created.document, %error, "cannot index a new document");
-                self.write_failed(&error);
-                self.forget();
-            } else {
-                tracing::info!(
-                    document = %created.document,
-                    kind = created.key.kind.as_str(),
-                    cadre = %created.key.cadre,
-                    year = created.key.year,
-                    device = %created.device_id,
-                    "document created"
-                );
+    /// Writes the index rows the first chunks did not carry (none, unless the document
+    /// came into being without a chunk to persist); if that fails it is forgotten (its
+    /// chunks would be unreadable by anyone).
+    async fn index_created(&mut self, created: Vec<Created>) {
+        for created in created {
+            match self.shared.store.index_document(&created).await {
+                Ok(()) => created_log(&created),
+                Err(error) => {
+                    tracing::error!(document = %created.document, %error, "cannot index a new document");
+                    self.write_failed(&error);
+                    self.forget();
+                }
             }
         }
     }
@@ -325,7 +321,8 @@ impl<S: DocumentStore, R: ServerRules> DocShell<S, R> {
     /// actor handles one event at a time and loads inline, so every chunk to persist here
     /// is that connection's doing.
     async fn execute(&mut self, origin: Option<ConnectionId>) {
-        self.index_created().await;
+        // A new document's index row goes with its first chunk, in one transaction.
+        let mut unindexed = self.hub.access().take_created_of(&self.document);
         let mut compact = false;
         let mut created = HashSet::new();
         while let Some(action) = self.hub.poll_action() {
@@ -341,13 +338,22 @@ impl<S: DocumentStore, R: ServerRules> DocShell<S, R> {
                         compact = false;
                         continue;
                     }
-                    match self
-                        .shared
-                        .store
-                        .append_chunk(&document.to_string(), chunk)
-                        .await
-                    {
+                    let index = unindexed
+                        .iter()
+                        .position(|c| c.document == document)
+                        .map(|i| unindexed.swap_remove(i));
+                    let stored = match &index {
+                        Some(created) => self.shared.store.append_first_chunk(created, chunk).await,
+                        None => {
+                            let id = document.to_string();
+                            self.shared.store.append_chunk(&id, chunk).await
+                        }
+                    };
+                    match stored {
                         Ok(appended) => {
+                            if let Some(created) = &index {
+                                created_log(created);
+                            }
                             self.write_ok();
                             self.size += len;
                             if self.last_seq == Some(appended.seq - 1) {
@@ -415,6 +421,9 @@ impl<S: DocumentStore, R: ServerRules> DocShell<S, R> {
                 Action::Connected { .. } | Action::Unavailable { .. } => {}
             }
         }
+        if !unindexed.is_empty() && self.hub.document(&self.document).is_some() {
+            self.index_created(unindexed).await;
+        }
         // After the batch every chunk is stored, so memory holds what the disk does.
         if compact {
             self.compact().await;
@@ -458,4 +467,16 @@ impl<S: DocumentStore, R: ServerRules> DocShell<S, R> {
             }
         }
     }
+}
+
+/// The log line of a document that came into being (its index row written).
+fn created_log(created: &Created) {
+    tracing::info!(
+        document = %created.document,
+        kind = created.key.kind.as_str(),
+        cadre = %created.key.cadre,
+        year = created.key.year,
+        device = %created.device_id,
+        "document created"
+    );
 }
