@@ -152,5 +152,15 @@ mod native {
                 creation * 1e3
             );
         }
+        let key = dossier(1, 0).0.doc_key();
+        let started = Instant::now();
+        for _ in 0..2000 {
+            black_box(key.first_changes());
+        }
+        println!(
+            "  of a new dossier's check, building the first changes (genesis, upgrade) it must \
+             start with: {:.3} ms",
+            started.elapsed().as_secs_f64() / 2000.0 * 1e3
+        );
     }
 }

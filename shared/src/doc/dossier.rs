@@ -627,8 +627,8 @@ impl Reader<'_> {
         }
     }
 
-    fn fields<'a>(&'a self, obj: &'a ObjId) -> Fields<'a> {
-        Fields { doc: self.doc, obj }
+    fn fields(&self, obj: &ObjId) -> Fields {
+        Fields::of(self.doc, obj)
     }
 
     fn read_trip(&self, obj: &ObjId, id: &str) -> Option<TripRecord> {
@@ -661,17 +661,11 @@ impl Reader<'_> {
         let group = match (f.opt_text("group_leader")?, f.opt_map("group")?) {
             (Some(leader), Some(members)) => {
                 let mut list = Vec::new();
-                for code in self.doc.keys(&members) {
-                    let member: MemberJson = serde_json::from_str(
-                        &Fields {
-                            doc: self.doc,
-                            obj: &members,
-                        }
-                        .text(&code)?,
-                    )
-                    .ok()?;
+                let members = self.fields(&members);
+                for code in members.keys() {
+                    let member: MemberJson = serde_json::from_str(&members.text(code)?).ok()?;
                     list.push(GroupMember {
-                        id: code,
+                        id: code.to_owned(),
                         name: member.name,
                         role: member.role,
                         task: member.task,
@@ -688,12 +682,9 @@ impl Reader<'_> {
             Some(description) => {
                 let mut evidence = Vec::new();
                 if let Some(items) = f.opt_map("evidence")? {
-                    let items_f = Fields {
-                        doc: self.doc,
-                        obj: &items,
-                    };
-                    for item in self.doc.keys(&items) {
-                        let e: EvidenceJson = serde_json::from_str(&items_f.text(&item)?).ok()?;
+                    let items = self.fields(&items);
+                    for item in items.keys() {
+                        let e: EvidenceJson = serde_json::from_str(&items.text(item)?).ok()?;
                         evidence.push(e.into_evidence()?);
                     }
                 }

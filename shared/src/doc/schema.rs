@@ -5,7 +5,7 @@
 use super::key::{DocKey, DocKind, GENESIS_ACTOR, UPGRADE_ACTOR};
 use super::{dossier, party};
 use crate::sync::DocumentId;
-use automerge::{ActorId, AutoCommit, ObjId, ObjType, ROOT, ReadDoc, ScalarValue, Value};
+use automerge::{ActorId, AutoCommit, ObjId, ObjType, ROOT, ReadDoc, ScalarValue, Value, ValueRef};
 use std::collections::BTreeSet;
 
 /// Why changes were refused. The message reaches the peer (and so the person) as the
@@ -146,42 +146,45 @@ fn check_root(key: &DocKey, doc: &AutoCommit) -> Result<(), SchemaError> {
     Ok(())
 }
 
-/// Objects are maps, never replaced or deleted, and never two at one key.
+/// Objects are maps, never replaced or deleted, and never two at one key. Each map is
+/// read in one pass (`map_range`); a key is looked up alone only where it matters (an
+/// object held before, or values written at once).
 fn check_objects(before: &AutoCommit, after: &AutoCommit) -> Result<(), SchemaError> {
     // Every object of `before` keeps its place in `after`.
     let mut stack: Vec<(ObjId, String)> = vec![(ROOT, String::new())];
     while let Some((obj, path)) = stack.pop() {
-        for key in before.keys(&obj) {
-            if let Ok(Some((Value::Object(_), child))) = before.get(&obj, key.as_str()) {
-                let place = format!("{path}/{key}");
-                let now = after.get_all(&obj, key.as_str()).unwrap_or_default();
-                match now.as_slice() {
-                    [(Value::Object(_), same)] if *same == child => {}
-                    [_] | [] => return Err(SchemaError::ObjectReplaced(place)),
-                    _ => return Err(SchemaError::Conflict(place)),
-                }
-                stack.push((child, place));
+        for item in before.map_range(&obj, ..) {
+            if !matches!(item.value, ValueRef::Object(_)) {
+                continue;
             }
+            let (key, child) = (item.key.as_ref(), item.id());
+            let place = format!("{path}/{key}");
+            let now = after.get_all(&obj, key).unwrap_or_default();
+            match now.as_slice() {
+                [(Value::Object(_), same)] if *same == child => {}
+                [_] | [] => return Err(SchemaError::ObjectReplaced(place)),
+                _ => return Err(SchemaError::Conflict(place)),
+            }
+            stack.push((child, place));
         }
     }
     // Every object of `after` is a map, alone at its key.
     let mut stack: Vec<(ObjId, String)> = vec![(ROOT, String::new())];
     while let Some((obj, path)) = stack.pop() {
-        for key in after.keys(&obj) {
-            let values = after.get_all(&obj, key.as_str()).unwrap_or_default();
-            let place = format!("{path}/{key}");
-            let objects = values
-                .iter()
-                .filter(|(v, _)| matches!(v, Value::Object(_)))
-                .count();
-            if objects > 0 && values.len() > 1 {
-                return Err(SchemaError::Conflict(place));
+        for item in after.map_range(&obj, ..) {
+            let key = item.key.as_ref();
+            if item.conflict {
+                let values = after.get_all(&obj, key).unwrap_or_default();
+                if values.iter().any(|(v, _)| matches!(v, Value::Object(_))) {
+                    return Err(SchemaError::Conflict(format!("{path}/{key}")));
+                }
             }
-            if let Some((Value::Object(t), child)) = values.into_iter().next() {
+            if let ValueRef::Object(t) = item.value {
+                let place = format!("{path}/{key}");
                 if t != ObjType::Map {
                     return Err(SchemaError::WrongType(place));
                 }
-                stack.push((child, place));
+                stack.push((item.id(), place));
             }
         }
     }
@@ -200,9 +203,15 @@ fn check_entries(
     for map in key.kind.top_maps() {
         let scalar = party::scalar_map(key.kind, map);
         if let Ok(Some((Value::Object(ObjType::Map), obj))) = after.get(ROOT, *map) {
-            for entry in after.keys(&obj) {
-                let values = after.get_all(&obj, entry.as_str()).unwrap_or_default();
-                if !values.iter().all(|(v, _)| entry_allowed(v, scalar)) {
+            for item in after.map_range(&obj, ..) {
+                let entry = item.key.as_ref();
+                let ok = if item.conflict {
+                    let values = after.get_all(&obj, entry).unwrap_or_default();
+                    values.iter().all(|(v, _)| entry_allowed(v, scalar))
+                } else {
+                    entry_allowed(&item.value.into_value(), scalar)
+                };
+                if !ok {
                     return Err(SchemaError::WrongType(format!("/{map}/{entry}")));
                 }
             }
