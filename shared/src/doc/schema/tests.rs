@@ -136,10 +136,7 @@ fn schema_rules_table() {
         let mut after = base.fork().with_actor(ActorId::from(*b"device-b-0000000"));
         edit(&mut after);
         after.commit_with(CommitOptions::default().with_time(1));
-        for scope in [Scope::Written, Scope::Whole] {
-            let got = check(&id, &mut before, &mut after, scope).map(|_| ());
-            assert_eq!(&got, expected, "{name} ({scope:?})");
-        }
+        assert_both_scopes(&id, &mut before, &mut after, expected, name);
     }
 }
 
@@ -206,10 +203,7 @@ fn concurrent_edits_are_judged_where_they_write() {
         edit_b(&mut b);
         b.commit_with(CommitOptions::default().with_time(1));
         a.merge(&mut b).expect("merge");
-        for scope in [Scope::Written, Scope::Whole] {
-            let got = check(&id, &mut before, &mut a, scope).map(|_| ());
-            assert_eq!(&got, expected, "{name} ({scope:?})");
-        }
+        assert_both_scopes(&id, &mut before, &mut a, expected, name);
     }
 }
 
@@ -250,10 +244,21 @@ fn an_entry_unreadable_before_may_stay_so() {
             .with_actor(ActorId::from(*b"device-b-0000000"));
         edit(&mut after);
         after.commit_with(CommitOptions::default().with_time(2));
-        for scope in [Scope::Written, Scope::Whole] {
-            let got = check(&id, &mut before, &mut after, scope).map(|_| ());
-            assert_eq!(&got, expected, "{name} ({scope:?})");
-        }
+        assert_both_scopes(&id, &mut before, &mut after, expected, name);
+    }
+}
+
+/// Checks `after` against `before` in both scopes; each must give `expected`.
+fn assert_both_scopes(
+    id: &DocumentId,
+    before: &mut AutoCommit,
+    after: &mut AutoCommit,
+    expected: &Result<(), SchemaError>,
+    name: &str,
+) {
+    for scope in [Scope::Written, Scope::Whole] {
+        let got = check(id, before, after, scope).map(|_| ());
+        assert_eq!(&got, expected, "{name} ({scope:?})");
     }
 }
 
@@ -366,12 +371,7 @@ fn party_documents_hold_readable_decisions() {
     let mut merged = b.automerge().clone();
     merged.merge(&mut c.automerge().clone()).expect("merge");
     let mut before = a.automerge().clone();
-    for scope in [Scope::Written, Scope::Whole] {
-        assert!(
-            check(&id, &mut before, &mut merged, scope).is_ok(),
-            "{scope:?}"
-        );
-    }
+    assert_both_scopes(&id, &mut before, &mut merged, &Ok(()), "concurrent grades");
     let view = crate::doc::party::read(&merged, DocKind::DepartmentReview);
     assert_eq!(view.grades.len(), 1);
     assert_eq!(view.grades[0].conflicts.len(), 1);
@@ -401,13 +401,7 @@ fn party_documents_hold_readable_decisions() {
             .with_actor(ActorId::from(*b"head-phone-00004"));
         edit(&mut after);
         after.commit();
-        for scope in [Scope::Written, Scope::Whole] {
-            assert_eq!(
-                check(&id, &mut before, &mut after, scope).map(|_| ()),
-                Err(expected.clone()),
-                "{name} ({scope:?})"
-            );
-        }
+        assert_both_scopes(&id, &mut before, &mut after, &Err(expected.clone()), name);
     }
 }
 
