@@ -420,7 +420,6 @@ impl DocumentStore for Store {
     }
 }
 
-/// Opens the database in WAL mode, synchronous = FULL, migrated.
 /// The index row of a new document (what it is, who made it); kept if already there.
 fn insert_index(conn: &Connection, c: &crate::sync::Created) -> Result<(), StoreError> {
     let now = std::time::SystemTime::now()
@@ -449,6 +448,7 @@ fn insert_index(conn: &Connection, c: &crate::sync::Created) -> Result<(), Store
     Ok(())
 }
 
+/// Opens the database in WAL mode, synchronous = FULL, migrated.
 fn connect(path: &Path) -> Result<Connection, StoreError> {
     let mut conn = Connection::open(path)?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
