@@ -405,95 +405,103 @@ fn party_documents_hold_readable_decisions() {
     }
 }
 
-/// One write a device may make, anywhere the property below points it.
-#[derive(Debug, Clone)]
-enum Write {
-    Scalar(usize, usize, usize),
-    Object(usize, usize, usize),
-    Delete(usize, usize),
-}
+/// Issue 10's property, native only (proptest is not built for wasm32).
+#[cfg(not(target_arch = "wasm32"))]
+mod property {
+    use super::*;
 
-fn arb_write() -> impl proptest::strategy::Strategy<Value = Write> {
-    use proptest::prelude::*;
-    prop_oneof![
-        (0..PLACES.len(), 0..KEYS.len(), 0..5usize).prop_map(|(p, k, v)| Write::Scalar(p, k, v)),
-        (0..PLACES.len(), 0..KEYS.len(), 0..3usize).prop_map(|(p, k, t)| Write::Object(p, k, t)),
-        (0..PLACES.len(), 0..KEYS.len()).prop_map(|(p, k)| Write::Delete(p, k)),
-    ]
-}
+    /// One write a device may make, anywhere the property below points it.
+    #[derive(Debug, Clone)]
+    enum Write {
+        Scalar(usize, usize, usize),
+        Object(usize, usize, usize),
+        Delete(usize, usize),
+    }
 
-const PLACES: &[&[&str]] = &[
-    &[],
-    &["trips"],
-    &["trips", "t1"],
-    &["trips", "t1", "group"],
-    &["trips", "t2"],
-    &["meetings"],
-    &["confirmations"],
-];
-const KEYS: &[&str] = &["t1", "t2", "start", "status", "topic", "group", "date"];
+    fn arb_write() -> impl proptest::strategy::Strategy<Value = Write> {
+        use proptest::prelude::*;
+        prop_oneof![
+            (0..PLACES.len(), 0..KEYS.len(), 0..5usize)
+                .prop_map(|(p, k, v)| Write::Scalar(p, k, v)),
+            (0..PLACES.len(), 0..KEYS.len(), 0..3usize)
+                .prop_map(|(p, k, t)| Write::Object(p, k, t)),
+            (0..PLACES.len(), 0..KEYS.len()).prop_map(|(p, k)| Write::Delete(p, k)),
+        ]
+    }
 
-fn apply_write(doc: &mut AutoCommit, write: &Write) {
-    let place = |doc: &AutoCommit, p: usize| {
-        let mut at = ROOT;
-        for key in PLACES[p] {
-            match doc.get(&at, *key) {
-                Ok(Some((Value::Object(_), o))) => at = o,
-                _ => return None,
+    const PLACES: &[&[&str]] = &[
+        &[],
+        &["trips"],
+        &["trips", "t1"],
+        &["trips", "t1", "group"],
+        &["trips", "t2"],
+        &["meetings"],
+        &["confirmations"],
+    ];
+    const KEYS: &[&str] = &["t1", "t2", "start", "status", "topic", "group", "date"];
+
+    fn apply_write(doc: &mut AutoCommit, write: &Write) {
+        let place = |doc: &AutoCommit, p: usize| {
+            let mut at = ROOT;
+            for key in PLACES[p] {
+                match doc.get(&at, *key) {
+                    Ok(Some((Value::Object(_), o))) => at = o,
+                    _ => return None,
+                }
             }
-        }
-        Some(at)
-    };
-    match *write {
-        Write::Scalar(p, k, v) => {
-            if let Some(at) = place(doc, p) {
-                let value: ScalarValue = match v {
-                    0 => "2027-03-02".into(),
-                    1 => "maybe".into(),
-                    2 => "done".into(),
-                    3 => ScalarValue::Int(1),
-                    _ => ScalarValue::Boolean(true),
-                };
-                let _ = doc.put(&at, KEYS[k], value);
+            Some(at)
+        };
+        match *write {
+            Write::Scalar(p, k, v) => {
+                if let Some(at) = place(doc, p) {
+                    let value: ScalarValue = match v {
+                        0 => "2027-03-02".into(),
+                        1 => "maybe".into(),
+                        2 => "done".into(),
+                        3 => ScalarValue::Int(1),
+                        _ => ScalarValue::Boolean(true),
+                    };
+                    let _ = doc.put(&at, KEYS[k], value);
+                }
             }
-        }
-        Write::Object(p, k, t) => {
-            if let Some(at) = place(doc, p) {
-                let t = [ObjType::Map, ObjType::List, ObjType::Text][t];
-                let _ = doc.put_object(&at, KEYS[k], t);
+            Write::Object(p, k, t) => {
+                if let Some(at) = place(doc, p) {
+                    let t = [ObjType::Map, ObjType::List, ObjType::Text][t];
+                    let _ = doc.put_object(&at, KEYS[k], t);
+                }
             }
-        }
-        Write::Delete(p, k) => {
-            if let Some(at) = place(doc, p) {
-                let _ = doc.delete(&at, KEYS[k]);
+            Write::Delete(p, k) => {
+                if let Some(at) = place(doc, p) {
+                    let _ = doc.delete(&at, KEYS[k]);
+                }
             }
         }
     }
-}
 
-proptest::proptest! {
-    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(300))]
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(300))]
 
-    /// Issue 10: whatever two devices write to a held dossier, checked where they wrote,
-    /// is kept or refused as the whole check keeps or refuses it.
-    #[test]
-    fn checking_where_changes_write_agrees_with_the_whole_check(
-        a in proptest::collection::vec(arb_write(), 0..4),
-        b in proptest::collection::vec(arb_write(), 0..4),
-    ) {
-        let id = key("KG-0123").document_id();
-        let mut before = with_trip();
-        let mut one = before.fork().with_actor(ActorId::from(*b"device-b-0000000"));
-        let mut two = before.fork().with_actor(ActorId::from(*b"device-c-0000000"));
-        for (doc, writes) in [(&mut one, &a), (&mut two, &b)] {
-            for w in writes {
-                apply_write(doc, w);
+        /// Issue 10: whatever two devices write to a held dossier, checked where they wrote,
+        /// is kept or refused as the whole check keeps or refuses it.
+        #[test]
+        fn checking_where_changes_write_agrees_with_the_whole_check(
+            a in proptest::collection::vec(arb_write(), 0..4),
+            b in proptest::collection::vec(arb_write(), 0..4),
+        ) {
+            let id = key("KG-0123").document_id();
+            let mut before = with_trip();
+            let mut one = before.fork().with_actor(ActorId::from(*b"device-b-0000000"));
+            let mut two = before.fork().with_actor(ActorId::from(*b"device-c-0000000"));
+            for (doc, writes) in [(&mut one, &a), (&mut two, &b)] {
+                for w in writes {
+                    apply_write(doc, w);
+                }
+                doc.commit_with(CommitOptions::default().with_time(1));
             }
-            doc.commit_with(CommitOptions::default().with_time(1));
+            one.merge(&mut two).expect("merge");
+            let written = check(&id, &mut before, &mut one, Scope::Written).map(|_| ());
+            let whole = check(&id, &mut before, &mut one, Scope::Whole).map(|_| ());
+            proptest::prop_assert_eq!(written.is_ok(), whole.is_ok(), "{:?} / {:?}", written, whole);
         }
-        one.merge(&mut two).expect("merge");
-        let written = check(&id, &mut before, &mut one, Scope::Written).map(|_| ());
-        let whole = check(&id, &mut before, &mut one, Scope::Whole).map(|_| ());
-        proptest::prop_assert_eq!(written.is_ok(), whole.is_ok(), "{:?} / {:?}", written, whole);
     }
 }
