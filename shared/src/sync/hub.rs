@@ -254,12 +254,7 @@ pub struct SyncHub<A: Access> {
     actions: VecDeque<Action>,
 }
 
-/// A copy of `doc` without the room automerge's columns keep to grow after a load or an
-/// applied change: a dossier of one trip takes 17 KiB loaded and 18–24 KiB after its
-/// changes are applied, 9–12 KiB as a clone, and a server holds thousands.
-pub fn without_slack(doc: &AutoCommit) -> AutoCommit {
-    doc.clone()
-}
+pub use memory::without_slack;
 
 impl<A: Access> SyncHub<A> {
     pub fn new(me: PeerId, metadata: PeerMetadata, access: A) -> Self {

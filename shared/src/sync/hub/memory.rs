@@ -3,7 +3,16 @@
 
 use std::collections::BTreeSet;
 
+use automerge::AutoCommit;
+
 use super::{Access, Action, ConnectionId, DocumentId, ProtocolError, Slot, SyncHub};
+
+/// A copy of `doc` without the room automerge's columns keep to grow after a load or an
+/// applied change: a dossier of one trip takes 17 KiB loaded and 18–24 KiB after its
+/// changes are applied, 9–12 KiB as a clone, and a server holds thousands.
+pub fn without_slack(doc: &AutoCommit) -> AutoCommit {
+    doc.clone()
+}
 
 impl<A: Access> SyncHub<A> {
     /// Documents in memory, loaded or loading.
