@@ -5,6 +5,9 @@
 //! per document; a chunk is on disk (synchronous = FULL) before the call that wrote it
 //! returns. Chunks are only appended, except that [`DocumentStore::compact`] replaces a
 //! prefix of them with one full save.
+//!
+//! Two connections: one writes (group commits, compaction, the directory), the other
+//! only loads documents, so a load never waits behind a commit's fsync.
 
 use rusqlite::{Connection, params};
 use shared::doc::{CadreCode, DocKey, DocKind};
@@ -144,6 +147,11 @@ pub struct Store {
     turn: Arc<tokio::sync::Semaphore>,
     /// Chunks waiting for the next group commit (issue 10).
     appends: Arc<Appends>,
+    /// A second connection, for loading documents: under WAL a reader sees the last
+    /// commit without waiting for the writer, so a document loads while a group commit
+    /// syncs to disk (issue 10: every new document's first message waited for one).
+    reader: Arc<Mutex<Connection>>,
+    read_turn: Arc<tokio::sync::Semaphore>,
     pub path: PathBuf,
 }
 
@@ -159,10 +167,13 @@ impl Store {
 
     pub fn open(path: &Path) -> Result<Store, StoreError> {
         let conn = connect(path)?;
+        let reader = connect_reader(path)?;
         Ok(Store {
             conn: Arc::new(Mutex::new(conn)),
             turn: Arc::new(tokio::sync::Semaphore::new(1)),
             appends: Arc::default(),
+            reader: Arc::new(Mutex::new(reader)),
+            read_turn: Arc::new(tokio::sync::Semaphore::new(1)),
             path: path.to_owned(),
         })
     }
@@ -171,6 +182,12 @@ impl Store {
     /// failing after the file is fixed) and proves it takes a write. Issue 10.
     pub async fn recover(&self) -> Result<(), StoreError> {
         let path = self.path.clone();
+        let reopened = path.clone();
+        self.read(move |c| {
+            *c = connect_reader(&reopened)?;
+            Ok(())
+        })
+        .await?;
         self.with(move |c| {
             *c = connect(&path)?;
             let now = std::time::SystemTime::now()
@@ -192,22 +209,16 @@ impl Store {
         T: Send + 'static,
         F: FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
     {
-        let turn = self
-            .turn
-            .clone()
-            .acquire_owned()
-            .await
-            .map_err(|e| StoreError::Worker(e.to_string()))?;
-        let conn = self.conn.clone();
-        tokio::task::spawn_blocking(move || {
-            let _turn = turn;
-            let mut conn = conn
-                .lock()
-                .map_err(|_| StoreError::Worker("lock poisoned".into()))?;
-            f(&mut conn)
-        })
-        .await
-        .map_err(|e| StoreError::Worker(e.to_string()))?
+        on_connection(&self.turn, &self.conn, f).await
+    }
+
+    /// Runs `f` on the reading connection off the async runtime.
+    async fn read<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
+    {
+        on_connection(&self.read_turn, &self.reader, f).await
     }
 
     /// Runs `f` on the connection on this thread: for start-up and the command line, never
@@ -243,7 +254,7 @@ impl Store {
     /// Every chunk of a document, concatenated in order (a valid Automerge byte stream).
     pub async fn load(&self, doc_id: &str) -> Result<Option<Stored>, StoreError> {
         let doc_id = doc_id.to_owned();
-        self.with(move |c| {
+        self.read(move |c| {
             let mut stmt =
                 c.prepare_cached("SELECT seq, data FROM chunks WHERE doc_id = ?1 ORDER BY seq")?;
             let mut rows = stmt.query([&doc_id])?;
@@ -364,7 +375,7 @@ impl Store {
     /// How many chunks a document has (diagnostics, tests).
     pub async fn chunk_count(&self, doc_id: &str) -> Result<u64, StoreError> {
         let doc_id = doc_id.to_owned();
-        self.with(move |c| {
+        self.read(move |c| {
             Ok(c.query_row(
                 "SELECT count(*) FROM chunks WHERE doc_id = ?1",
                 [&doc_id],
@@ -448,6 +459,33 @@ fn insert_index(conn: &Connection, c: &crate::sync::Created) -> Result<(), Store
     Ok(())
 }
 
+/// Runs `f` on `conn` on a blocking thread, once `turn` lets it ([`Store::turn`]).
+async fn on_connection<T, F>(
+    turn: &Arc<tokio::sync::Semaphore>,
+    conn: &Arc<Mutex<Connection>>,
+    f: F,
+) -> Result<T, StoreError>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
+{
+    let turn = turn
+        .clone()
+        .acquire_owned()
+        .await
+        .map_err(|e| StoreError::Worker(e.to_string()))?;
+    let conn = conn.clone();
+    tokio::task::spawn_blocking(move || {
+        let _turn = turn;
+        let mut conn = conn
+            .lock()
+            .map_err(|_| StoreError::Worker("lock poisoned".into()))?;
+        f(&mut conn)
+    })
+    .await
+    .map_err(|e| StoreError::Worker(e.to_string()))?
+}
+
 /// Opens the database in WAL mode, synchronous = FULL, migrated.
 fn connect(path: &Path) -> Result<Connection, StoreError> {
     let mut conn = Connection::open(path)?;
@@ -455,6 +493,15 @@ fn connect(path: &Path) -> Result<Connection, StoreError> {
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
     migrate(&mut conn)?;
+    Ok(conn)
+}
+
+/// Opens the reading connection of a database [`connect`] opened (and migrated): it may
+/// not write.
+fn connect_reader(path: &Path) -> Result<Connection, StoreError> {
+    let conn = Connection::open(path)?;
+    conn.pragma_update(None, "query_only", true)?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
     Ok(conn)
 }
 
@@ -513,6 +560,45 @@ mod tests {
                 .expect("append"),
             Appended { seq: 2, chunks: 3 }
         );
+    }
+
+    /// Issue 10: a document loads while the writer is busy (a group commit syncing to
+    /// disk holds the writing connection), and it sees every chunk committed before.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_load_does_not_wait_for_the_writer() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::open_in(dir.path()).expect("open");
+        store
+            .append_chunk("doc", b"abc".to_vec())
+            .await
+            .expect("append");
+        // Another thread holds the writing connection until told to let go.
+        let writer = store.conn.clone();
+        let (held, release) = (std::sync::mpsc::channel(), std::sync::mpsc::channel::<()>());
+        let holder = std::thread::spawn(move || {
+            let _busy = writer.lock();
+            let _ = held.0.send(());
+            let _ = release.1.recv();
+        });
+        held.1.recv().expect("the writing connection held");
+        let loaded = tokio::time::timeout(std::time::Duration::from_secs(30), store.load("doc"))
+            .await
+            .expect("the load waited for the writer")
+            .expect("load");
+        let _ = release.0.send(());
+        holder.join().expect("the holder");
+        assert_eq!(
+            loaded,
+            Some(Stored {
+                bytes: b"abc".to_vec(),
+                last_seq: 0
+            })
+        );
+        // The reading connection writes nothing.
+        let refused = store
+            .read(|c| Ok(c.execute("DELETE FROM chunks", [])?))
+            .await;
+        assert!(refused.is_err(), "{refused:?}");
     }
 
     fn text(doc: &AutoCommit, key: &str) -> Option<String> {
