@@ -5,10 +5,12 @@ use super::code::{CadreCode, valid_id, valid_province};
 use crate::sync::DocumentId;
 use automerge::transaction::{CommitOptions, Transactable};
 use automerge::{
-    ActorId, AutoCommit, Change, ChangeHash, ObjType, ROOT, ReadDoc, ScalarValue, Value,
+    ActorId, AutoCommit, Change, ChangeHash, ExpandedChange, ObjType, ROOT, ReadDoc, ScalarValue,
+    Value, legacy,
 };
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use std::sync::OnceLock;
 
 /// The actor of every document's first change. With a fixed actor and time, every device
 /// that creates "the same" document offline writes byte-identical first changes, so their
@@ -280,22 +282,33 @@ impl DocKey {
         doc
     }
 
+    /// The root fields the genesis change writes, in order.
+    fn genesis_fields(&self) -> Vec<(&'static str, ScalarValue)> {
+        let dossier = self.kind == DocKind::CadreDossier;
+        let mut fields = vec![
+            ("schema", ScalarValue::Uint(if dossier { 1 } else { 2 })),
+            ("kind", ScalarValue::from(self.kind.as_str())),
+        ];
+        if !dossier {
+            fields.push(("province", ScalarValue::from(self.province.as_str())));
+            if let Some(field) = self.kind.scope_field() {
+                fields.push((field, ScalarValue::from(self.scope.as_str())));
+            }
+        }
+        fields.push(("cadre", ScalarValue::from(self.cadre.as_str())));
+        fields.push(("year", ScalarValue::Int(i64::from(self.year))));
+        fields
+    }
+
     /// The first change alone, as schema 1 wrote it for a dossier.
     fn genesis_doc(&self) -> AutoCommit {
         let mut doc = AutoCommit::new().with_actor(ActorId::from(GENESIS_ACTOR));
         // Puts on a fresh document cannot fail; if they ever did, the key check on load
         // would refuse the document.
         let dossier = self.kind == DocKind::CadreDossier;
-        let _ = doc.put(ROOT, "schema", if dossier { 1u64 } else { 2u64 });
-        let _ = doc.put(ROOT, "kind", self.kind.as_str());
-        if !dossier {
-            let _ = doc.put(ROOT, "province", self.province.as_str());
-            if let Some(field) = self.kind.scope_field() {
-                let _ = doc.put(ROOT, field, self.scope.as_str());
-            }
+        for (field, value) in self.genesis_fields() {
+            let _ = doc.put(ROOT, field, value);
         }
-        let _ = doc.put(ROOT, "cadre", self.cadre.as_str());
-        let _ = doc.put(ROOT, "year", i64::from(self.year));
         let maps: &[&str] = if dossier {
             &["trips"]
         } else {
@@ -339,11 +352,71 @@ impl DocKey {
     /// Hashes of the changes only [`genesis`](Self::genesis) may write: the genesis and,
     /// for a dossier, the upgrade. (Each commit on a linear history is the one head.)
     pub fn first_changes(&self) -> Vec<ChangeHash> {
+        match FirstChanges::of(self.kind) {
+            Some(template) => template.hashes(self),
+            None => self.first_changes_committed(),
+        }
+    }
+
+    /// [`first_changes`](Self::first_changes) the slow way: made on a document of their
+    /// own, as [`genesis`](Self::genesis) makes them.
+    fn first_changes_committed(&self) -> Vec<ChangeHash> {
         let mut doc = self.genesis_doc();
         let mut hashes = doc.get_heads();
         if self.kind == DocKind::CadreDossier {
             self.upgrade_in_place(&mut doc);
             hashes.extend(doc.get_heads());
+        }
+        hashes
+    }
+}
+
+/// A kind's first changes as automerge encodes them, taken once from a document made by
+/// [`DocKey::genesis`]: from key to key only the fields' values (and so the upgrade's
+/// dependency) differ. Encoding a change from them costs a tenth of committing it on a
+/// document of its own, and the server checks the first changes of every new document.
+struct FirstChanges {
+    genesis: ExpandedChange,
+    upgrade: Option<ExpandedChange>,
+}
+
+impl FirstChanges {
+    fn of(kind: DocKind) -> Option<&'static FirstChanges> {
+        static TEMPLATES: OnceLock<Vec<Option<FirstChanges>>> = OnceLock::new();
+        let all = TEMPLATES.get_or_init(|| DocKind::ALL.into_iter().map(Self::made).collect());
+        let index = DocKind::ALL.iter().position(|k| *k == kind)?;
+        all.get(index)?.as_ref()
+    }
+
+    fn made(kind: DocKind) -> Option<FirstChanges> {
+        let cadre = CadreCode::parse("KG-1").ok()?;
+        let key = DocKey::party(kind, "KG", "mau", cadre, 2026).ok()?;
+        let mut doc = key.genesis(ActorId::from(GENESIS_ACTOR));
+        let mut changes = doc.get_changes(&[]).into_iter().map(|c| c.decode());
+        let template = FirstChanges {
+            genesis: changes.next()?,
+            upgrade: changes.next(),
+        };
+        // Only if re-encoding gives back what the document holds.
+        (template.hashes(&key) == key.first_changes_committed()).then_some(template)
+    }
+
+    fn hashes(&self, key: &DocKey) -> Vec<ChangeHash> {
+        let fields = key.genesis_fields();
+        let mut genesis = self.genesis.clone();
+        for op in &mut genesis.operations {
+            if let (legacy::Key::Map(name), legacy::OpType::Put(value)) = (&op.key, &mut op.action)
+                && let Some((_, field)) = fields.iter().find(|(f, _)| name.as_str() == *f)
+            {
+                *value = field.clone();
+            }
+        }
+        let genesis = Change::from(genesis).hash();
+        let mut hashes = vec![genesis];
+        if let Some(upgrade) = &self.upgrade {
+            let mut upgrade = upgrade.clone();
+            upgrade.deps = vec![genesis];
+            hashes.push(Change::from(upgrade).hash());
         }
         hashes
     }
@@ -463,6 +536,28 @@ mod tests {
                         Ok(Some((Value::Object(ObjType::Map), _)))
                     ),
                     "{kind:?} {map}"
+                );
+            }
+        }
+    }
+
+    /// Issue 10: the first changes encoded from a kind's template are the ones a
+    /// document of their own commits, whatever the fields' values and lengths.
+    #[test]
+    fn first_changes_from_the_template_are_the_committed_ones() {
+        let keys = [
+            ("KG", "x", "KG-9", 2000),
+            ("TN", "phuong-tan-ninh-khu-pho-3", "TN-123456", 2100),
+            ("HCM", "a-1", "HCM-42", 2027),
+        ];
+        for kind in DocKind::ALL {
+            assert!(FirstChanges::of(kind).is_some(), "{kind:?} has no template");
+            for (province, scope, cadre, year) in keys {
+                let key = DocKey::party(kind, province, scope, code(cadre), year).expect("key");
+                assert_eq!(
+                    key.first_changes(),
+                    key.first_changes_committed(),
+                    "{kind:?} {province} {scope} {cadre} {year}"
                 );
             }
         }
