@@ -81,31 +81,21 @@ impl Reader<'_> {
         out.trips.sort_by(|a, b| {
             (b.trip.start, b.created_at, b.id()).cmp(&(a.trip.start, a.created_at, a.id()))
         });
-        if let Ok(subs) = self.map("registrations") {
-            for id in self.doc.keys(&subs) {
-                match self
-                    .entry(&subs, &id)
-                    .and_then(|obj| self.read_submission(&obj, &id))
-                {
-                    Some(s) => out.submissions.push(s),
-                    None => out.unreadable.push(format!("registrations/{id}")),
-                }
-            }
-        }
+        self.read_entries(
+            "registrations",
+            Self::read_submission,
+            &mut out.submissions,
+            &mut out.unreadable,
+        );
         out.submissions.sort_by(|a, b| {
             (a.submitted_on, a.created_at, &a.id).cmp(&(b.submitted_on, b.created_at, &b.id))
         });
-        if let Ok(meetings) = self.map("meetings") {
-            for id in self.doc.keys(&meetings) {
-                match self
-                    .entry(&meetings, &id)
-                    .and_then(|obj| self.read_meeting(&obj, &id))
-                {
-                    Some(m) => out.meetings.push(m),
-                    None => out.unreadable.push(format!("meetings/{id}")),
-                }
-            }
-        }
+        self.read_entries(
+            "meetings",
+            Self::read_meeting,
+            &mut out.meetings,
+            &mut out.unreadable,
+        );
         out.meetings.sort_by(|a, b| {
             (b.meeting.date, b.created_at, &b.meeting.id).cmp(&(
                 a.meeting.date,
@@ -117,6 +107,24 @@ impl Reader<'_> {
     }
 
     /// The one map at `parent[key]`; `None` if it is not one map.
+    /// Every entry of the top-level map `name` that `read` makes sense of goes to `into`,
+    /// the others to `unreadable` (as `name/id`). A missing map holds nothing.
+    fn read_entries<T>(
+        &self,
+        name: &str,
+        read: fn(&Self, &ObjId, &str) -> Option<T>,
+        into: &mut Vec<T>,
+        unreadable: &mut Vec<String>,
+    ) {
+        let Ok(map) = self.map(name) else { return };
+        for id in self.doc.keys(&map) {
+            match self.entry(&map, &id).and_then(|obj| read(self, &obj, &id)) {
+                Some(entry) => into.push(entry),
+                None => unreadable.push(format!("{name}/{id}")),
+            }
+        }
+    }
+
     pub(super) fn entry(&self, parent: &ObjId, key: &str) -> Option<ObjId> {
         match self.doc.get(parent, key).ok()?? {
             (Value::Object(ObjType::Map), obj) => Some(obj),
