@@ -5,12 +5,13 @@ use super::code::{CadreCode, valid_id, valid_province};
 use crate::sync::DocumentId;
 use automerge::transaction::{CommitOptions, Transactable};
 use automerge::{
-    ActorId, AutoCommit, Change, ChangeHash, ExpandedChange, ObjType, ROOT, ReadDoc, ScalarValue,
-    Value, legacy,
+    ActorId, AutoCommit, Change, ChangeHash, ObjType, ROOT, ReadDoc, ScalarValue, Value,
 };
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use std::sync::OnceLock;
+
+mod first;
+use first::FirstChanges;
 
 /// The actor of every document's first change. With a fixed actor and time, every device
 /// that creates "the same" document offline writes byte-identical first changes, so their
@@ -366,57 +367,6 @@ impl DocKey {
         if self.kind == DocKind::CadreDossier {
             self.upgrade_in_place(&mut doc);
             hashes.extend(doc.get_heads());
-        }
-        hashes
-    }
-}
-
-/// A kind's first changes as automerge encodes them, taken once from a document made by
-/// [`DocKey::genesis`]: from key to key only the fields' values (and so the upgrade's
-/// dependency) differ. Encoding a change from them costs a tenth of committing it on a
-/// document of its own, and the server checks the first changes of every new document.
-struct FirstChanges {
-    genesis: ExpandedChange,
-    upgrade: Option<ExpandedChange>,
-}
-
-impl FirstChanges {
-    fn of(kind: DocKind) -> Option<&'static FirstChanges> {
-        static TEMPLATES: OnceLock<Vec<Option<FirstChanges>>> = OnceLock::new();
-        let all = TEMPLATES.get_or_init(|| DocKind::ALL.into_iter().map(Self::made).collect());
-        let index = DocKind::ALL.iter().position(|k| *k == kind)?;
-        all.get(index)?.as_ref()
-    }
-
-    fn made(kind: DocKind) -> Option<FirstChanges> {
-        let cadre = CadreCode::parse("KG-1").ok()?;
-        let key = DocKey::party(kind, "KG", "mau", cadre, 2026).ok()?;
-        let mut doc = key.genesis(ActorId::from(GENESIS_ACTOR));
-        let mut changes = doc.get_changes(&[]).into_iter().map(|c| c.decode());
-        let template = FirstChanges {
-            genesis: changes.next()?,
-            upgrade: changes.next(),
-        };
-        // Only if re-encoding gives back what the document holds.
-        (template.hashes(&key) == key.first_changes_committed()).then_some(template)
-    }
-
-    fn hashes(&self, key: &DocKey) -> Vec<ChangeHash> {
-        let fields = key.genesis_fields();
-        let mut genesis = self.genesis.clone();
-        for op in &mut genesis.operations {
-            if let (legacy::Key::Map(name), legacy::OpType::Put(value)) = (&op.key, &mut op.action)
-                && let Some((_, field)) = fields.iter().find(|(f, _)| name.as_str() == *f)
-            {
-                *value = field.clone();
-            }
-        }
-        let genesis = Change::from(genesis).hash();
-        let mut hashes = vec![genesis];
-        if let Some(upgrade) = &self.upgrade {
-            let mut upgrade = upgrade.clone();
-            upgrade.deps = vec![genesis];
-            hashes.push(Change::from(upgrade).hash());
         }
         hashes
     }
