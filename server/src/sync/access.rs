@@ -7,7 +7,7 @@ use shared::directory::Directory;
 use shared::doc::DocKey;
 use shared::doc::schema::check_update;
 use shared::sync::{Access, DocumentId, Permission, Refusal};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, RwLock};
 
 use automerge::AutoCommit;
@@ -34,22 +34,32 @@ pub struct SyncIdentity {
 }
 
 /// What the server knows a document is, by id: its key. Documents enter it when their
-/// first changes pass the checks (or, for documents stored before the index existed,
-/// when the server starts).
+/// first changes pass the checks, before their first chunk is stored (or, for documents
+/// stored before the index existed, when the server starts). So a document neither here
+/// nor among the stored ones that say nothing of themselves is not in the store.
 #[derive(Clone, Default)]
 pub struct DocIndex {
     inner: Arc<RwLock<HashMap<DocumentId, DocKey>>>,
+    /// Stored documents left unindexed at start (they do not say what they are).
+    unknown: Arc<HashSet<DocumentId>>,
 }
 
 impl DocIndex {
     pub fn new(entries: impl IntoIterator<Item = (DocumentId, DocKey)>) -> DocIndex {
         DocIndex {
             inner: Arc::new(RwLock::new(entries.into_iter().collect())),
+            unknown: Arc::default(),
         }
     }
 
     pub fn get(&self, id: &DocumentId) -> Option<DocKey> {
         self.inner.read().ok()?.get(id).cloned()
+    }
+
+    /// May the store hold `id`? Only if it is indexed or was left unindexed at start;
+    /// when unsure (a poisoned lock), yes.
+    pub fn may_be_stored(&self, id: &DocumentId) -> bool {
+        self.unknown.contains(id) || self.inner.read().map_or(true, |m| m.contains_key(id))
     }
 
     fn insert(&self, id: DocumentId, key: DocKey) {
@@ -180,6 +190,7 @@ impl<D: Directories> Access for ServerAccess<D> {
 /// existed (issue 4's dossiers): each is read once, and indexed if it says what it is and
 /// its id matches. A document that does not stays unknown: nobody can read it.
 pub async fn open_index(store: &crate::store::Store) -> Result<DocIndex, crate::store::StoreError> {
+    let mut unknown = HashSet::new();
     for id in store.unindexed_documents().await? {
         let Ok(document) = id.parse::<DocumentId>() else {
             continue;
@@ -193,6 +204,7 @@ pub async fn open_index(store: &crate::store::Store) -> Result<DocIndex, crate::
             .filter(|key| key.document_id() == document)
         else {
             tracing::warn!(%id, "a stored document does not say what it is: left unindexed");
+            unknown.insert(document);
             continue;
         };
         store
@@ -204,5 +216,39 @@ pub async fn open_index(store: &crate::store::Store) -> Result<DocIndex, crate::
             })
             .await?;
     }
-    Ok(DocIndex::new(store.load_index().await?))
+    let mut index = DocIndex::new(store.load_index().await?);
+    index.unknown = Arc::new(unknown);
+    Ok(index)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use shared::doc::CadreCode;
+
+    /// Issue 10: the index answers "not stored" without reading the store, so it must know
+    /// every stored document, including one that says nothing of itself.
+    #[tokio::test]
+    async fn the_index_knows_every_stored_document() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = crate::store::Store::open_in(dir.path()).expect("open");
+        let cadre = CadreCode::parse("KG-0123").expect("code");
+        let key = DocKey::dossier(cadre, 2026);
+        let dossier = key.document_id();
+        let saved = key.genesis(automerge::ActorId::random()).save();
+        let garbage = DocumentId::from_bytes([7; 16]);
+        for (id, bytes) in [(dossier, saved), (garbage, b"not automerge".to_vec())] {
+            store
+                .append_chunk(&id.to_string(), bytes)
+                .await
+                .expect("append");
+        }
+
+        let index = open_index(&store).await.expect("index");
+        assert_eq!(index.get(&dossier), Some(key), "indexed at start");
+        assert_eq!(index.get(&garbage), None, "says nothing of itself");
+        assert!(index.may_be_stored(&dossier));
+        assert!(index.may_be_stored(&garbage), "stored all the same");
+        assert!(!index.may_be_stored(&DocumentId::from_bytes([8; 16])));
+    }
 }

@@ -135,6 +135,11 @@ pub(super) enum Note {
 /// to those switches under `bench-sync`). Cost follows operations more than compressed
 /// bytes: a year of 60 trips is about 5 KB stored and takes some 10 ms to update, so it
 /// gets a thread of its own.
+///
+/// The same line decides what stays in memory between changes: a document under it loads
+/// again in well under a millisecond, yet takes 5–9 KiB loaded, so once its followers
+/// hold what the server holds it leaves memory (issue 10: `bench-sync` 100×50 peaked at
+/// 78–83 MiB rather than 105–114).
 const INLINE_WORK_BYTES: u64 = 2 * 1024;
 
 /// Runs `work`, automerge work on about `bytes` bytes of document and message. Heavy work
@@ -275,21 +280,30 @@ impl<S: DocumentStore, R: ServerRules> DocShell<S, R> {
                 let bytes = self.held() + cost as u64;
                 cpu(bytes, || self.hub.handle_message(connection, message));
                 self.execute(Some(connection)).await;
+                // A small document costs more to keep than to load again: once every
+                // follower holds what memory holds, it waits on disk for the next message.
+                if self.held() < INLINE_WORK_BYTES && self.hub.settled(&self.document) {
+                    self.hibernate();
+                }
             }
             DocEvent::Closed { connection } => {
                 self.hub.closed(connection);
                 self.peers.remove(&connection);
             }
             // Every Persist queued so far has run: nothing of it is only in memory.
-            DocEvent::Hibernate => {
-                if self.hub.hibernate(&self.document) {
-                    self.last_seq = None;
-                    self.size = 0;
-                }
-            }
+            DocEvent::Hibernate => self.hibernate(),
             DocEvent::Barrier(done) => {
                 let _ = done.send(());
             }
+        }
+    }
+
+    /// Drops the document from memory, its followers' sync states kept; the next message
+    /// loads it again. Only between events: every `Persist` so far has run.
+    fn hibernate(&mut self) {
+        if self.hub.hibernate(&self.document) {
+            self.last_seq = None;
+            self.size = 0;
         }
     }
 
@@ -374,7 +388,13 @@ impl<S: DocumentStore, R: ServerRules> DocShell<S, R> {
                     }
                 }
                 Action::Load { document } => {
-                    match load(&*self.shared.store, &document).await {
+                    // A document being brought into being: nothing to read.
+                    let stored = if self.shared.rules.may_be_stored(&document) {
+                        load(&*self.shared.store, &document).await
+                    } else {
+                        Ok(None)
+                    };
+                    match stored {
                         Ok(stored) => {
                             let (doc, last_seq, size) = match stored {
                                 Some((doc, last_seq, size)) => (Some(doc), last_seq, size),

@@ -72,11 +72,21 @@ pub trait ServerRules: Access<Identity = SyncIdentity> + Send + Sync + 'static {
     /// The documents among `document` that came into being since the last call (each
     /// document's actor asks for its own only).
     fn take_created_of(&self, document: &DocumentId) -> Vec<Created>;
+
+    /// May the store hold `document`? When not, its load is answered "absent" without
+    /// reading the store: every new document's first message needs that answer.
+    fn may_be_stored(&self, _document: &DocumentId) -> bool {
+        true
+    }
 }
 
 impl<D: Directories> ServerRules for ServerAccess<D> {
     fn take_created_of(&self, document: &DocumentId) -> Vec<Created> {
         ServerAccess::take_created_of(self, document)
+    }
+
+    fn may_be_stored(&self, document: &DocumentId) -> bool {
+        self.index().may_be_stored(document)
     }
 }
 

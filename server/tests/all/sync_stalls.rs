@@ -156,7 +156,16 @@ async fn issue_10_a_client_flooding_a_busy_document_is_refused_and_others_keep_s
     })
     .await?;
     let mut other = f.connect().await?;
-    let id = other.create(|doc| put_text(doc, "note", "trước"))?;
+    // Large enough to stay in memory between changes: loads stall below.
+    let id = other.create(|doc| {
+        put_text(doc, "note", "trước")?;
+        doc.put(
+            ROOT,
+            "pad",
+            automerge::ScalarValue::Bytes(noise(4 * 1024, 5)),
+        )
+        .map(|_| ())
+    })?;
     other.wait_synced(id).await?;
 
     // Loads stall: the flooded document's actor waits on the first message's load.

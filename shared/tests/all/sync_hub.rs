@@ -998,3 +998,37 @@ fn issue_10_a_hibernated_document_reloads_and_still_relays_to_its_followers() {
     let stored = AutoCommit::load(&net.stored[&DOC]).expect("stored chunks load");
     assert_eq!(text(&stored, "trip").as_deref(), Some("Xã Hòa Bình"));
 }
+
+/// Issue 10: a server may leave a small document on disk once it is settled: every
+/// follower has said it holds exactly what the server holds, and been told so.
+#[test]
+fn issue_10_a_document_is_settled_once_every_follower_holds_what_the_server_holds() {
+    let mut net = Net::new(2);
+    net.connect(0, Who::Cadre);
+    net.connect(1, Who::Cadre);
+    assert!(!net.server.settled(&DOC), "not in memory");
+    net.clients[0].insert_document(DOC, doc_with("title", "Chi đoàn A"));
+    net.pump();
+    assert!(net.server.settled(&DOC), "its creator holds what it sent");
+    net.clients[1].request(DOC);
+    net.pump();
+    assert!(net.server.settled(&DOC), "both followers hold it");
+
+    // Client 1's link loses every frame: the change does not reach it.
+    net.online[1] = false;
+    let doc = net.clients[0].document_mut(&DOC).expect("document");
+    doc.put(ROOT, "trip", "Xã Hòa Bình").expect("put");
+    net.clients[0].local_change(DOC);
+    net.pump();
+    assert!(
+        !net.server.settled(&DOC),
+        "client 1 has not said it holds the change"
+    );
+    net.server.closed(ConnectionId(1));
+    assert!(net.server.settled(&DOC), "the one follower left holds it");
+    net.server.closed(ConnectionId(0));
+    assert!(
+        !net.server.settled(&DOC),
+        "followed by nobody: idle, not settled"
+    );
+}

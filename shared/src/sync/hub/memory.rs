@@ -52,6 +52,38 @@ impl<A: Access> SyncHub<A> {
         true
     }
 
+    /// Is `document` loaded, followed, and every follower known to hold exactly what we
+    /// hold, with nothing left for us to say? Then no sync message about it is due until
+    /// a peer sends one: a server may [`hibernate`](Self::hibernate) it at no cost to the
+    /// sync but the next load.
+    pub fn settled(&mut self, document: &DocumentId) -> bool {
+        let Some(Slot::Ready(doc)) = self.documents.get_mut(document) else {
+            return false;
+        };
+        let mut heads = doc.get_heads();
+        heads.sort_unstable();
+        let same = |theirs: &[automerge::ChangeHash]| {
+            let mut theirs = theirs.to_vec();
+            theirs.sort_unstable();
+            theirs == heads
+        };
+        let mut followers = 0;
+        for conn in self.connections.values() {
+            if conn.announces_later() {
+                return false;
+            }
+            let Some(peer) = conn.documents.get(document) else {
+                continue;
+            };
+            followers += 1;
+            let state = &peer.state;
+            if !state.their_heads.as_deref().is_some_and(same) || !same(&state.last_sent_heads) {
+                return false;
+            }
+        }
+        followers > 0
+    }
+
     /// Loaded documents no connection follows: [`unload`](Self::unload) would drop them.
     /// Scans everything; shells call [`evict_idle`](Self::evict_idle) instead.
     pub fn idle_documents(&self) -> Vec<DocumentId> {
