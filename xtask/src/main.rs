@@ -52,6 +52,7 @@ fn main() -> Result<()> {
 
 /// Builds the front end (WebAssembly + JS glue) and stages the site in `target/site`.
 fn dist(release: bool) -> Result<PathBuf> {
+    tools::ensure_c_build_tools()?;
     tools::ensure_wasm_target()?;
     if release {
         tools::ensure_node_tools()?;

@@ -44,6 +44,12 @@ pub fn cargo() -> Command {
     Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
 }
 
+/// A C compiler and `make`: SQLite (rusqlite's bundled build) and jemalloc, the server's
+/// allocator, are built from C sources.
+pub fn ensure_c_build_tools() -> Result<()> {
+    ensure_debian_packages(&[("cc", "build-essential"), ("make", "make")])
+}
+
 pub fn ensure_wasm_target() -> Result<()> {
     let installed =
         output(Command::new("rustup").args(["target", "list", "--installed"])).unwrap_or_default();
