@@ -139,7 +139,7 @@ pub(super) enum Note {
 /// The same line decides what stays in memory between changes: a document under it loads
 /// again in well under a millisecond, yet takes 5–9 KiB loaded, so once its followers
 /// hold what the server holds it leaves memory (issue 10: `bench-sync` 100×50 peaked at
-/// 78–83 MiB rather than 105–114).
+/// 66–87 MiB rather than 105–114).
 const INLINE_WORK_BYTES: u64 = 2 * 1024;
 
 /// Runs `work`, automerge work on about `bytes` bytes of document and message. Heavy work
