@@ -175,7 +175,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         allowed_origins: args.allowed_origins,
         ..ServerConfig::default()
     };
-    let state = AppState::with_config(args.site_dir, build, store, directory, &config).await?;
+    let state =
+        AppState::with_config(args.site_dir, build, store, directory.clone(), &config).await?;
     let listener = tokio::net::TcpListener::bind(args.addr)
         .await
         .with_context(|| format!("cannot listen on {}", args.addr))?;
@@ -187,5 +188,6 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         let _ = tokio::signal::ctrl_c().await;
     })
     .await?;
+    directory.flush_seen().await;
     Ok(())
 }

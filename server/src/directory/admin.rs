@@ -93,6 +93,15 @@ impl DirectoryService {
         self.store().with(move |c| Ok(f(c))).await?
     }
 
+    /// Runs `f` on the store's reading connection, which never waits for a commit.
+    pub(crate) async fn run_read<T, F>(&self, f: F) -> Result<T, DirectoryError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T, DirectoryError> + Send + 'static,
+    {
+        self.store().read(move |c| Ok(f(c))).await?
+    }
+
     /// Creates a province with its first policy (`dicoso admin province create`).
     pub async fn create_province(
         &self,

@@ -13,6 +13,13 @@ use std::collections::BTreeMap;
 /// `last_seen` is written at most this often per device.
 const SEEN_EVERY_MS: i64 = 60_000;
 
+/// When a device was last seen, waiting for [`DirectoryService::flush_seen`]: written in
+/// one transaction a second rather than one per connection, so a morning's reconnecting
+/// phones do not each wait for a commit on the store's writer, which also persists their
+/// documents (issue 10). Lost in a crash, as `last_seen` may be (it is at most a minute
+/// out of date anyway).
+pub(super) type SeenQueue = std::sync::Mutex<BTreeMap<String, i64>>;
+
 /// The answer to a renewal.
 #[derive(Clone, serde::Serialize, serde::Deserialize)]
 pub struct Renewed {
@@ -64,12 +71,13 @@ struct TokenRow {
     disabled: bool,
     expires_at: i64,
     revoked: bool,
+    last_seen: Option<i64>,
 }
 
 fn token_row(c: &Connection, hash: &[u8; 32]) -> Result<Option<TokenRow>, rusqlite::Error> {
     c.query_row(
         "SELECT d.id, d.person, p.province, coalesce(p.active, 0), a.disabled_at IS NOT NULL,
-                d.expires_at, d.revoked_at IS NOT NULL
+                d.expires_at, d.revoked_at IS NOT NULL, d.last_seen
          FROM devices d LEFT JOIN people p ON p.code = d.person
          LEFT JOIN accounts a ON a.person = d.person
          WHERE d.token_hash = ?1",
@@ -83,6 +91,7 @@ fn token_row(c: &Connection, hash: &[u8; 32]) -> Result<Option<TokenRow>, rusqli
                 disabled: r.get(4)?,
                 expires_at: r.get(5)?,
                 revoked: r.get(6)?,
+                last_seen: r.get(7)?,
             })
         },
     )
@@ -192,25 +201,56 @@ impl DirectoryService {
         }
         let hash = secrets::token_hash(token);
         let now = self.now();
-        self.run(move |c| {
-            let Some(row) = token_row(c, &hash)? else {
-                return Ok(Err(AuthError::Unknown));
-            };
-            let checked = row.check(now);
-            if checked.is_ok() {
-                c.execute(
-                    "UPDATE devices SET last_seen = ?2
-                     WHERE id = ?1 AND (last_seen IS NULL OR last_seen < ?3)",
-                    params![row.device_id, now, now - SEEN_EVERY_MS],
-                )?;
+        // The reading connection: a connection never waits for a document's group commit.
+        let row = match self.run_read(move |c| Ok(token_row(c, &hash)?)).await {
+            Ok(Some(row)) => row,
+            Ok(None) => return Err(AuthError::Unknown),
+            Err(e) => {
+                tracing::error!(error = %e, "authentication could not read the directory");
+                return Err(AuthError::Unavailable);
             }
-            Ok(checked)
-        })
-        .await
-        .unwrap_or_else(|e| {
-            tracing::error!(error = %e, "authentication could not read the directory");
-            Err(AuthError::Unavailable)
-        })
+        };
+        let checked = row.check(now)?;
+        if row.last_seen.is_none_or(|at| at < now - SEEN_EVERY_MS) {
+            self.seen_queue().insert(row.device_id, now);
+        }
+        Ok(checked)
+    }
+
+    /// Writes the devices seen since the last call, in one transaction. Called every
+    /// [`super::FOLLOW_EVERY`] by the follower and once when the server stops.
+    pub async fn flush_seen(&self) {
+        let seen = std::mem::take(&mut *self.seen_queue());
+        if seen.is_empty() {
+            return;
+        }
+        let written = self
+            .run(move |c| {
+                let tx = c.transaction()?;
+                {
+                    let mut update = tx.prepare_cached(
+                        "UPDATE devices SET last_seen = ?2
+                         WHERE id = ?1 AND (last_seen IS NULL OR last_seen < ?2)",
+                    )?;
+                    for (device, at) in &seen {
+                        update.execute(params![device, at])?;
+                    }
+                }
+                tx.commit()?;
+                Ok(())
+            })
+            .await;
+        // Not retried: the device's next connection queues it again.
+        if let Err(e) = written {
+            tracing::warn!(error = %e, "cannot record when devices were last seen");
+        }
+    }
+
+    fn seen_queue(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, i64>> {
+        self.inner
+            .seen
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// What a token is, even revoked or expired (`GET /api/device`).

@@ -211,6 +211,7 @@ struct Inner {
     events: broadcast::Sender<DirectoryEvent>,
     /// The last `directory_changes.seq` acted on.
     followed: AtomicI64,
+    seen: devices::SeenQueue,
 }
 
 impl DirectoryService {
@@ -225,6 +226,7 @@ impl DirectoryService {
                 cache: RwLock::default(),
                 events,
                 followed: AtomicI64::new(0),
+                seen: devices::SeenQueue::default(),
             }),
         };
         let inner = service.inner.clone();
@@ -251,6 +253,7 @@ impl DirectoryService {
                 if let Err(e) = service.refresh().await {
                     tracing::warn!(error = %e, "cannot follow directory changes");
                 }
+                service.flush_seen().await;
             }
         });
     }

@@ -1128,3 +1128,34 @@ fn the_admin_command_line_sets_up_the_demo_once_and_imports_all_or_nothing() {
         "{out}"
     );
 }
+
+#[tokio::test]
+async fn issue_10_when_a_device_was_last_seen_is_written_once_a_minute_in_a_batch() {
+    let (f, logins) = fixture().await;
+    let token = f
+        .token("KG-0123", password_of(&logins, "KG-0123"), 12)
+        .await;
+    let admin = f
+        .token("KG-A001", password_of(&logins, "KG-A001"), 13)
+        .await;
+    let last_seen = || async {
+        let listed = f
+            .get("/api/admin/people/KG-0123/devices", Some(&admin))
+            .await;
+        listed.json["devices"][0]["last_seen"].as_i64()
+    };
+    // Connections are answered from the reading connection; the time is written with the
+    // next batch (the follower's, every second, or this explicit one).
+    f.directory.authenticate(&token).await.expect("valid");
+    f.directory.flush_seen().await;
+    let first = f.now();
+    assert_eq!(last_seen().await, Some(first));
+    f.advance(30_000);
+    f.directory.authenticate(&token).await.expect("valid");
+    f.directory.flush_seen().await;
+    assert_eq!(last_seen().await, Some(first), "at most once a minute");
+    f.advance(31_000);
+    f.directory.authenticate(&token).await.expect("valid");
+    f.directory.flush_seen().await;
+    assert_eq!(last_seen().await, Some(first + 61_000));
+}
