@@ -139,7 +139,7 @@ pub(super) enum Note {
 /// The same line decides what stays in memory between changes: a document under it loads
 /// again in well under a millisecond, yet takes 5–9 KiB loaded, so once its followers
 /// hold what the server holds it leaves memory (issue 10: `bench-sync` 100×50 peaked at
-/// 66–87 MiB rather than 105–114).
+/// 66–87 MiB rather than 105–114), past [`SyncConfig::keep_settled`].
 const INLINE_WORK_BYTES: u64 = 2 * 1024;
 
 /// Runs `work`, automerge work on about `bytes` bytes of document and message. Heavy work
@@ -281,8 +281,15 @@ impl<S: DocumentStore, R: ServerRules> DocShell<S, R> {
                 cpu(bytes, || self.hub.handle_message(connection, message));
                 self.execute(Some(connection)).await;
                 // A small document costs more to keep than to load again: once every
-                // follower holds what memory holds, it waits on disk for the next message.
-                if self.held() < INLINE_WORK_BYTES && self.hub.settled(&self.document) {
+                // follower holds what memory holds, it waits on disk for the next message,
+                // unless the loaded documents (this one counted) take little enough that
+                // keeping it is free.
+                self.measure();
+                if self.held() < INLINE_WORK_BYTES
+                    && self.shared.resident.load(Ordering::Relaxed)
+                        > self.shared.config.keep_settled
+                    && self.hub.settled(&self.document)
+                {
                     self.hibernate();
                 }
             }

@@ -109,6 +109,12 @@ pub struct SyncConfig {
     /// past it, the least recently used are dropped from memory, even while their
     /// followers stay connected, and loaded again when next needed.
     pub memory_budget: usize,
+    /// Small documents (under `INLINE_WORK_BYTES` stored) stay in memory once their
+    /// followers hold what the server holds only while the loaded documents take less than
+    /// this; past it they leave memory as soon as they settle and load again (well under a
+    /// millisecond) with the next message. A phone editing now finds its dossier in memory,
+    /// and a thousand phones connected all day cost their sync states, not their dossiers.
+    pub keep_settled: usize,
 }
 
 impl Default for SyncConfig {
@@ -119,6 +125,9 @@ impl Default for SyncConfig {
             // documents, is estimated at about 65 MiB): a tighter budget makes documents
             // in use leave memory and load again, costing CPU (issue 10's measurements).
             memory_budget: 256 * 1024 * 1024,
+            // Some 300 small dossiers (issue 10: 10 clients × 10 documents all stay; at
+            // 100 × 50 all but these leave memory as they settle).
+            keep_settled: 4 * 1024 * 1024,
         }
     }
 }
