@@ -91,6 +91,18 @@ async fn fixture() -> (Fixture, Vec<(String, String)>) {
     (f, logins)
 }
 
+/// The fixture, with a device token of the cadre KG-0123 and one of the admin KG-A001.
+async fn cadre_and_admin() -> (Fixture, String, String) {
+    let (f, logins) = fixture().await;
+    let cadre = f
+        .token("KG-0123", password_of(&logins, "KG-0123"), 12)
+        .await;
+    let admin = f
+        .token("KG-A001", password_of(&logins, "KG-A001"), 13)
+        .await;
+    (f, cadre, admin)
+}
+
 fn password_of<'a>(logins: &'a [(String, String)], person: &str) -> &'a str {
     &logins
         .iter()
@@ -586,13 +598,7 @@ async fn twenty_wrong_passwords_are_throttled_and_the_right_one_waits() {
 
 #[tokio::test]
 async fn a_revoked_device_is_refused_everywhere_and_its_connections_are_told() {
-    let (f, logins) = fixture().await;
-    let token = f
-        .token("KG-0123", password_of(&logins, "KG-0123"), 12)
-        .await;
-    let admin = f
-        .token("KG-A001", password_of(&logins, "KG-A001"), 13)
-        .await;
+    let (f, token, admin) = cadre_and_admin().await;
     let identity = f.directory.authenticate(&token).await.expect("valid");
     assert_eq!(
         (identity.person.as_str(), identity.province.as_str()),
@@ -1131,13 +1137,7 @@ fn the_admin_command_line_sets_up_the_demo_once_and_imports_all_or_nothing() {
 
 #[tokio::test]
 async fn issue_10_when_a_device_was_last_seen_is_written_once_a_minute_in_a_batch() {
-    let (f, logins) = fixture().await;
-    let token = f
-        .token("KG-0123", password_of(&logins, "KG-0123"), 12)
-        .await;
-    let admin = f
-        .token("KG-A001", password_of(&logins, "KG-A001"), 13)
-        .await;
+    let (f, token, admin) = cadre_and_admin().await;
     let last_seen = || async {
         let listed = f
             .get("/api/admin/people/KG-0123/devices", Some(&admin))
