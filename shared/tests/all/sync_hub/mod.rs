@@ -274,10 +274,23 @@ fn sync_with_change() -> Vec<u8> {
     message.encode()
 }
 
+/// A stock peer takes in the server's sync message, if `action` sends one.
+fn receive_reply(peer: &mut AutoCommit, state: &mut automerge::sync::State, action: &Action) {
+    use automerge::sync::{Message as SyncMessage, SyncDoc};
+    if let Action::Send { frame, .. } = action
+        && let Ok(Message::Sync { data, .. }) = Message::decode(frame)
+    {
+        let reply = SyncMessage::decode(&data).expect("server's sync message");
+        peer.sync()
+            .receive_sync_message(state, reply)
+            .expect("apply");
+    }
+}
+
 /// A stock peer holding a sibling of DOC with one more change talks to the server until
 /// neither side has anything to say; returns every action the server took.
 fn converse_with_change(server: &mut SyncHub<Rules>) -> Vec<Action> {
-    use automerge::sync::{Message as SyncMessage, State, SyncDoc};
+    use automerge::sync::{State, SyncDoc};
     let mut peer = doc_with("intruder", "yes");
     let mut state = State::new();
     let mut all = Vec::new();
@@ -288,14 +301,7 @@ fn converse_with_change(server: &mut SyncHub<Rules>) -> Vec<Action> {
         server.handle_frame(ConnectionId(1), &sync_frame(DOC, message.encode()));
         let actions = drain(server);
         for action in &actions {
-            if let Action::Send { frame, .. } = action
-                && let Ok(Message::Sync { data, .. }) = Message::decode(frame)
-            {
-                let reply = SyncMessage::decode(&data).expect("server's sync message");
-                peer.sync()
-                    .receive_sync_message(&mut state, reply)
-                    .expect("apply");
-            }
+            receive_reply(&mut peer, &mut state, action);
         }
         all.extend(actions);
     }
@@ -467,7 +473,7 @@ fn a_document_the_rules_do_not_know_yet_can_be_brought_into_being() {
     let mut actions = Vec::new();
     // `converse_with_change` plays the creator, answering whatever the hub sends.
     {
-        use automerge::sync::{Message as SyncMessage, State, SyncDoc};
+        use automerge::sync::{State, SyncDoc};
         let mut peer = doc_with("title", "mới");
         let mut state = State::new();
         for _ in 0..10 {
@@ -480,14 +486,7 @@ fn a_document_the_rules_do_not_know_yet_can_be_brought_into_being() {
                     server.loaded(document, None);
                     continue;
                 }
-                if let Action::Send { frame, .. } = &action
-                    && let Ok(Message::Sync { data, .. }) = Message::decode(frame)
-                {
-                    let reply = SyncMessage::decode(&data).expect("server's sync message");
-                    peer.sync()
-                        .receive_sync_message(&mut state, reply)
-                        .expect("apply");
-                }
+                receive_reply(&mut peer, &mut state, &action);
                 actions.push(action);
             }
         }
