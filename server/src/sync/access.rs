@@ -119,11 +119,9 @@ impl<D: Directories> ServerAccess<D> {
         let Ok(mut created) = self.created.lock() else {
             return Vec::new();
         };
-        let (mine, others) = std::mem::take(&mut *created)
-            .into_iter()
-            .partition(|c| &c.document == document);
-        *created = others;
-        mine
+        created
+            .extract_if(.., |c| &c.document == document)
+            .collect()
     }
 
     pub fn index(&self) -> &DocIndex {

@@ -342,13 +342,16 @@ impl<S: DocumentStore, R: ServerRules> DocShell<S, R> {
     /// actor handles one event at a time and loads inline, so every chunk to persist here
     /// is that connection's doing.
     async fn execute(&mut self, origin: Option<ConnectionId>) {
-        // A new document's index row goes with its first chunk, in one transaction.
-        let mut unindexed = self.hub.access().take_created_of(&self.document);
+        // A new document's index row goes with its first chunk, in one transaction. The
+        // rules note a creation when they accept its changes: in the message just handled,
+        // or in a load below (the document was out of memory), so each chunk looks again.
+        let mut unindexed = Vec::new();
         let mut compact = false;
         let mut created = HashSet::new();
         while let Some(action) = self.hub.poll_action() {
             match action {
                 Action::Persist { document, chunk } => {
+                    unindexed.extend(self.hub.access().take_created_of(&document));
                     let len = chunk.len() as u64;
                     if let Some(origin) = origin
                         && let Err(reason) = self.admit_chunk(origin, &document, len, &mut created)
@@ -448,6 +451,7 @@ impl<S: DocumentStore, R: ServerRules> DocShell<S, R> {
                 Action::Connected { .. } | Action::Unavailable { .. } => {}
             }
         }
+        unindexed.extend(self.hub.access().take_created_of(&self.document));
         if !unindexed.is_empty() && self.hub.document(&self.document).is_some() {
             self.index_created(unindexed).await;
         }

@@ -367,3 +367,25 @@ async fn a_token_of_another_province_reaches_nothing_of_this_one() -> Result<()>
     }
     Ok(())
 }
+
+/// Issue 10: the server keeps no empty document between a creator's first message (its
+/// heads) and its second (its changes), so the creation is accepted in a load. Its index
+/// row must still be written with its first chunk, in one transaction: no chunk is ever
+/// stored without the row that says whose document it is.
+#[tokio::test]
+async fn issue_10_a_document_created_after_a_load_is_indexed_with_its_first_chunk() -> Result<()> {
+    let w = world().await?;
+    let kind = DocKind::CadreDossier;
+    ensure!(try_create(&w, SUBJECT, kind, 1).await? == Offered::Kept);
+    let store = server::store::Store::open_in(&w.dir.path().join("data"))?;
+    let unindexed = store.unindexed_documents().await?;
+    ensure!(
+        unindexed.is_empty(),
+        "chunks without an index row: {unindexed:?}"
+    );
+    ensure!(
+        try_read(&w, SUBJECT, kind).await?,
+        "the creator cannot read it back"
+    );
+    Ok(())
+}
