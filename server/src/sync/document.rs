@@ -283,13 +283,14 @@ impl<S: DocumentStore, R: ServerRules> DocShell<S, R> {
                 // A small document costs more to keep than to load again: once every
                 // follower holds what memory holds, it waits on disk for the next message,
                 // unless the loaded documents (this one counted) take little enough that
-                // keeping it is free.
+                // keeping it is free. A document still empty (a creation's first
+                // exchange) holds nothing to load again: it never waits in memory.
                 self.measure();
-                if self.held() < INLINE_WORK_BYTES
+                let settled_small = self.held() < INLINE_WORK_BYTES
                     && self.shared.resident.load(Ordering::Relaxed)
                         > self.shared.config.keep_settled
-                    && self.hub.settled(&self.document)
-                {
+                    && self.hub.settled(&self.document);
+                if settled_small || self.hub.holds_nothing(&self.document) {
                     self.hibernate();
                 }
             }

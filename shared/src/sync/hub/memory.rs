@@ -84,6 +84,19 @@ impl<A: Access> SyncHub<A> {
         followers > 0
     }
 
+    /// Is `document` loaded yet empty: no change applied, none waiting for its
+    /// dependencies? Then memory holds nothing of it but automerge's empty columns (some
+    /// KiB), and a server may [`hibernate`](Self::hibernate) it at no cost: the next
+    /// message finds it absent as before. That is a new document between its creator's
+    /// first message (its heads) and its second (its changes, which automerge's sync sends
+    /// only once we have said we hold nothing): in a burst of creations, thousands wait so.
+    pub fn holds_nothing(&mut self, document: &DocumentId) -> bool {
+        let Some(Slot::Ready(doc)) = self.documents.get_mut(document) else {
+            return false;
+        };
+        doc.get_heads().is_empty() && doc.get_missing_deps(&[]).is_empty()
+    }
+
     /// Loaded documents no connection follows: [`unload`](Self::unload) would drop them.
     /// Scans everything; shells call [`evict_idle`](Self::evict_idle) instead.
     pub fn idle_documents(&self) -> Vec<DocumentId> {

@@ -301,3 +301,59 @@ fn issue_10_a_document_is_settled_once_every_follower_holds_what_the_server_hold
         "followed by nobody: idle, not settled"
     );
 }
+
+/// Issue 10: between a creator's first sync message (its heads) and its second (its
+/// changes), the server holds an empty document: nothing a load would not give back, so
+/// it may leave memory, and the creation completes through a load.
+#[test]
+fn issue_10_a_document_being_created_holds_nothing_until_its_changes_come() {
+    use automerge::sync::{State, SyncDoc};
+    let mut server = hub("s");
+    server.accept(ConnectionId(1), Who::Cadre);
+    let join = Message::Join {
+        sender_id: PeerId::new("c"),
+        peer_metadata: PeerMetadata::default(),
+        supported_protocol_versions: None,
+    };
+    server.handle_frame(ConnectionId(1), &join.encode());
+    drain(&mut server);
+    let mut peer = doc_with("title", "Chi đoàn A");
+    let mut state = State::new();
+
+    let heads_only = peer
+        .sync()
+        .generate_sync_message(&mut state)
+        .expect("first");
+    assert!(heads_only.changes.is_empty(), "automerge sends heads first");
+    server.handle_frame(ConnectionId(1), &sync_frame(DOC, heads_only.encode()));
+    assert_eq!(drain(&mut server), vec![Action::Load { document: DOC }]);
+    server.loaded(DOC, None);
+    let reply = drain(&mut server);
+    assert!(server.holds_nothing(&DOC), "loaded, empty: {reply:?}");
+    assert!(server.hibernate(&DOC));
+    for action in &reply {
+        receive_reply(&mut peer, &mut state, action);
+    }
+
+    let changes = peer
+        .sync()
+        .generate_sync_message(&mut state)
+        .expect("second");
+    assert!(!changes.changes.is_empty());
+    server.handle_frame(ConnectionId(1), &sync_frame(DOC, changes.encode()));
+    assert_eq!(drain(&mut server), vec![Action::Load { document: DOC }]);
+    server.loaded(DOC, None);
+    let actions = drain(&mut server);
+    let stored: Vec<u8> = actions
+        .iter()
+        .filter_map(|a| match a {
+            Action::Persist { chunk, .. } => Some(chunk.clone()),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    let stored = AutoCommit::load(&stored).expect("the first chunk loads");
+    assert_eq!(text(&stored, "title").as_deref(), Some("Chi đoàn A"));
+    assert!(!server.holds_nothing(&DOC), "it holds the changes now");
+    assert!(server.settled(&DOC));
+}
