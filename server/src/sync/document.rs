@@ -5,11 +5,14 @@
 //! the closing of those connections. It executes its hub's actions in order, so a chunk is
 //! committed to the store before any frame queued after it goes out; loading, applying
 //! and generating run outside the async workers' way (`cpu`), so a heavy document takes
-//! a thread of its own while the others go on. Once no connection follows the document it
-//! unloads it and tells the router, which lets the task end (a later message starts a
-//! fresh one, which loads what the store holds: every chunk was committed before).
+//! a thread of its own while the others go on. Once its document is out of memory the
+//! task ends: if connections still follow it, their sync states go to the router
+//! ([`Dormant`]). A later message starts a fresh actor, with those states, which loads
+//! what the store holds: every chunk was committed before.
 
-use std::collections::{HashMap, HashSet};
+mod dormant;
+
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -22,6 +25,7 @@ use super::{
     LimitExceeded, ServerRules, SyncConfig, SyncIdentity, SyncLimits, health, limits, load,
 };
 use crate::store::DocumentStore;
+pub(super) use dormant::Dormant;
 
 /// What every actor shares: the store, the rules, the limits and the quotas (counted per
 /// device across documents), health.
@@ -62,6 +66,9 @@ pub(super) enum DocEvent {
     Hibernate,
     /// Answered once every event sent before is handled.
     Barrier(oneshot::Sender<()>),
+    /// The followers the actor handed over in [`Note::Dormant`], given back: the router
+    /// had sent it more events meanwhile, which it handles now, in order.
+    Wake(Box<Dormant>),
 }
 
 // Kept so: every idle actor's inbox holds a block of 32 of them.
@@ -117,6 +124,14 @@ pub(super) enum Note {
     /// Nothing of the document is in memory after `handled` events: the router ends the
     /// actor if it sent no more.
     Idle { document: DocumentId, handled: u64 },
+    /// Its document is out of memory after `handled` events, still followed: the actor
+    /// hands its followers over and ends if the router sent no more, else the router
+    /// gives them back ([`DocEvent::Wake`]) after what it sent.
+    Dormant {
+        document: DocumentId,
+        handled: u64,
+        dormant: Box<Dormant>,
+    },
     /// The actor's hub closed the connection (its `error` is queued): close it everywhere.
     Close { connection: ConnectionId },
     /// The client is over its outgoing byte budget: drop it now.
@@ -177,19 +192,21 @@ pub(super) struct DocShell<S, R: ServerRules> {
     gauge: Arc<Gauge>,
 }
 
-/// Starts the actor of `document`; its inbox is the returned sender.
+/// Starts the actor of `document`, with its followers if it was dormant; its inbox is the
+/// returned sender.
 pub(super) fn spawn<S: DocumentStore, R: ServerRules>(
     document: DocumentId,
     shared: Arc<Shared<S, R>>,
     notes: mpsc::UnboundedSender<Note>,
     gauge: Arc<Gauge>,
+    dormant: Option<Box<Dormant>>,
 ) -> mpsc::UnboundedSender<DocEvent> {
     let (inbox, events) = mpsc::unbounded_channel();
     let metadata = PeerMetadata {
         storage_id: None,
         is_ephemeral: Some(false),
     };
-    let shell = DocShell {
+    let mut shell = DocShell {
         document,
         hub: SyncHub::new(shared.me.clone(), metadata, shared.rules.clone()),
         shared,
@@ -200,6 +217,9 @@ pub(super) fn spawn<S: DocumentStore, R: ServerRules>(
         notes,
         gauge,
     };
+    if let Some(dormant) = dormant {
+        shell.wake(*dormant);
+    }
     tokio::spawn(shell.run(events));
     inbox
 }
@@ -207,8 +227,19 @@ pub(super) fn spawn<S: DocumentStore, R: ServerRules>(
 impl<S: DocumentStore, R: ServerRules> DocShell<S, R> {
     async fn run(mut self, mut events: mpsc::UnboundedReceiver<DocEvent>) {
         let mut handled = 0;
-        while let Some(event) = events.recv().await {
-            handled += 1;
+        // Events that came while the followers were handed over, to handle in order.
+        let mut replay = VecDeque::new();
+        loop {
+            let event = match replay.pop_front() {
+                Some(event) => event,
+                None => match events.recv().await {
+                    Some(event) => {
+                        handled += 1;
+                        event
+                    }
+                    None => break,
+                },
+            };
             let cost = event.cost();
             self.shared.health.document_busy(self.document);
             // Boxed: the handling's state (store calls, actions) lives only while an
@@ -222,8 +253,11 @@ impl<S: DocumentStore, R: ServerRules> DocShell<S, R> {
             self.measure();
             self.gauge.queued.fetch_sub(cost, Ordering::Relaxed);
             self.shared.health.document_idle(&self.document);
+            if self.hub.loaded_count() > 0 || !replay.is_empty() {
+                continue;
+            }
             // Out of memory and followed by nobody: nothing of it is left here.
-            if self.hub.loaded_count() == 0 && !self.hub.followed(&self.document) {
+            if !self.hub.followed(&self.document) {
                 let idle = Note::Idle {
                     document: self.document,
                     handled,
@@ -231,6 +265,11 @@ impl<S: DocumentStore, R: ServerRules> DocShell<S, R> {
                 if self.notes.send(idle).is_err() {
                     break;
                 }
+                continue;
+            }
+            // Out of memory but followed: the router keeps the followers, not a task.
+            if !self.hand_over(&mut events, &mut replay, &mut handled).await {
+                break;
             }
         }
         let held = self.gauge.resident.swap(0, Ordering::Relaxed);
@@ -303,6 +342,8 @@ impl<S: DocumentStore, R: ServerRules> DocShell<S, R> {
             DocEvent::Barrier(done) => {
                 let _ = done.send(());
             }
+            // Only sent while the followers are handed over (`run` takes it there).
+            DocEvent::Wake(dormant) => self.wake(*dormant),
         }
     }
 

@@ -139,8 +139,8 @@ pub struct SyncStats {
     pub connections: usize,
     /// Documents in memory.
     pub documents_loaded: usize,
-    /// Documents with an actor: in memory, or out of it (over the memory budget) while
-    /// connections follow them.
+    /// Documents in memory, and those out of it that connections follow (their sync
+    /// states kept).
     pub documents_followed: usize,
     /// What the documents in memory are estimated to take, in bytes
     /// ([`SyncConfig::memory_budget`] bounds it).

@@ -16,7 +16,7 @@ use shared::sync::{Action, ConnectionId, DocumentId, Message, PeerId, PeerMetada
 use tokio::sync::{mpsc, oneshot};
 
 use super::connection::Outgoing;
-use super::document::{self, DocEvent, Gauge, Note, Peer, Shared};
+use super::document::{self, DocEvent, Dormant, Gauge, Note, Peer, Shared};
 use super::{Event, LimitExceeded, Revocation, ServerRules, SyncIdentity, SyncStats};
 use crate::store::DocumentStore;
 
@@ -43,6 +43,8 @@ pub(super) struct Router<S, R: ServerRules> {
     /// Per connection, the documents whose actors heard from it.
     talked: HashMap<ConnectionId, HashSet<DocumentId>>,
     actors: HashMap<DocumentId, Actor>,
+    /// Documents followed but out of memory, with no actor: their followers' sync states.
+    dormant: HashMap<DocumentId, Box<Dormant>>,
     /// Documents by when they were last sent a message (a counter), oldest first: whom
     /// to hibernate when over the memory budget.
     recent: BTreeMap<u64, DocumentId>,
@@ -68,6 +70,7 @@ impl<S: DocumentStore, R: ServerRules> Router<S, R> {
             peers: HashMap::new(),
             talked: HashMap::new(),
             actors: HashMap::new(),
+            dormant: HashMap::new(),
             recent: BTreeMap::new(),
             clock: 0,
             hibernating: Vec::new(),
@@ -214,6 +217,7 @@ impl<S: DocumentStore, R: ServerRules> Router<S, R> {
             self.shared.clone(),
             self.notes.clone(),
             gauge.clone(),
+            self.dormant.remove(&document),
         );
         let sent = u64::from(inbox.send(event).is_ok());
         let actor = Actor {
@@ -284,6 +288,11 @@ impl<S: DocumentStore, R: ServerRules> Router<S, R> {
                     self.forget_actor(&document);
                 }
             }
+            Note::Dormant {
+                document,
+                handled,
+                dormant,
+            } => self.dormant(document, handled, dormant),
             Note::Close { connection } => self.drop_connection(connection, Ending::Close),
             Note::Limit { connection, reason } => self.over_limit(connection, &reason),
             // Unless it is gone already (its queue closed).
@@ -296,6 +305,24 @@ impl<S: DocumentStore, R: ServerRules> Router<S, R> {
                 self.drop_connection(connection, Ending::Abort);
             }
             Note::Slow { .. } => {}
+        }
+    }
+
+    /// An actor handed its followers over: it ends and they wait here, unless it was sent
+    /// more since; then they go back to it, after those events.
+    fn dormant(&mut self, document: DocumentId, handled: u64, dormant: Box<Dormant>) {
+        let Some(actor) = self.actors.get_mut(&document) else {
+            return;
+        };
+        if actor.sent == handled {
+            // Dropping its inbox ends it.
+            self.forget_actor(&document);
+            self.dormant.insert(document, dormant);
+        } else if actor.inbox.send(DocEvent::Wake(dormant)).is_ok() {
+            actor.sent += 1;
+        } else {
+            // It ended on its own (it panicked): its followers sync afresh.
+            self.forget_actor(&document);
         }
     }
 
@@ -356,7 +383,13 @@ impl<S: DocumentStore, R: ServerRules> Router<S, R> {
             }
         }
         for document in self.talked.remove(&connection).unwrap_or_default() {
-            self.send(document, DocEvent::Closed { connection }, false);
+            if let Some(dormant) = self.dormant.get_mut(&document) {
+                if !dormant.forget(connection) {
+                    self.dormant.remove(&document);
+                }
+            } else {
+                self.send(document, DocEvent::Closed { connection }, false);
+            }
         }
     }
 
@@ -419,10 +452,12 @@ impl<S: DocumentStore, R: ServerRules> Router<S, R> {
         let connections = self.links.len();
         if !settled {
             let gauges = self.actors.values().map(|a| &*a.gauge);
-            let _ = reply.send(figures(connections, gauges, &self.shared.resident));
+            let dormant = self.dormant.len();
+            let _ = reply.send(figures(connections, gauges, dormant, &self.shared.resident));
             return;
         }
         let gauges: Vec<Arc<Gauge>> = self.actors.values().map(|a| a.gauge.clone()).collect();
+        let dormant = self.dormant.len();
         let shared = self.shared.clone();
         let mut barriers = Vec::with_capacity(self.actors.len());
         for actor in self.actors.values_mut() {
@@ -437,18 +472,19 @@ impl<S: DocumentStore, R: ServerRules> Router<S, R> {
                 let _ = barrier.await;
             }
             let gauges = gauges.iter().map(|g| &**g);
-            let _ = reply.send(figures(connections, gauges, &shared.resident));
+            let _ = reply.send(figures(connections, gauges, dormant, &shared.resident));
         });
     }
 }
 
-/// The figures as the actors' gauges stand.
+/// The figures as the actors' gauges stand, with the `dormant` documents.
 fn figures<'a>(
     connections: usize,
     gauges: impl ExactSizeIterator<Item = &'a Gauge>,
+    dormant: usize,
     resident: &AtomicUsize,
 ) -> SyncStats {
-    let documents_followed = gauges.len();
+    let documents_followed = gauges.len() + dormant;
     SyncStats {
         connections,
         documents_loaded: gauges

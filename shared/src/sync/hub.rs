@@ -158,7 +158,7 @@ pub struct SyncHub<A: Access> {
     actions: VecDeque<Action>,
 }
 
-pub use memory::without_slack;
+pub use memory::{Follower, without_slack};
 
 impl<A: Access> SyncHub<A> {
     pub fn new(me: PeerId, metadata: PeerMetadata, access: A) -> Self {

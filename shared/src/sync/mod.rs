@@ -11,7 +11,7 @@ mod message;
 
 pub use doc_id::{DocumentId, DocumentIdError, URL_PREFIX};
 pub use hub::{
-    Access, Action, ConnectionId, Permission, ProtocolError, Refusal, SyncHub, TrustServer,
-    without_slack,
+    Access, Action, ConnectionId, Follower, Permission, ProtocolError, Refusal, SyncHub,
+    TrustServer, without_slack,
 };
 pub use message::{DecodeError, MAX_FRAME_BYTES, Message, PROTOCOL_V1, PeerId, PeerMetadata};

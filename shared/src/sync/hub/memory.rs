@@ -5,7 +5,25 @@ use std::collections::BTreeSet;
 
 use automerge::AutoCommit;
 
-use super::{Access, Action, ConnectionId, DocumentId, ProtocolError, Slot, SyncHub};
+use super::{
+    Access, Action, ConnectionId, DocumentId, PeerDocument, PeerId, ProtocolError, Slot, SyncHub,
+};
+
+/// One connection's sync state for one document, out of any hub: taken by
+/// [`SyncHub::take_followers`] from a hub that holds the document neither in memory nor
+/// loading, given back by [`SyncHub::wake_follower`]. A server keeps these (a few hundred
+/// bytes each) for the documents its phones follow while nothing happens to them, rather
+/// than a task and a hub per document (issue 10).
+pub struct Follower {
+    connection: ConnectionId,
+    state: Box<PeerDocument>,
+}
+
+impl Follower {
+    pub fn connection(&self) -> ConnectionId {
+        self.connection
+    }
+}
 
 /// A copy of `doc` without the room automerge's columns keep to grow after a load or an
 /// applied change: a dossier of one trip takes 17 KiB loaded and 18–24 KiB after its
@@ -95,6 +113,50 @@ impl<A: Access> SyncHub<A> {
             return false;
         };
         doc.get_heads().is_empty() && doc.get_missing_deps(&[]).is_empty()
+    }
+
+    /// Takes every connection out of this hub, each with its sync state for `document`,
+    /// if that is all the hub holds: no document in memory or loading, no other document
+    /// followed, no handshake under way, no action waiting. `None` (nothing taken)
+    /// otherwise. Connections without a state for it go too: their next message is
+    /// accepted afresh, as for any connection new to the hub.
+    pub fn take_followers(&mut self, document: &DocumentId) -> Option<Vec<Follower>> {
+        let alone = self.documents.is_empty()
+            && self.actions.is_empty()
+            && self
+                .connections
+                .values()
+                .all(|c| !c.announces && c.documents.keys().all(|d| d == document));
+        if !alone {
+            return None;
+        }
+        let connections = std::mem::take(&mut self.connections);
+        Some(
+            connections
+                .into_iter()
+                .filter_map(|(connection, mut conn)| {
+                    let state = conn.documents.remove(document)?;
+                    Some(Follower { connection, state })
+                })
+                .collect(),
+        )
+    }
+
+    /// Gives back a follower of `document` taken by [`take_followers`](Self::take_followers):
+    /// its connection joins as by [`accept_joined`](Self::accept_joined), with the sync state
+    /// it had, so the sync goes on where it stood.
+    pub fn wake_follower(
+        &mut self,
+        document: DocumentId,
+        identity: A::Identity,
+        remote: PeerId,
+        follower: Follower,
+    ) {
+        let Follower { connection, state } = follower;
+        self.accept_joined(connection, identity, remote);
+        if let Some(conn) = self.connections.get_mut(&connection) {
+            conn.documents.insert(document, state);
+        }
     }
 
     /// Loaded documents no connection follows: [`unload`](Self::unload) would drop them.

@@ -302,6 +302,57 @@ fn issue_10_a_document_is_settled_once_every_follower_holds_what_the_server_hold
     );
 }
 
+/// Issue 10: a server keeps no task for a followed document out of memory. Its followers'
+/// sync states leave the hub and come back, and the sync goes on where it stood: a change
+/// reaches the other follower, stored once.
+#[test]
+fn issue_10_followers_taken_out_and_given_back_sync_on_where_they_stood() {
+    let mut net = Net::new(2);
+    net.connect(0, Who::Cadre);
+    net.connect(1, Who::Cadre);
+    net.clients[0].insert_document(DOC, doc_with("title", "Chi đoàn A"));
+    net.pump();
+    net.clients[1].request(DOC);
+    net.pump();
+    assert!(
+        net.server.take_followers(&DOC).is_none(),
+        "in memory: nothing taken"
+    );
+    let heads = net.server.remote_heads(ConnectionId(1), &DOC);
+    assert!(heads.is_some());
+
+    assert!(net.server.hibernate(&DOC));
+    let followers = net.server.take_followers(&DOC).expect("out of memory");
+    assert_eq!(followers.len(), 2);
+    assert!(!net.server.followed(&DOC), "the hub holds nothing of it");
+    assert!(!net.server.has_connection(ConnectionId(0)));
+    for follower in followers {
+        let remote = PeerId::new(format!("client-{}", follower.connection().0));
+        net.server.wake_follower(DOC, Who::Cadre, remote, follower);
+    }
+    assert!(net.server.followed(&DOC));
+    assert_eq!(
+        net.server.remote_heads(ConnectionId(1), &DOC),
+        heads,
+        "the sync state as it was"
+    );
+
+    net.server_events.clear();
+    let doc = net.clients[0].document_mut(&DOC).expect("document");
+    doc.put(ROOT, "trip", "Xã Hòa Bình").expect("put");
+    net.clients[0].local_change(DOC);
+    net.pump();
+    assert!(net.server_events.contains(&Action::Load { document: DOC }));
+    let relayed = net.clients[1].document(&DOC).expect("client 1 has it");
+    assert_eq!(text(relayed, "trip").as_deref(), Some("Xã Hòa Bình"));
+    let persisted = net
+        .server_events
+        .iter()
+        .filter(|a| matches!(a, Action::Persist { .. }))
+        .count();
+    assert_eq!(persisted, 1, "the change is stored once");
+}
+
 /// Issue 10: between a creator's first sync message (its heads) and its second (its
 /// changes), the server holds an empty document: nothing a load would not give back, so
 /// it may leave memory, and the creation completes through a load.
