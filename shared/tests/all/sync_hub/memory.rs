@@ -221,8 +221,8 @@ fn forgetting_a_loading_document_closes_its_waiting_peer_and_ignores_the_late_an
 /// Issue 10: a server under its memory budget drops a document its peers still follow;
 /// the next message loads it again from storage, and a change from one peer still reaches
 /// the other (their sync states stayed), with nothing sent twice or lost.
-#[test]
-fn issue_10_a_hibernated_document_reloads_and_still_relays_to_its_followers() {
+/// Two cadres' clients following DOC: client 0 created it, client 1 asked for it.
+fn two_followers() -> Net {
     let mut net = Net::new(2);
     net.connect(0, Who::Cadre);
     net.connect(1, Who::Cadre);
@@ -230,21 +230,12 @@ fn issue_10_a_hibernated_document_reloads_and_still_relays_to_its_followers() {
     net.pump();
     net.clients[1].request(DOC);
     net.pump();
-    assert!(net.server.followed(&DOC));
+    net
+}
 
-    assert!(
-        net.server.hibernate(&DOC),
-        "loaded and followed: dropped all the same"
-    );
-    assert!(!net.server.hibernate(&DOC), "already out of memory");
-    assert_eq!(net.server.loaded_count(), 0);
-    assert!(net.server.followed(&DOC), "its followers' sync states stay");
-    assert_eq!(
-        net.server.evict_idle(),
-        vec![],
-        "nothing to evict: it is out"
-    );
-
+/// Client 0 changes DOC while the server holds it out of memory: the server loads it,
+/// stores the change once and relays it to client 1.
+fn relay_a_change_through_a_load(net: &mut Net) {
     net.server_events.clear();
     net.client_events[1].clear();
     let doc = net.clients[0].document_mut(&DOC).expect("document");
@@ -264,6 +255,27 @@ fn issue_10_a_hibernated_document_reloads_and_still_relays_to_its_followers() {
         .filter(|a| matches!(a, Action::Persist { .. }))
         .count();
     assert_eq!(persisted, 1, "the change is stored once");
+}
+
+#[test]
+fn issue_10_a_hibernated_document_reloads_and_still_relays_to_its_followers() {
+    let mut net = two_followers();
+    assert!(net.server.followed(&DOC));
+
+    assert!(
+        net.server.hibernate(&DOC),
+        "loaded and followed: dropped all the same"
+    );
+    assert!(!net.server.hibernate(&DOC), "already out of memory");
+    assert_eq!(net.server.loaded_count(), 0);
+    assert!(net.server.followed(&DOC), "its followers' sync states stay");
+    assert_eq!(
+        net.server.evict_idle(),
+        vec![],
+        "nothing to evict: it is out"
+    );
+
+    relay_a_change_through_a_load(&mut net);
     let stored = AutoCommit::load(&net.stored[&DOC]).expect("stored chunks load");
     assert_eq!(text(&stored, "trip").as_deref(), Some("Xã Hòa Bình"));
 }
@@ -307,13 +319,7 @@ fn issue_10_a_document_is_settled_once_every_follower_holds_what_the_server_hold
 /// reaches the other follower, stored once.
 #[test]
 fn issue_10_followers_taken_out_and_given_back_sync_on_where_they_stood() {
-    let mut net = Net::new(2);
-    net.connect(0, Who::Cadre);
-    net.connect(1, Who::Cadre);
-    net.clients[0].insert_document(DOC, doc_with("title", "Chi đoàn A"));
-    net.pump();
-    net.clients[1].request(DOC);
-    net.pump();
+    let mut net = two_followers();
     assert!(
         net.server.take_followers(&DOC).is_none(),
         "in memory: nothing taken"
@@ -337,20 +343,7 @@ fn issue_10_followers_taken_out_and_given_back_sync_on_where_they_stood() {
         "the sync state as it was"
     );
 
-    net.server_events.clear();
-    let doc = net.clients[0].document_mut(&DOC).expect("document");
-    doc.put(ROOT, "trip", "Xã Hòa Bình").expect("put");
-    net.clients[0].local_change(DOC);
-    net.pump();
-    assert!(net.server_events.contains(&Action::Load { document: DOC }));
-    let relayed = net.clients[1].document(&DOC).expect("client 1 has it");
-    assert_eq!(text(relayed, "trip").as_deref(), Some("Xã Hòa Bình"));
-    let persisted = net
-        .server_events
-        .iter()
-        .filter(|a| matches!(a, Action::Persist { .. }))
-        .count();
-    assert_eq!(persisted, 1, "the change is stored once");
+    relay_a_change_through_a_load(&mut net);
 }
 
 /// Issue 10: between a creator's first sync message (its heads) and its second (its
@@ -360,14 +353,7 @@ fn issue_10_followers_taken_out_and_given_back_sync_on_where_they_stood() {
 fn issue_10_a_document_being_created_holds_nothing_until_its_changes_come() {
     use automerge::sync::{State, SyncDoc};
     let mut server = hub("s");
-    server.accept(ConnectionId(1), Who::Cadre);
-    let join = Message::Join {
-        sender_id: PeerId::new("c"),
-        peer_metadata: PeerMetadata::default(),
-        supported_protocol_versions: None,
-    };
-    server.handle_frame(ConnectionId(1), &join.encode());
-    drain(&mut server);
+    join(&mut server, Who::Cadre);
     let mut peer = doc_with("title", "Chi đoàn A");
     let mut state = State::new();
 

@@ -242,6 +242,12 @@ fn assert_refused(actions: &[Action], reason: &ProtocolError) {
 fn joined_server(who: Who) -> SyncHub<Rules> {
     let mut server = hub("s");
     server.insert_document(DOC, doc_with("title", "kept"));
+    join(&mut server, who);
+    server
+}
+
+/// A client joins `server` on connection 1 (handshake done, its answer drained).
+fn join(server: &mut SyncHub<Rules>, who: Who) {
     server.accept(ConnectionId(1), who);
     let join = Message::Join {
         sender_id: PeerId::new("c"),
@@ -249,8 +255,7 @@ fn joined_server(who: Who) -> SyncHub<Rules> {
         supported_protocol_versions: None,
     };
     server.handle_frame(ConnectionId(1), &join.encode());
-    drain(&mut server);
-    server
+    drain(server);
 }
 
 fn sync_frame(document: DocumentId, data: Vec<u8>) -> Vec<u8> {
