@@ -317,7 +317,9 @@ impl<S: DocumentStore, R: ServerRules> Router<S, R> {
         if actor.sent == handled {
             // Dropping its inbox ends it.
             self.forget_actor(&document);
-            self.dormant.insert(document, dormant);
+            if dormant.followed() {
+                self.dormant.insert(document, dormant);
+            }
         } else if actor.inbox.send(DocEvent::Wake(dormant)).is_ok() {
             actor.sent += 1;
         } else {

@@ -23,6 +23,11 @@ impl Dormant {
     /// The connection is gone: its state goes. Whether any follower is left.
     pub(in crate::sync) fn forget(&mut self, connection: ConnectionId) -> bool {
         self.followers.retain(|(_, f)| f.connection() != connection);
+        self.followed()
+    }
+
+    /// Whether any follower is left.
+    pub(in crate::sync) fn followed(&self) -> bool {
         !self.followers.is_empty()
     }
 }
