@@ -323,13 +323,15 @@ impl<S: DocumentStore, R: ServerRules> DocShell<S, R> {
                 // follower holds what memory holds, it waits on disk for the next message,
                 // unless the loaded documents (this one counted) take little enough that
                 // keeping it is free. A document still empty (a creation's first
-                // exchange) holds nothing to load again: it never waits in memory.
+                // exchange) holds nothing to load again: it never waits in memory. Only
+                // one with nothing stored can be empty: the others skip asking automerge.
                 self.measure();
                 let settled_small = self.held() < INLINE_WORK_BYTES
                     && self.shared.resident.load(Ordering::Relaxed)
                         > self.shared.config.keep_settled
                     && self.hub.settled(&self.document);
-                if settled_small || self.hub.holds_nothing(&self.document) {
+                let empty = self.held() == 0 && self.hub.holds_nothing(&self.document);
+                if settled_small || empty {
                     self.hibernate();
                 }
             }
