@@ -4,15 +4,12 @@
 
 use crate::account::switcher::ProfileSwitcher;
 use crate::components::{LoginPrompt, SyncBadge};
-use crate::pages::{
-    admin::AdminPage, host, login::LoginPage, meetings, not_found::NotFoundPage, office,
-    registrations, sync_page, trips, year,
-};
-use crate::{BuildInfo, account, local};
+use crate::pages::{not_found::NotFoundPage, year};
+use crate::{BuildInfo, account, local, on_demand};
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Title, provide_meta_context};
 use leptos_router::components::{A, Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::{Lazy, path};
 use std::sync::Arc;
 
 /// The main areas, in the order the navigation shows them: (path, label, icon).
@@ -67,21 +64,21 @@ pub fn App() -> impl IntoView {
                 <LoginPrompt />
                 <Routes fallback=NotFoundPage>
                     <Route path=path!("/") view=year::YearPage />
-                    <Route path=path!("/dang-ky") view=registrations::RegistrationsPage />
-                    <Route path=path!("/chuyen-di") view=trips::TripsPage />
-                    <Route path=path!("/chuyen-di/moi") view=trips::form::NewTripPage />
-                    <Route path=path!("/chuyen-di/:id") view=trips::detail::TripPage />
-                    <Route path=path!("/chuyen-di/:id/sua") view=trips::form::EditTripPage />
-                    <Route path=path!("/chuyen-di/:id/bao-cao") view=trips::report::ReportPage />
-                    <Route path=path!("/sinh-hoat") view=meetings::MeetingsPage />
-                    <Route path=path!("/sinh-hoat/moi") view=meetings::form::NewMeetingPage />
-                    <Route path=path!("/sinh-hoat/:id") view=meetings::form::EditMeetingPage />
-                    <Route path=path!("/dong-bo") view=sync_page::SyncPage />
-                    <Route path=path!("/dang-nhap") view=LoginPage />
-                    <Route path=path!("/quan-tri") view=AdminPage />
-                    <Route path=path!("/van-phong") view=office::OfficePage />
-                    <Route path=path!("/van-phong/:ma/:nam") view=office::cadre::CadreYearPage />
-                    <Route path=path!("/xac-nhan") view=host::HostPage />
+                    <Route path=path!("/dang-ky") view={Lazy::<on_demand::Registrations>::new()} />
+                    <Route path=path!("/chuyen-di") view={Lazy::<on_demand::Trips>::new()} />
+                    <Route path=path!("/chuyen-di/moi") view={Lazy::<on_demand::NewTrip>::new()} />
+                    <Route path=path!("/chuyen-di/:id") view={Lazy::<on_demand::Trip>::new()} />
+                    <Route path=path!("/chuyen-di/:id/sua") view={Lazy::<on_demand::EditTrip>::new()} />
+                    <Route path=path!("/chuyen-di/:id/bao-cao") view={Lazy::<on_demand::Report>::new()} />
+                    <Route path=path!("/sinh-hoat") view={Lazy::<on_demand::Meetings>::new()} />
+                    <Route path=path!("/sinh-hoat/moi") view={Lazy::<on_demand::NewMeeting>::new()} />
+                    <Route path=path!("/sinh-hoat/:id") view={Lazy::<on_demand::EditMeeting>::new()} />
+                    <Route path=path!("/dong-bo") view={Lazy::<on_demand::Sync>::new()} />
+                    <Route path=path!("/dang-nhap") view={Lazy::<on_demand::Login>::new()} />
+                    <Route path=path!("/quan-tri") view={Lazy::<on_demand::Admin>::new()} />
+                    <Route path=path!("/van-phong") view={Lazy::<on_demand::Office>::new()} />
+                    <Route path=path!("/van-phong/:ma/:nam") view={Lazy::<on_demand::CadreYear>::new()} />
+                    <Route path=path!("/xac-nhan") view={Lazy::<on_demand::Host>::new()} />
                 </Routes>
             </main>
             <nav class="areas" aria-label="Các mục chính">

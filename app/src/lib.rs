@@ -12,6 +12,7 @@ pub mod app;
 pub mod build_info;
 pub mod components;
 pub mod local;
+pub mod on_demand;
 pub mod pages;
 pub mod policy_view;
 pub mod rating;
@@ -20,12 +21,22 @@ pub mod sync;
 pub use app::{App, shell};
 pub use build_info::BuildInfo;
 
-/// Entry point of the WebAssembly bundle: hydrates the server-rendered body.
+/// Hydrates the server-rendered body: the WebAssembly's entry point (`front` exports it).
 #[cfg(feature = "hydrate")]
-#[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
     rating::timing::phase("dicoso:hydrate-start");
-    leptos::mount::hydrate_body(App);
-    rating::timing::phase("dicoso:hydrated");
+    // A page of an area loaded on demand hydrates once its module is here (`on_demand`).
+    let area = leptos::prelude::window()
+        .location()
+        .pathname()
+        .ok()
+        .and_then(|path| on_demand::area_of(&path));
+    wasm_bindgen_futures::spawn_local(async move {
+        if let Some(area) = area {
+            on_demand::load(area).await;
+        }
+        leptos::mount::hydrate_body(App);
+        rating::timing::phase("dicoso:hydrated");
+    });
 }

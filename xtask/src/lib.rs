@@ -2,4 +2,5 @@
 //! (the end-to-end tests stage a second build to check that updates replace old assets).
 
 pub mod site;
+pub mod split;
 pub mod tools;

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 use xtask::site::{self, StageInputs};
+use xtask::split;
 use xtask::tools::{self, cargo, root, run, say, target_dir};
 
 const USAGE: &str = "usage: cargo xtask <command>
@@ -62,12 +63,12 @@ fn dist(release: bool) -> Result<PathBuf> {
     say(&format!(
         "building the front end (wasm32, profile {profile})"
     ));
-    // The app and its QR module (drawing and reading codes, loaded on demand), in one
-    // cargo run.
+    // The app (its entry point, `front`) and its QR module (drawing and reading codes,
+    // loaded on demand), in one cargo run.
     run(cargo().current_dir(root()).args([
         "build",
         "--package",
-        "app",
+        "front",
         "--package",
         "qr",
         "--lib",
@@ -89,35 +90,32 @@ fn dist(release: bool) -> Result<PathBuf> {
     }
     let bindgen_dir = work.join("bindgen");
     let qr_dir = work.join("qr");
+    let split_dir = work.join("split");
+    say("splitting the areas loaded on demand out of the app (wasm-split)");
+    let app_main = split::split_app(&built.join("front.wasm"), &split_dir)?;
+    let qr_wasm = work.join("qr.wasm");
+    split::without_relocations(&built.join("qr.wasm"), &qr_wasm)?;
     say("generating JS bindings (wasm-bindgen)");
-    for (wasm, name, dir) in [
-        ("app.wasm", "dicoso", &bindgen_dir),
-        ("qr.wasm", "qr", &qr_dir),
-    ] {
+    for (wasm, name, dir) in [(app_main, "dicoso", &bindgen_dir), (qr_wasm, "qr", &qr_dir)] {
         wasm_bindgen_cli_support::Bindgen::new()
-            .input_path(built.join(wasm))
+            .input_path(wasm)
             .web(true)?
             .typescript(false)
+            // The split modules use the main module's memory, table and stack pointer.
+            .keep_lld_exports(true)
             .out_name(name)
             .generate(dir)
             .map_err(|e| anyhow::anyhow!("wasm-bindgen ({name}): {e}"))?;
         if release {
             say(&format!("optimising {name} for size (wasm-opt -Oz)"));
-            let file = dir.join(format!("{name}_bg.wasm"));
-            run(Command::new(tools::wasm_opt())
-                .arg("-Oz")
-                // The features rustc's wasm32 target enables by default.
-                .args([
-                    "--enable-bulk-memory",
-                    "--enable-nontrapping-float-to-int",
-                    "--enable-sign-ext",
-                    "--enable-mutable-globals",
-                    "--enable-reference-types",
-                    "--enable-multivalue",
-                ])
-                .arg(&file)
-                .arg("-o")
-                .arg(&file))?;
+            wasm_opt(&dir.join(format!("{name}_bg.wasm")))?;
+        }
+    }
+    if release {
+        say("optimising the modules loaded on demand (wasm-opt -Oz)");
+        for module in split::modules(&split_dir)? {
+            split::without_names(&module)?;
+            wasm_opt(&module)?;
         }
     }
     let staged = work.join("site");
@@ -125,6 +123,7 @@ fn dist(release: bool) -> Result<PathBuf> {
         &StageInputs {
             bindgen_dir: &bindgen_dir,
             qr_dir: Some(&qr_dir),
+            split_dir: Some(&split_dir),
             css: &root().join("style/main.css"),
             public_dir: &root().join("public"),
             brotli_quality: if release { 11 } else { 5 },
@@ -152,6 +151,24 @@ fn dist(release: bool) -> Result<PathBuf> {
         info.qr.as_ref().map(|m| brotli(&m.wasm)).unwrap_or(0),
     ));
     Ok(site_dir)
+}
+
+/// `wasm-opt -Oz`, in place.
+fn wasm_opt(file: &Path) -> Result<()> {
+    run(Command::new(tools::wasm_opt())
+        .arg("-Oz")
+        // The features rustc's wasm32 target enables by default.
+        .args([
+            "--enable-bulk-memory",
+            "--enable-nontrapping-float-to-int",
+            "--enable-sign-ext",
+            "--enable-mutable-globals",
+            "--enable-reference-types",
+            "--enable-multivalue",
+        ])
+        .arg(file)
+        .arg("-o")
+        .arg(file))
 }
 
 fn run_app(args: &[String]) -> Result<()> {

@@ -1,5 +1,6 @@
 //! Staging the site: hashed asset names, the service worker's precache list, compression.
 
+use crate::split;
 use anyhow::{Context, Result, bail};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -54,12 +55,17 @@ pub struct StageInputs<'a> {
     pub bindgen_dir: &'a Path,
     /// wasm-bindgen's output for the QR module: `qr.js`, `qr_bg.wasm`.
     pub qr_dir: Option<&'a Path>,
+    /// The app's modules loaded on demand and their loader (`split::split_app`).
+    pub split_dir: Option<&'a Path>,
     pub css: &'a Path,
     /// `sw.js` (template), `manifest.webmanifest`, `icons/`.
     pub public_dir: &'a Path,
     /// Brotli quality: 11 for release, lower to save time on debug builds.
     pub brotli_quality: u32,
 }
+
+/// A file of the site: its URL and its bytes.
+type Asset = (String, Vec<u8>);
 
 fn short_hash(bytes: &[u8]) -> String {
     let digest = Sha256::digest(bytes);
@@ -114,14 +120,19 @@ pub fn stage(inputs: &StageInputs<'_>, out: &Path) -> Result<BuildInfo> {
     if out.exists() {
         bail!("{} exists already", out.display());
     }
-    let js = read(&inputs.bindgen_dir.join("dicoso.js"))?;
+    let js = read(&inputs.bindgen_dir.join(split::GLUE))?;
     let wasm = read(&inputs.bindgen_dir.join("dicoso_bg.wasm"))?;
     let css = read(inputs.css)?;
-    let mut assets: Vec<(String, Vec<u8>)> = vec![
+    let (js, on_demand) = match inputs.split_dir {
+        Some(dir) => stage_split(dir, js)?,
+        None => (js, Vec::new()),
+    };
+    let mut assets: Vec<Asset> = vec![
         (format!("/pkg/dicoso.{}.js", short_hash(&js)), js),
         (format!("/pkg/dicoso.{}.wasm", short_hash(&wasm)), wasm),
         (format!("/pkg/dicoso.{}.css", short_hash(&css)), css),
     ];
+    assets.extend(on_demand);
     // The QR module: precached (codes work offline), imported only when a code is used.
     let mut qr = None;
     if let Some(dir) = inputs.qr_dir {
@@ -205,6 +216,65 @@ pub fn stage(inputs: &StageInputs<'_>, out: &Path) -> Result<BuildInfo> {
     Ok(info)
 }
 
+/// Names the modules loaded on demand and their loader after their content, and points
+/// the glue (`js`) and the loader at each other's new names. Returns the glue and the
+/// assets to add. The loader imports the glue and the glue the loader, so the loader is
+/// named after what it holds before that import is rewritten, and the glue's own original
+/// bytes: a change to either still changes both names.
+fn stage_split(dir: &Path, js: Vec<u8>) -> Result<(Vec<u8>, Vec<Asset>)> {
+    let text = |bytes: Vec<u8>, what: &str| {
+        String::from_utf8(bytes).with_context(|| format!("{what} is not UTF-8"))
+    };
+    let mut loader = text(read(&dir.join(split::LOADER))?, split::LOADER)?;
+    let mut assets = Vec::new();
+    for module in split::modules(dir)? {
+        let (Some(stem), Some(name)) = (
+            module.file_stem().and_then(|s| s.to_str()),
+            module.file_name().and_then(|s| s.to_str()),
+        ) else {
+            bail!("{} has no usable name", module.display());
+        };
+        let bytes = read(&module)?;
+        let hashed = format!("{stem}.{}.wasm", short_hash(&bytes));
+        loader = replace_all(
+            &loader,
+            &format!("\"./{name}\""),
+            &format!("\"./{hashed}\""),
+        )
+        .with_context(|| format!("the loader does not fetch {name}"))?;
+        assets.push((format!("/pkg/{hashed}"), bytes));
+    }
+    let glue = text(js, split::GLUE)?;
+    let loader_name = format!(
+        "dicoso-split.{}.js",
+        short_hash(format!("{loader}\n{glue}").as_bytes())
+    );
+    // Only the import: the imports object keeps the name the WebAssembly imports.
+    let glue = replace_all(
+        &glue,
+        &format!("from \"./{}\"", split::LOADER),
+        &format!("from \"./{loader_name}\""),
+    )
+    .context("the glue does not import the loader")?;
+    let glue_name = format!("dicoso.{}.js", short_hash(glue.as_bytes()));
+    let loader = replace_all(
+        &loader,
+        &format!("from \"./{}\"", split::GLUE),
+        &format!("from \"./{glue_name}\""),
+    )
+    .context("the loader does not import the glue")?;
+    assets.push((format!("/pkg/{loader_name}"), loader.into_bytes()));
+    Ok((glue.into_bytes(), assets))
+}
+
+/// `text` with every `from` made `to`; an error if there is none.
+fn replace_all(text: &str, from: &str, to: &str) -> Result<String> {
+    if !text.contains(from) {
+        bail!("{from} not found");
+    }
+    Ok(text.replace(from, to))
+}
+
 /// Writes `<file>.gz` and `<file>.br` beside `path`, served with `Content-Encoding`.
 fn compress(path: &Path, bytes: &[u8], brotli_quality: u32) -> Result<()> {
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
@@ -264,6 +334,7 @@ mod tests {
             &StageInputs {
                 bindgen_dir: &dir.join("bindgen"),
                 qr_dir: None,
+                split_dir: None,
                 css: &dir.join("main.css"),
                 public_dir: &dir.join("public"),
                 brotli_quality: 5,
@@ -319,6 +390,95 @@ mod tests {
         assert_ne!(a.version, b.version);
         assert_ne!(a.css, b.css);
         assert_eq!(a.wasm, b.wasm);
+        Ok(())
+    }
+
+    /// The loader and the glue name each other by their staged names, and the loader
+    /// fetches every module loaded on demand by its staged name.
+    #[test]
+    fn modules_loaded_on_demand_are_staged_under_the_names_their_loader_fetches() -> Result<()> {
+        let dir = tempfile::tempdir()?;
+        let d = dir.path();
+        fixture(d, "body{}")?;
+        write(
+            &d.join("bindgen/dicoso.js"),
+            b"import * as import1 from \"./__wasm_split.js\"\n\
+              const imports = { \"./__wasm_split.js\": import1 };\n\
+              export default function init() {}",
+        )?;
+        write(
+            &d.join("split/__wasm_split.js"),
+            b"import { initSync } from \"./dicoso.js\";\n\
+              fetch(new URL(\"./chunk_1.wasm\", import.meta.url));\n\
+              fetch(new URL(\"./chunk_10.wasm\", import.meta.url));\n\
+              fetch(new URL(\"./split_office_area_7.wasm\", import.meta.url));",
+        )?;
+        for (name, bytes) in [
+            ("chunk_1.wasm", &b"one"[..]),
+            ("chunk_10.wasm", b"ten"),
+            ("split_office_area_7.wasm", b"office"),
+        ] {
+            write(&d.join("split").join(name), bytes)?;
+        }
+        let staged = |out: &str| {
+            stage(
+                &StageInputs {
+                    bindgen_dir: &d.join("bindgen"),
+                    qr_dir: None,
+                    split_dir: Some(&d.join("split")),
+                    css: &d.join("main.css"),
+                    public_dir: &d.join("public"),
+                    brotli_quality: 5,
+                },
+                &d.join(out),
+            )
+        };
+        let info = staged("site")?;
+        let site = d.join("site");
+        let file = |url: &str| std::fs::read_to_string(site.join(url.trim_start_matches('/')));
+        let loader_url = info
+            .precache
+            .iter()
+            .find(|u| u.starts_with("/pkg/dicoso-split."))
+            .context("the loader is precached")?;
+        let glue = file(&info.js)?;
+        let loader_file = loader_url.trim_start_matches("/pkg/");
+        assert!(
+            glue.contains(&format!("from \"./{loader_file}\"")),
+            "{glue}"
+        );
+        let loader = file(loader_url)?;
+        let glue_file = info.js.trim_start_matches("/pkg/");
+        assert!(
+            loader.contains(&format!("from \"./{glue_file}\"")),
+            "{loader}"
+        );
+        for (stem, bytes) in [
+            ("chunk_1", "one"),
+            ("chunk_10", "ten"),
+            ("split_office_area_7", "office"),
+        ] {
+            let url = info
+                .precache
+                .iter()
+                .find(|u| u.starts_with(&format!("/pkg/{stem}.")))
+                .with_context(|| format!("{stem} is precached"))?;
+            assert_eq!(file(url)?, bytes);
+            assert!(loader.contains(&format!("\"./{}\"", url.trim_start_matches("/pkg/"))));
+            assert!(
+                site.join(format!("{}.br", url.trim_start_matches('/')))
+                    .is_file()
+            );
+        }
+        assert!(!loader.contains("chunk_1.wasm") && !loader.contains("./dicoso.js\""));
+
+        // A module that changes renames itself, the loader and the glue; staging again
+        // without a change renames nothing.
+        assert_eq!(staged("again")?, info);
+        write(&d.join("split/chunk_10.wasm"), b"TEN")?;
+        let changed = staged("changed")?;
+        assert_ne!(changed.js, info.js);
+        assert_eq!(changed.wasm, info.wasm);
         Ok(())
     }
 }

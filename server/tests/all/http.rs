@@ -38,6 +38,7 @@ async fn fixture() -> Fixture {
         &StageInputs {
             bindgen_dir: &d.join("bindgen"),
             qr_dir: None,
+            split_dir: None,
             css: &root.join("style/main.css"),
             public_dir: &root.join("public"),
             brotli_quality: 1,

@@ -139,34 +139,18 @@ async fn a_trip_is_kept_on_the_device_through_reloads_and_with_the_server_down()
 /// Stages "build B": the same WebAssembly as the real build but a changed stylesheet, so
 /// every piece of the update machinery (versions, names, precache, activation) moves.
 fn stage_build_b(site_a: &Path, info_a: &BuildInfo, out: &Path) -> Result<BuildInfo> {
-    let bindgen = out.with_extension("bindgen");
-    std::fs::create_dir_all(&bindgen)?;
-    let file = |url: &str| site_a.join(url.trim_start_matches('/'));
-    std::fs::copy(file(&info_a.js), bindgen.join("dicoso.js"))?;
-    std::fs::copy(file(&info_a.wasm), bindgen.join("dicoso_bg.wasm"))?;
-    for url in info_a
-        .precache
-        .iter()
-        .filter(|u| u.starts_with("/pkg/snippets/"))
-    {
-        let to = bindgen.join(url.trim_start_matches("/pkg/"));
-        std::fs::create_dir_all(to.parent().unwrap_or(&bindgen))?;
-        std::fs::copy(file(url), to)?;
-    }
-    let qr = out.with_extension("qr");
-    if let Some(module) = &info_a.qr {
-        std::fs::create_dir_all(&qr)?;
-        std::fs::copy(file(&module.js), qr.join("qr.js"))?;
-        std::fs::copy(file(&module.wasm), qr.join("qr_bg.wasm"))?;
-    }
-    let mut css = std::fs::read_to_string(file(&info_a.css))?;
+    // Build A's inputs, as `cargo xtask dist` left them beside its site.
+    let front_end = site_a.parent().unwrap_or(site_a).join("front-end");
+    let qr = front_end.join("qr");
+    let mut css = std::fs::read_to_string(site_a.join(info_a.css.trim_start_matches('/')))?;
     css.push_str("\n:root { --build-marker: \"B\"; }\n");
     let css_path = out.with_extension("css");
     std::fs::write(&css_path, css)?;
     stage(
         &StageInputs {
-            bindgen_dir: &bindgen,
+            bindgen_dir: &front_end.join("bindgen"),
             qr_dir: info_a.qr.as_ref().map(|_| qr.as_path()),
+            split_dir: Some(&front_end.join("split")),
             css: &css_path,
             public_dir: &workspace_root().join("public"),
             brotli_quality: 1,
