@@ -138,17 +138,29 @@ fn dist(release: bool) -> Result<PathBuf> {
         size(&PathBuf::from(format!(
             "{}.br",
             site_dir.join(url.trim_start_matches('/')).display()
-        ))) / 1024
+        )))
     };
+    // The areas loaded on demand: their modules and loader (`split::split_app`).
+    let on_demand: Vec<&String> = info
+        .precache
+        .iter()
+        .filter(|u| {
+            ["/pkg/split_", "/pkg/chunk_", "/pkg/dicoso-split."]
+                .iter()
+                .any(|p| u.starts_with(p))
+        })
+        .collect();
     say(&format!(
-        "site ready in {} (build {}, {:.1}s): wasm {} KB, gzip {} KB, brotli {} KB; the QR module (loaded when a code is shown or scanned) {} KB brotli",
+        "site ready in {} (build {}, {:.1}s): wasm {} KB, gzip {} KB, brotli {} KB; the areas loaded on demand {} KB brotli in {} files; the QR module (loaded when a code is shown or scanned) {} KB brotli",
         site_dir.display(),
         info.version,
         started.elapsed().as_secs_f64(),
         size(&wasm_file) / 1024,
         size(&PathBuf::from(format!("{}.gz", wasm_file.display()))) / 1024,
-        brotli(&info.wasm),
-        info.qr.as_ref().map(|m| brotli(&m.wasm)).unwrap_or(0),
+        brotli(&info.wasm) / 1024,
+        on_demand.iter().map(|u| brotli(u)).sum::<u64>() / 1024,
+        on_demand.len(),
+        info.qr.as_ref().map(|m| brotli(&m.wasm)).unwrap_or(0) / 1024,
     ));
     Ok(site_dir)
 }

@@ -206,6 +206,12 @@ async fn hq_reads_the_provinces_rating_table_on_the_office_page() -> Result<()> 
         after == expected && after.iter().any(|(code, _)| code == AN.code),
         "{department}: {after:?}"
     );
+
+    // The administration is a module loaded on demand (issue 9): opened directly, it
+    // hydrates, and turns HQ away, who holds no administrator role.
+    b.client.goto(&server.url("/quan-tri")).await?;
+    b.wait_hydrated().await?;
+    b.wait_text("[data-admin=denied]", "quản trị viên").await?;
     browser.close().await?;
     drop(server);
     Ok(())
