@@ -73,7 +73,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/sinh-hoat") view={Lazy::<on_demand::Meetings>::new()} />
                     <Route path=path!("/sinh-hoat/moi") view={Lazy::<on_demand::NewMeeting>::new()} />
                     <Route path=path!("/sinh-hoat/:id") view={Lazy::<on_demand::EditMeeting>::new()} />
-                    <Route path=path!("/dong-bo") view={Lazy::<on_demand::Sync>::new()} />
+                    <Route path=path!("/dong-bo") view={Lazy::<on_demand::Syncing>::new()} />
                     <Route path=path!("/dang-nhap") view={Lazy::<on_demand::Login>::new()} />
                     <Route path=path!("/quan-tri") view={Lazy::<on_demand::Admin>::new()} />
                     <Route path=path!("/van-phong") view={Lazy::<on_demand::Office>::new()} />

@@ -149,7 +149,7 @@ routes! {
     Meetings => cadre_area(CadreScreen::Meetings) in Cadre;
     NewMeeting => cadre_area(CadreScreen::NewMeeting) in Cadre;
     EditMeeting => cadre_area(CadreScreen::EditMeeting) in Cadre;
-    Sync => cadre_area(CadreScreen::Sync) in Cadre;
+    Syncing => cadre_area(CadreScreen::Sync) in Cadre;
     Office => office_area(OfficeScreen::Overview) in Office;
     CadreYear => office_area(OfficeScreen::CadreYear) in Office;
     Admin => admin_area() in Admin;

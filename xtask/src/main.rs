@@ -140,16 +140,7 @@ fn dist(release: bool) -> Result<PathBuf> {
             site_dir.join(url.trim_start_matches('/')).display()
         )))
     };
-    // The areas loaded on demand: their modules and loader (`split::split_app`).
-    let on_demand: Vec<&String> = info
-        .precache
-        .iter()
-        .filter(|u| {
-            ["/pkg/split_", "/pkg/chunk_", "/pkg/dicoso-split."]
-                .iter()
-                .any(|p| u.starts_with(p))
-        })
-        .collect();
+    let on_demand = site::on_demand(&info);
     say(&format!(
         "site ready in {} (build {}, {:.1}s): wasm {} KB, gzip {} KB, brotli {} KB; the areas loaded on demand {} KB brotli in {} files; the QR module (loaded when a code is shown or scanned) {} KB brotli",
         site_dir.display(),

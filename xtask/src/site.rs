@@ -85,7 +85,7 @@ fn write(path: &Path, bytes: &[u8]) -> Result<()> {
 }
 
 /// Files below `dir`, as paths relative to it, sorted.
-fn files_below(dir: &Path) -> Result<Vec<PathBuf>> {
+pub(crate) fn files_below(dir: &Path) -> Result<Vec<PathBuf>> {
     let mut out = Vec::new();
     if !dir.exists() {
         return Ok(out);
@@ -216,6 +216,22 @@ pub fn stage(inputs: &StageInputs<'_>, out: &Path) -> Result<BuildInfo> {
     Ok(info)
 }
 
+/// The split modules' loader is staged as `/pkg/<LOADER_STEM>.<hash>.js`.
+const LOADER_STEM: &str = "dicoso-split";
+
+/// The URLs of a staged site's areas loaded on demand: their modules and their loader.
+pub fn on_demand(info: &BuildInfo) -> Vec<&str> {
+    let loader = format!("{LOADER_STEM}.");
+    info.precache
+        .iter()
+        .map(String::as_str)
+        .filter(|url| {
+            url.strip_prefix("/pkg/")
+                .is_some_and(|file| split::is_module(file) || file.starts_with(&loader))
+        })
+        .collect()
+}
+
 /// Names the modules loaded on demand and their loader after their content, and points
 /// the glue (`js`) and the loader at each other's new names. Returns the glue and the
 /// assets to add. The loader imports the glue and the glue the loader, so the loader is
@@ -246,7 +262,7 @@ fn stage_split(dir: &Path, js: Vec<u8>) -> Result<(Vec<u8>, Vec<Asset>)> {
     }
     let glue = text(js, split::GLUE)?;
     let loader_name = format!(
-        "dicoso-split.{}.js",
+        "{LOADER_STEM}.{}.js",
         short_hash(format!("{loader}\n{glue}").as_bytes())
     );
     // Only the import: the imports object keeps the name the WebAssembly imports.
@@ -436,10 +452,10 @@ mod tests {
         let info = staged("site")?;
         let site = d.join("site");
         let file = |url: &str| std::fs::read_to_string(site.join(url.trim_start_matches('/')));
-        let loader_url = info
-            .precache
+        assert_eq!(on_demand(&info).len(), 4, "three modules and the loader");
+        let loader_url = *on_demand(&info)
             .iter()
-            .find(|u| u.starts_with("/pkg/dicoso-split."))
+            .find(|u| u.ends_with(".js"))
             .context("the loader is precached")?;
         let glue = file(&info.js)?;
         let loader_file = loader_url.trim_start_matches("/pkg/");

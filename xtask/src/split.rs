@@ -36,17 +36,17 @@ pub fn split_app(app_wasm: &Path, out_dir: &Path) -> Result<PathBuf> {
 /// The modules `split_app` wrote, sorted: `split_<area>_<id>.wasm` and the `chunk_<n>.wasm`
 /// code they share.
 pub fn modules(out_dir: &Path) -> Result<Vec<PathBuf>> {
-    let mut out = Vec::new();
-    for entry in
-        std::fs::read_dir(out_dir).with_context(|| format!("cannot list {}", out_dir.display()))?
-    {
-        let path = entry?.path();
-        if path.extension().is_some_and(|e| e == "wasm") {
-            out.push(path);
-        }
-    }
-    out.sort();
-    Ok(out)
+    Ok(crate::site::files_below(out_dir)?
+        .into_iter()
+        .filter(|rel| rel.to_str().is_some_and(is_module))
+        .map(|rel| out_dir.join(rel))
+        .collect())
+}
+
+/// Whether `file` (a name, maybe with a content hash staged in) is one of the splitter's
+/// modules.
+pub fn is_module(file: &str) -> bool {
+    (file.starts_with("split_") || file.starts_with("chunk_")) && file.ends_with(".wasm")
 }
 
 /// A copy of the module at `path` without the linker's relocations (`linking`,
