@@ -12,9 +12,11 @@ pub mod camera;
 pub use browser::Browser;
 
 use anyhow::{Context, Result, bail};
+use std::collections::BTreeSet;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 pub fn workspace_root() -> PathBuf {
@@ -52,10 +54,20 @@ pub fn current_year() -> i32 {
     chrono::Local::now().year()
 }
 
-/// A port nobody listens on now. The same port is reused across server restarts, since a
-/// service worker and IndexedDB belong to an origin, port included.
+/// A port nobody listens on now, and not handed to another test of this run: a test
+/// keeps its port across server restarts (a service worker and IndexedDB belong to an
+/// origin, port included), and another test must not take it while its server is down.
 pub fn free_port() -> Result<u16> {
-    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+    static GIVEN: Mutex<BTreeSet<u16>> = Mutex::new(BTreeSet::new());
+    loop {
+        let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+        let mut given = GIVEN
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if given.insert(port) {
+            return Ok(port);
+        }
+    }
 }
 
 fn wait_for_port(port: u16, what: &str) -> Result<()> {
@@ -98,12 +110,15 @@ impl Server {
             .stdout(Stdio::null())
             .spawn()
             .with_context(|| format!("cannot start {}", bin.display()))?;
-        let server = Server {
+        let mut server = Server {
             child,
             port,
             data: data.to_owned(),
         };
         wait_for_port(port, "the server")?;
+        if let Some(status) = server.child.try_wait()? {
+            bail!("the server on port {port} exited ({status}): is the port taken?");
+        }
         Ok(server)
     }
 
