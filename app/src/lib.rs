@@ -33,8 +33,12 @@ pub fn hydrate() {
         .ok()
         .and_then(|path| on_demand::area_of(&path));
     wasm_bindgen_futures::spawn_local(async move {
-        if let Some(area) = area {
-            on_demand::load(area).await;
+        if let Some(area) = area
+            && let Err(problem) = on_demand::load(area).await
+        {
+            // Hydrating now would draw the page differently from the server's HTML.
+            on_demand::say_not_loaded(problem);
+            return;
         }
         leptos::mount::hydrate_body(App);
         rating::timing::phase("dicoso:hydrated");

@@ -246,3 +246,65 @@ async fn a_new_build_replaces_the_old_assets_and_still_starts_offline() -> Resul
     }
     browser.close().await
 }
+
+/// Issue 9: a page whose module cannot be fetched (a first visit, online, with the
+/// download failing before the service worker holds the build) says so in Vietnamese,
+/// whether it is opened directly or reached from the navigation; the rest of the app
+/// keeps working.
+#[tokio::test]
+async fn issue_9_a_page_whose_module_cannot_be_fetched_says_so() -> Result<()> {
+    let scratch = tempfile::tempdir()?;
+    let site = scratch.path().join("site");
+    copy_dir_without(&site_dir(), &site, &|name| {
+        name.starts_with("split_cadre_area")
+    })?;
+    let data = tempfile::tempdir()?;
+    set_up_province(data.path(), &[])?;
+    let port = free_port()?;
+    let server = Server::start(&site, data.path(), port)?;
+    let browser = Browser::start().await?;
+    let b = &browser;
+    b.phone_screen().await?;
+
+    // Opened directly: the server's drawing of the page, the reason above it.
+    b.client.goto(&server.url("/chuyen-di")).await?;
+    b.wait_text(
+        "main [data-not-loaded=hydrate]",
+        "Máy chưa tải được phần này của ứng dụng",
+    )
+    .await?;
+    b.wait_text("main", "Tải lại trang").await?;
+    b.screenshot("not-loaded-opened").await?;
+
+    // Reached from Năm nay: the page says so in its place, and Năm nay still opens.
+    b.client.goto(&server.url("/")).await?;
+    b.wait_hydrated().await?;
+    b.click("nav.areas a[href='/dang-ky']").await?;
+    b.wait_text("main [data-not-loaded=page] h1", "Chưa mở được trang này")
+        .await?;
+    b.wait_text(
+        "main [data-not-loaded=page]",
+        "Hãy kiểm tra kết nối mạng rồi tải lại trang.",
+    )
+    .await?;
+    b.screenshot("not-loaded-navigated").await?;
+    b.click("nav.areas a[href='/']").await?;
+    b.wait_text("main h1", "Năm nay").await?;
+    browser.close().await
+}
+
+/// Copies the directory `from` to `to`, leaving out the files whose name `skip` picks.
+fn copy_dir_without(from: &Path, to: &Path, skip: &dyn Fn(&str) -> bool) -> Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let name = entry.file_name();
+        let target = to.join(&name);
+        if entry.file_type()?.is_dir() {
+            copy_dir_without(&entry.path(), &target, skip)?;
+        } else if !skip(&name.to_string_lossy()) {
+            std::fs::copy(entry.path(), target)?;
+        }
+    }
+    Ok(())
+}
