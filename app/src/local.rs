@@ -204,7 +204,21 @@ pub fn provide_local_store() {
             store.cadre.set(Loaded::Ready(cadre.clone()));
             store.refresh().await;
             crate::rating::timing::phase("dicoso:documents-read");
-            crate::sync::browser::start(store, cadre);
+            let Some(cadre) = cadre else {
+                // Nobody enrolled: no documents, no token (enrolling reloads the page).
+                store.sync.link.set(crate::sync::Link::SignedOut);
+                return;
+            };
+            // The sync task's module is fetched and compiled once the rated year is on
+            // screen: compiling it meanwhile slowed that first paint (issue 9, bench-ui).
+            browser::after_next_paint().await;
+            if let Err(problem) = crate::sync::browser::start(store, cadre).await {
+                store.sync.link.set(crate::sync::Link::ServerUnreachable);
+                store
+                    .sync
+                    .error
+                    .set(Some(format!("Chưa đồng bộ được. {problem}")));
+            }
         });
     });
 }

@@ -5,6 +5,31 @@ use super::use_account;
 use crate::local::Loaded;
 use leptos::prelude::*;
 
+/// The form's state while a switch is tried.
+#[cfg(feature = "hydrate")]
+#[derive(Clone, Copy)]
+struct Attempt {
+    pin: RwSignal<String>,
+    problem: RwSignal<Option<String>>,
+    busy: RwSignal<bool>,
+}
+
+/// Checks the PIN and opens the profile `code` (the page reloads), from a module of its
+/// own: switching is rare, and Năm nay does not wait for its code (issue 9).
+#[cfg(feature = "hydrate")]
+#[leptos::wasm_split::wasm_split(switch_profile, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn switch(code: String, attempt: Attempt) -> Result<(), crate::on_demand::NotLoaded> {
+    leptos::task::spawn_local(async move {
+        let Attempt { pin, problem, busy } = attempt;
+        if let Err(e) = super::session::switch_to(&code, &pin.get_untracked()).await {
+            problem.set(Some(e.to_string()));
+            pin.set(String::new());
+        }
+        busy.set(false);
+    });
+    Ok(())
+}
+
 #[component]
 pub fn ProfileSwitcher() -> impl IntoView {
     let account = use_account();
@@ -26,11 +51,11 @@ pub fn ProfileSwitcher() -> impl IntoView {
         problem.set(None);
         #[cfg(feature = "hydrate")]
         leptos::task::spawn_local(async move {
-            if let Err(e) = super::session::switch_to(&code, &pin.get_untracked()).await {
+            let attempt = Attempt { pin, problem, busy };
+            if let Err(e) = switch(code, attempt).await {
                 problem.set(Some(e.to_string()));
-                pin.set(String::new());
+                busy.set(false);
             }
-            busy.set(false);
         });
         #[cfg(not(feature = "hydrate"))]
         let _ = code;

@@ -35,6 +35,8 @@ const LEGACY_CHUNKS: &str = "chunks";
 const DOC_CHUNKS: &str = "doc_chunks";
 const BY_DOC: &str = "by_doc";
 const META: &str = "meta";
+/// The longest [`after_next_paint`] waits.
+const PAINT_WAIT_MS: i32 = 250;
 /// Fold a document's chunks into one full save past this many.
 const COMPACT_AFTER: usize = 32;
 
@@ -56,6 +58,29 @@ pub async fn ask_for_persistent_storage() {
     if let Ok(promise) = storage.persist() {
         let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
     }
+}
+
+/// Resolves once the browser has drawn the next frame, so that what the page shows now
+/// is on screen before the work that follows starts; or after [`PAINT_WAIT_MS`] at most
+/// (a hidden page draws no frames).
+pub async fn after_next_paint() {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let frame = js_sys::Promise::new(&mut |resolve, _| {
+        let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(
+            resolve.unchecked_ref(),
+            PAINT_WAIT_MS,
+        );
+        let after_paint = wasm_bindgen::closure::Closure::once_into_js(move || {
+            // A frame callback runs before its paint; the timer after it, once painted.
+            if let Some(window) = web_sys::window() {
+                let _ = window.set_timeout_with_callback(resolve.unchecked_ref());
+            }
+        });
+        let _ = window.request_animation_frame(after_paint.unchecked_ref());
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(frame).await;
 }
 
 pub async fn open_db(name: &str) -> Result<Database, LocalError> {
@@ -292,6 +317,11 @@ pub async fn append_chunk(db: &Database, document: &str, chunk: &[u8]) -> Result
     tx.commit().await.map_err(write_failed)
 }
 
+/// Whether a document stored in `chunks` chunks is due a [`compact`].
+pub fn needs_compacting(chunks: usize) -> bool {
+    chunks > COMPACT_AFTER
+}
+
 /// Replaces a document's chunks with one full save, reading and writing in one
 /// transaction so a chunk appended meanwhile by another tab is never dropped.
 pub async fn compact(db: &Database, document: &str) -> Result<(), LocalError> {
@@ -325,7 +355,7 @@ pub(super) async fn open_dossier(
         return Ok(doc);
     }
     let doc = DossierDoc::load(&bytes, actor)?;
-    if chunks > COMPACT_AFTER {
+    if needs_compacting(chunks) {
         compact(db, &id).await?;
     }
     Ok(doc)
@@ -340,7 +370,9 @@ pub async fn load_docs(cadre: Option<&CadreCode>) -> Result<CadreDocs, LocalErro
     };
     let db = db().await?;
     let actor = device_actor(&db).await?;
-    for (id, (bytes, chunks)) in read_all_docs(&db).await? {
+    // Chunks that arrived by sync pile up; the sync task folds them (`needs_compacting`),
+    // so that showing the year never waits on writing.
+    for (id, (bytes, _)) in read_all_docs(&db).await? {
         let Ok(doc) = automerge::AutoCommit::load(&bytes) else {
             out.unreadable.push(id);
             continue;
@@ -365,10 +397,6 @@ pub async fn load_docs(cadre: Option<&CadreCode>) -> Result<CadreDocs, LocalErro
             out.unreadable.push(id);
             continue;
         };
-        // Chunks that arrived by sync pile up too; a failed compaction changes nothing.
-        if chunks > COMPACT_AFTER {
-            let _ = compact(&db, &id).await;
-        }
         if doc.key().is_some_and(|k| &k.cadre == cadre) {
             match doc.read() {
                 Ok(year) => {

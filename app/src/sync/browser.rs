@@ -5,11 +5,13 @@ use super::{Link, retry_delay_ms};
 
 mod documents;
 use crate::local::{self, LocalStore};
+use crate::on_demand::NotLoaded;
 use automerge::{AutoCommit, ChangeHash};
 use futures::StreamExt;
 use futures::channel::mpsc::{UnboundedSender, unbounded};
 use indexed_db_futures::database::Database;
 use leptos::prelude::*;
+use leptos::wasm_split::wasm_split;
 use shared::doc::{CadreCode, GENESIS_ACTOR, UPGRADE_ACTOR};
 use shared::sync::{
     Action, ConnectionId, DocumentId, PeerId, PeerMetadata, ProtocolError, SyncHub, TrustServer,
@@ -74,20 +76,17 @@ pub fn want(documents: Vec<DocumentId>) {
     }
 }
 
-/// Starts the sync task for this page (once).
-pub fn start(store: LocalStore, cadre: Option<CadreCode>) {
-    if cadre.is_none() {
-        // Nobody enrolled: no documents, no token (enrolling reloads the page).
-        store.sync.link.set(Link::SignedOut);
-        return;
-    }
+/// Starts the sync task of `cadre`'s documents for this page (once), from a module of
+/// its own: Năm nay does not wait for it (issue 9).
+#[wasm_split(sync, wasm_split_path = ::leptos::wasm_split, fallible)]
+pub fn start(store: LocalStore, cadre: CadreCode) -> Result<(), NotLoaded> {
     let (events, inbox) = unbounded();
     let first = EVENTS.with(|slot| slot.borrow_mut().replace(events).is_none());
     if !first {
-        return;
+        return Ok(());
     }
     let Some(window) = web_sys::window() else {
-        return;
+        return Ok(());
     };
     for (name, event) in [("online", true), ("offline", false)] {
         let listener = Closure::<dyn Fn()>::new(move || {
@@ -144,15 +143,14 @@ pub fn start(store: LocalStore, cadre: Option<CadreCode>) {
         if let Some(last) = local::browser::last_sync(&pump.db).await {
             store.sync.last_synced.set(Some(last));
         }
-        if let Some(cadre) = cadre {
-            pump.set_cadre(cadre).await;
-        }
+        pump.set_cadre(cadre).await;
         let wanted = WANTED.with(|wanted| std::mem::take(&mut *wanted.borrow_mut()));
         pump.want(wanted).await;
         pump.connect();
         pump.refresh_status().await;
         pump.run(inbox).await;
     });
+    Ok(())
 }
 
 struct Socket {

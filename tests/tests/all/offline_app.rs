@@ -293,6 +293,42 @@ async fn issue_9_a_page_whose_module_cannot_be_fetched_says_so() -> Result<()> {
     browser.close().await
 }
 
+/// Issue 9: when the sync task's module cannot be fetched, the phone works on and says
+/// that it has not synced, and why.
+#[tokio::test]
+async fn issue_9_without_its_sync_module_the_phone_says_it_has_not_synced() -> Result<()> {
+    let scratch = tempfile::tempdir()?;
+    let site = scratch.path().join("site");
+    copy_dir_without(&site_dir(), &site, &|name| name.starts_with("split_sync"))?;
+    let data = tempfile::tempdir()?;
+    set_up_province(data.path(), &[CADRE])?;
+    let port = free_port()?;
+    let server = Server::start(&site, data.path(), port)?;
+    let browser = Browser::start().await?;
+    let b = &browser;
+    b.client.goto(&server.url("/")).await?;
+    b.wait_hydrated().await?;
+    b.enrol(
+        &server.url(""),
+        &CADRE,
+        CADRE.password.unwrap_or_default(),
+        "2468",
+    )
+    .await?;
+    b.client.goto(&server.url("/dong-bo")).await?;
+    b.wait_person(CADRE.code).await?;
+    b.wait_text(
+        "main dd.error",
+        "Chưa đồng bộ được. Máy chưa tải được phần này của ứng dụng.",
+    )
+    .await?;
+    assert_eq!(b.badge_link().await?, "ServerUnreachable");
+    // Năm nay still shows the cadre's year.
+    b.client.goto(&server.url("/")).await?;
+    b.wait_text("main", "Mã cán bộ").await?;
+    browser.close().await
+}
+
 /// Copies the directory `from` to `to`, leaving out the files whose name `skip` picks.
 fn copy_dir_without(from: &Path, to: &Path, skip: &dyn Fn(&str) -> bool) -> Result<()> {
     std::fs::create_dir_all(to)?;

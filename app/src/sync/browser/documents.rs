@@ -21,7 +21,11 @@ impl Pump {
             Err(problem) => return self.store.sync.error.set(Some(problem.to_string())),
         };
         let mut held = BTreeSet::new();
-        for (id, (bytes, _)) in docs {
+        for (id, (bytes, chunks)) in docs {
+            // Chunks that arrived by sync pile up; a failed compaction changes nothing.
+            if local::browser::needs_compacting(chunks) {
+                let _ = local::browser::compact(&self.db, &id).await;
+            }
             let Ok(id) = id.parse::<DocumentId>() else {
                 continue;
             };
