@@ -288,6 +288,13 @@ async fn issue_9_a_page_whose_module_cannot_be_fetched_says_so() -> Result<()> {
     )
     .await?;
     b.screenshot("not-loaded-navigated").await?;
+    // Its button reloads the page, which tries the module again: opened directly now.
+    b.click("main [data-not-loaded=page] button").await?;
+    b.wait_text(
+        "main [data-not-loaded=hydrate]",
+        "Máy chưa tải được phần này của ứng dụng",
+    )
+    .await?;
     b.click("nav.areas a[href='/']").await?;
     b.wait_text("main h1", "Năm nay").await?;
     browser.close().await
