@@ -38,19 +38,24 @@ impl Browser {
         person: &TestPerson,
         pin: &str,
     ) -> Result<()> {
+        self.first_visit(base).await?;
+        self.wait_service_worker().await?;
+        self.enrol(base, person, person.password.unwrap_or_default(), pin)
+            .await
+    }
+
+    /// Opens the app at `base` on a device nobody has enrolled on, and waits until the
+    /// page has created the profiles' database and read it: leaving it earlier once left
+    /// the login page waiting 30 s on that database.
+    pub async fn first_visit(&self, base: &str) -> Result<()> {
         self.client.goto(&format!("{base}/")).await?;
         self.wait_hydrated().await?;
-        self.wait_service_worker().await?;
-        // The first page has created the profiles' database and read it (nobody is
-        // enrolled yet): leaving it earlier once left the login page waiting 30 s on
-        // that database.
         self.wait_until(
             "the first page to read this device's profiles",
             "return document.querySelector('header .badge').dataset.link === 'SignedOut'",
         )
-        .await?;
-        self.enrol(base, person, person.password.unwrap_or_default(), pin)
-            .await
+        .await
+        .map(|_| ())
     }
 
     /// Enrols with a one-time code, as when the admin's QR code opens
